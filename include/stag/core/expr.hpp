@@ -1,0 +1,253 @@
+// The node types of stag's graphs: variables, constants, run-time constants and operation nodes.
+#pragma once
+
+#include <stag/core/name.hpp>
+#include <stag/graph/node_list.hpp>
+
+#include <concepts>
+#include <cstdint>
+#include <type_traits>
+
+namespace stag {
+
+/// Marker for `var<"x">`: the variable's value type comes from its binding.
+struct deduce {};
+
+template <class Var, class Value>
+struct binding;
+
+namespace detail {
+template <class T>
+struct bound_value_type {
+    static_assert(std::is_arithmetic_v<T>,
+                  "stag: a scalar variable must be bound to an arithmetic value (float, double, int, ...)");
+    // Integers are promoted to double: stag differentiates, so values are floating point.
+    using type = std::conditional_t<std::is_floating_point_v<T>, T, double>;
+};
+}  // namespace detail
+
+/// A variable: a leaf named at compile time. `T` fixes its value type, or `deduce`.
+template <class Name, class T = deduce>
+struct var_t {
+    static constexpr bool is_stag_node = true;
+    static constexpr bool stateless = true;
+    static constexpr bool is_variable = true;
+    using name = Name;
+    using value_type = T;
+    using nodes = graph::node_list<var_t>;
+
+    /// `x = 1.0` binds a value to the variable (for eval, grad and friends).
+    template <class U>
+        requires(!std::is_same_v<std::remove_cvref_t<U>, var_t>)
+    constexpr auto operator=(const U& value) const noexcept {
+        using V = typename std::conditional_t<std::is_same_v<T, deduce>, detail::bound_value_type<U>,
+                                              std::type_identity<T>>::type;
+        return binding<var_t, V>{static_cast<V>(value)};
+    }
+};
+
+/// A value bound to a variable: what `x = 1.0` returns.
+template <class Var, class Value>
+struct binding {
+    using var = Var;
+    using value_type = Value;
+    Value value;
+};
+
+/// `stag::var<"x">` is the variable named x; `stag::var<"y", double>` fixes its value type.
+template <fixed_string Name, class T = deduce>
+inline constexpr var_t<name_t<Name>, T> var{};
+
+/// An exact rational constant known at compile time, in lowest terms with D > 0.
+template <std::intmax_t N, std::intmax_t D>
+struct cst_t {
+    static constexpr bool is_stag_node = true;
+    static constexpr bool stateless = true;
+    static constexpr bool is_constant = true;
+    static constexpr std::intmax_t num = N;
+    static constexpr std::intmax_t den = D;
+    using nodes = graph::node_list<cst_t>;
+    template <class S>
+    static constexpr S value() noexcept {
+        if constexpr (D == 1)
+            return static_cast<S>(N);
+        else
+            return static_cast<S>(N) / static_cast<S>(D);
+    }
+};
+
+namespace detail {
+constexpr std::intmax_t gcd(std::intmax_t a, std::intmax_t b) noexcept {
+    if (a < 0) a = -a;
+    if (b < 0) b = -b;
+    while (b != 0) {
+        std::intmax_t t = a % b;
+        a = b;
+        b = t;
+    }
+    return a;
+}
+template <std::intmax_t N, std::intmax_t D>
+struct make_rational {
+    static_assert(D != 0, "stag: compile-time constant with a zero denominator");
+    static constexpr std::intmax_t g = gcd(N, D) == 0 ? 1 : gcd(N, D);
+    static constexpr std::intmax_t s = D < 0 ? -1 : 1;
+    using type = cst_t<s * N / g, s * D / g>;
+};
+}  // namespace detail
+
+/// Compile-time constant N/D: `stag::c<2>`, `stag::c<1, 3>`. Takes part in simplification.
+template <std::intmax_t N, std::intmax_t D = 1>
+inline constexpr typename detail::make_rational<N, D>::type c{};
+
+using zero_t = cst_t<0, 1>;
+using one_t = cst_t<1, 1>;
+
+/// A named irrational constant (pi); `Tag` gives its value in any floating type and its name.
+template <class Tag>
+struct named_t {
+    static constexpr bool is_stag_node = true;
+    static constexpr bool stateless = true;
+    static constexpr bool is_constant = true;
+    using nodes = graph::node_list<named_t>;
+    static constexpr const char* tag_name() noexcept { return Tag::name; }
+    template <class S>
+    static constexpr S value() noexcept {
+        return Tag::template value<S>();
+    }
+};
+struct pi_tag {
+    static constexpr const char* name = "pi";
+    template <class S>
+    static constexpr S value() noexcept {
+        return static_cast<S>(3.141592653589793238462643383279502884L);
+    }
+};
+/// The constant pi as an expression.
+inline constexpr named_t<pi_tag> pi{};
+
+/// A run-time constant, stored by value in the node: the 2.5 in `2.5 * x`.
+template <class T>
+struct lit_t {
+    static constexpr bool is_stag_node = true;
+    static constexpr bool stateless = false;
+    static constexpr bool is_literal = true;
+    using nodes = graph::node_list<graph::at<lit_t, graph::path<>>>;
+    T value;
+};
+
+/// Storage of argument I of an operation node. An argument without run-time data is not stored
+/// at all (its type says everything), so a node over a shared, deep graph is an empty object
+/// rather than one with exponentially many empty subobjects.
+template <std::size_t I, class A, bool Stored = !A::stateless>
+struct arg_holder {
+    constexpr arg_holder() = default;
+    constexpr explicit arg_holder(const A&) noexcept {}
+    constexpr A get() const noexcept { return A{}; }
+};
+template <std::size_t I, class A>
+struct arg_holder<I, A, true> {
+    A value;
+    constexpr explicit arg_holder(const A& a) noexcept : value(a) {}
+    constexpr const A& get() const noexcept { return value; }
+};
+
+/// An operation node: `Op` states the value rule, the partial derivatives and the printing;
+/// the node holds its arguments by value (arguments without run-time data take no space).
+template <class Op, class... Args>
+struct expr;
+
+template <class Op, class A>
+struct expr<Op, A> : arg_holder<0, A> {
+    static constexpr bool is_stag_node = true;
+    static constexpr bool stateless = A::stateless;
+    using op = Op;
+    using nodes = graph::nodes_of<expr, A>;
+    constexpr expr() = default;
+    constexpr explicit expr(const A& a) noexcept : arg_holder<0, A>(a) {}
+};
+template <class Op, class A, class B>
+struct expr<Op, A, B> : arg_holder<0, A>, arg_holder<1, B> {
+    static constexpr bool is_stag_node = true;
+    static constexpr bool stateless = A::stateless && B::stateless;
+    using op = Op;
+    using nodes = graph::nodes_of<expr, A, B>;
+    constexpr expr() = default;
+    constexpr expr(const A& a, const B& b) noexcept : arg_holder<0, A>(a), arg_holder<1, B>(b) {}
+};
+template <class Op, class A, class B, class C>
+struct expr<Op, A, B, C> : arg_holder<0, A>, arg_holder<1, B>, arg_holder<2, C> {
+    static constexpr bool is_stag_node = true;
+    static constexpr bool stateless = A::stateless && B::stateless && C::stateless;
+    using op = Op;
+    using nodes = graph::nodes_of<expr, A, B, C>;
+    constexpr expr() = default;
+    constexpr expr(const A& a, const B& b, const C& c) noexcept
+        : arg_holder<0, A>(a), arg_holder<1, B>(b), arg_holder<2, C>(c) {}
+};
+
+namespace detail {
+template <std::size_t I, class T, class... Ts>
+struct nth_type : nth_type<I - 1, Ts...> {};
+template <class T, class... Ts>
+struct nth_type<0, T, Ts...> {
+    using type = T;
+};
+}  // namespace detail
+
+/// Argument I of an operation node (a fresh object where the argument has no run-time data).
+template <std::size_t I, class Op, class... Args>
+constexpr decltype(auto) arg(const expr<Op, Args...>& e) noexcept {
+    using A = typename detail::nth_type<I, Args...>::type;
+    return static_cast<const arg_holder<I, A>&>(e).get();
+}
+
+namespace detail {
+template <class T>
+struct is_op_node : std::false_type {};
+template <class Op, class... Args>
+struct is_op_node<expr<Op, Args...>> : std::true_type {
+    static constexpr std::size_t arity = sizeof...(Args);
+};
+}  // namespace detail
+
+/// Any stag expression: variable, constant, run-time constant or operation node.
+template <class T>
+concept expression = requires { requires std::remove_cvref_t<T>::is_stag_node; };
+
+template <class T>
+concept variable = expression<T> && requires { requires std::remove_cvref_t<T>::is_variable; };
+
+template <class T>
+concept constant = expression<T> && requires { requires std::remove_cvref_t<T>::is_constant; };
+
+template <class T>
+concept literal = expression<T> && requires { requires std::remove_cvref_t<T>::is_literal; };
+
+template <class T>
+concept op_node = detail::is_op_node<std::remove_cvref_t<T>>::value;
+
+/// A plain number that can take part in an expression: stored as a run-time constant.
+template <class T>
+concept arithmetic = std::is_arithmetic_v<std::remove_cvref_t<T>>;
+
+/// An expression, or a number that becomes a run-time constant.
+template <class T>
+concept operand = expression<T> || arithmetic<T>;
+
+template <operand T>
+constexpr auto as_expr(const T& v) noexcept {
+    if constexpr (expression<T>)
+        return v;
+    else
+        return lit_t<std::remove_cvref_t<T>>{v};
+}
+template <class T>
+using as_expr_t = decltype(as_expr(std::declval<const T&>()));
+
+template <class E>
+inline constexpr bool is_zero = std::is_same_v<std::remove_cvref_t<E>, zero_t>;
+template <class E>
+inline constexpr bool is_one = std::is_same_v<std::remove_cvref_t<E>, one_t>;
+
+}  // namespace stag

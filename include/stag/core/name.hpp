@@ -1,0 +1,44 @@
+// Compile-time names of variables: the literal in var<"x"> becomes boost::hana::string<'x'>.
+#pragma once
+
+#include <boost/hana/string.hpp>
+
+#include <cstddef>
+#include <string_view>
+#include <utility>
+
+namespace stag {
+
+/// A string literal usable as a template argument: the "x" in `stag::var<"x">`.
+template <std::size_t N>
+struct fixed_string {
+    char data[N]{};
+    constexpr fixed_string(const char (&s)[N]) noexcept {
+        for (std::size_t i = 0; i < N; ++i) data[i] = s[i];
+    }
+    static constexpr std::size_t length = N - 1;
+};
+
+namespace detail {
+template <fixed_string S, std::size_t... I>
+auto to_hana_string(std::index_sequence<I...>) -> boost::hana::string<S.data[I]...>;
+
+template <class HanaString>
+struct name_view;
+template <char... C>
+struct name_view<boost::hana::string<C...>> {
+    static constexpr char chars[] = {C..., '\0'};
+    static constexpr std::string_view value{chars, sizeof...(C)};
+};
+}  // namespace detail
+
+/// The Hana string type for a literal: `name_t<"x">` is `boost::hana::string<'x'>`.
+/// Compilers print it with its characters, so diagnostics show variable names readably.
+template <fixed_string S>
+using name_t = decltype(detail::to_hana_string<S>(std::make_index_sequence<S.length>{}));
+
+/// The characters of a Hana string as a std::string_view.
+template <class HanaString>
+inline constexpr std::string_view name_v = detail::name_view<HanaString>::value;
+
+}  // namespace stag

@@ -1,0 +1,44 @@
+// What an op states besides its value rule: its printing, and the helpers that build op nodes.
+#pragma once
+
+#include <stag/core/expr.hpp>
+
+#include <string_view>
+
+namespace stag {
+
+/// Binding strength used when printing; larger binds tighter.
+namespace precedence {
+inline constexpr int comparison = 1;
+inline constexpr int additive = 2;
+inline constexpr int multiplicative = 3;
+inline constexpr int unary = 4;
+inline constexpr int atom = 5;
+}  // namespace precedence
+
+/// Printed between its two arguments: `x + y`.
+struct infix {
+    std::string_view symbol;
+    int precedence;
+};
+/// Printed before its argument: `-x`.
+struct prefix {
+    std::string_view symbol;
+};
+/// Printed as a function call: `sin(x)`, `pow(x, 2)`.
+struct call {
+    std::string_view name;
+};
+
+/// Ops whose value is piecewise constant (comparisons) set `piecewise_constant = true`:
+/// their derivative is zero and no adjoint flows through them.
+template <class Op>
+inline constexpr bool piecewise_constant_op = requires { requires Op::piecewise_constant; };
+
+/// Builds the node for Op without any simplification.
+template <class Op, class... Args>
+constexpr auto make_node(const Args&... args) noexcept {
+    return expr<Op, as_expr_t<Args>...>{as_expr(args)...};
+}
+
+}  // namespace stag

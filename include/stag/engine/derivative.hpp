@@ -1,0 +1,56 @@
+// stag::d: symbolic differentiation, producing a new (simplified) expression type.
+#pragma once
+
+#include <stag/engine/chain.hpp>
+
+#include <utility>
+
+namespace stag {
+
+namespace detail {
+template <class V, class E>
+constexpr auto derive(const E& e);
+
+template <class V, std::size_t I, class E>
+constexpr auto chain_rule_term(const E& e) {
+    const auto da = derive<V>(arg<I>(e));
+    using Op = typename E::op;
+    if constexpr (is_zero<decltype(da)>) return zero_t{};
+    else if constexpr (is_op_node<E>::arity == 1) return chain_term<Op, I>(da, arg<0>(e), e);
+    else if constexpr (is_op_node<E>::arity == 2) return chain_term<Op, I>(da, arg<0>(e), arg<1>(e), e);
+    else return chain_term<Op, I>(da, arg<0>(e), arg<1>(e), arg<2>(e), e);
+}
+
+template <class V, class E>
+constexpr auto derive_node(const E& e) {
+    if constexpr (variable<E>) {
+        if constexpr (std::is_same_v<typename E::name, typename V::name>) return one_t{};
+        else return zero_t{};
+    } else if constexpr (!op_node<E>) return zero_t{};
+    else if constexpr (piecewise_constant_op<typename E::op>) return zero_t{};
+    else
+        return [&]<std::size_t... Is>(std::index_sequence<Is...>) {
+            return (zero_t{} + ... + chain_rule_term<V, Is>(e));
+        }(std::make_index_sequence<is_op_node<E>::arity>{});
+}
+
+template <class V, class E>
+constexpr auto derive(const E& e) {
+    using R = decltype(derive_node<V>(e));
+    // A derivative without run-time data is its type alone: returning R{} keeps the run-time work
+    // linear in the unique nodes even where the expression's tree unfolding is exponential.
+    if constexpr (R::stateless) return R{};
+    else return derive_node<V>(e);
+}
+}  // namespace detail
+
+/// Symbolic derivative of `f` with respect to variable `v`, as a new expression (simplified at
+/// compile time): `d(sin(x), x)` is `cos(x)`, `d(x * y, x)` is `y`. Nest for higher orders.
+template <class F, class V>
+constexpr auto d(const F& f, const V&) {
+    static_assert(expression<F>, "stag: d(f, v): f must be a stag expression");
+    static_assert(variable<V>, "stag: d(f, v): v must be a variable such as stag::var<\"x\">");
+    if constexpr (expression<F> && variable<V>) return detail::derive<V>(f);
+}
+
+}  // namespace stag

@@ -1,0 +1,43 @@
+// stag::eval: the forward pass, fused into straight-line code over the graph's unique nodes.
+#pragma once
+
+#include <stag/engine/bindings.hpp>
+#include <stag/engine/sweep.hpp>
+
+#include <array>
+#include <utility>
+
+namespace stag {
+
+namespace detail {
+template <class F, class... Bs>
+constexpr bool check_eval_arguments() {
+    constexpr bool is_expr = expression<F>;
+    static_assert(is_expr, "stag: eval(f, bindings...): f must be a stag expression");
+    if constexpr (is_expr) return binding_check<typename F::nodes, Bs...>::value;
+    else return false;
+}
+}  // namespace detail
+
+/// Value of `f` for the bound variables: `stag::eval(f, x = 1.0, y = 2.0)`. Bindings come in any
+/// order and may name variables `f` does not use. A subexpression used twice is computed once.
+/// The result has the common type of the bound values and run-time constants (double if none
+/// is floating point). Usable in constant expressions.
+template <class F, class... Bs>
+constexpr auto eval(const F& f, const Bs&... bs) {
+    if constexpr (detail::check_eval_arguments<F, Bs...>()) {
+        using List = typename F::nodes;
+        using Env = detail::environment<Bs...>;
+        using S = typename detail::scalar_type<List, Env>::type;
+                constexpr std::size_t n = List::size;
+        const Env env{detail::record<Bs...>{bs...}};
+        const auto lits = detail::gather_literals<S>(static_cast<List*>(nullptr), f);
+        std::array<S, n> v{};
+        detail::forward_sweep<S>(v.data(), env, lits.data(), static_cast<detail::forward_rules<List>*>(nullptr),
+                                 std::make_index_sequence<n>{});
+        if constexpr (detail::list_facts<List>::boolean[n - 1]) return v[n - 1] != S(0);
+        else return v[n - 1];
+    }
+}
+
+}  // namespace stag

@@ -1,0 +1,147 @@
+// stag::grad and stag::value_and_grad: reverse mode in one fused forward and backward sweep.
+#pragma once
+
+#include <stag/engine/bindings.hpp>
+#include <stag/engine/sweep.hpp>
+
+#include <array>
+#include <cstddef>
+#include <tuple>
+#include <type_traits>
+
+namespace stag {
+
+/// Gradient with respect to variables Vs, in the order they were given: `g[x]`, or
+/// `auto [gx, gy] = g;`.
+template <class S, class... Vs>
+struct gradient {
+    detail::record<std::conditional_t<true, S, Vs>...> values;
+
+    template <class V>
+    static constexpr std::size_t index_of = [] {
+        constexpr bool match[] = {std::is_same_v<typename Vs::name, typename V::name>..., false};
+        std::size_t i = 0;
+        while (!match[i]) ++i;
+        return i;
+    }();
+
+    template <class V>
+    constexpr const S& operator[](const V&) const noexcept {
+        static_assert(variable<V>, "stag: gradient[v]: v must be a variable");
+        if constexpr (variable<V>) {
+            static_assert(index_of<V> < sizeof...(Vs), "stag: gradient[v]: v is not among the variables given to grad");
+            return values.template get<index_of<V>>();
+        }
+    }
+    template <class V>
+    constexpr S& operator[](const V& v) noexcept {
+        return const_cast<S&>(static_cast<const gradient&>(*this)[v]);
+    }
+    template <std::size_t I>
+    constexpr const S& get() const noexcept { return values.template get<I>(); }
+    template <std::size_t I>
+    constexpr S& get() noexcept { return values.template get<I>(); }
+    static constexpr std::size_t size() noexcept { return sizeof...(Vs); }
+};
+
+/// What value_and_grad returns: `.value` and `.grad`.
+template <class S, class G>
+struct value_and_gradient {
+    S value;
+    G grad;
+};
+
+namespace detail {
+
+template <class F, class... Vs>
+constexpr bool check_grad_arguments() {
+    constexpr bool is_expr = expression<F>;
+    static_assert(is_expr, "stag: grad(f, vars...): f must be a stag expression");
+    constexpr bool all_vars = (variable<Vs> && ...);
+    static_assert(all_vars, "stag: grad(f, vars...): differentiate with respect to variables such as stag::var<\"x\">");
+    if constexpr (all_vars) {
+        constexpr bool distinct = ((binding_count<Vs, binding<Vs, int>...> == 1) && ...);
+        static_assert(distinct, "stag: grad(f, vars...): a variable is listed twice");
+        return is_expr && distinct;
+    } else
+        return false;
+}
+
+template <class F, class... Vs>
+struct reverse_mode {
+    F f;
+
+    template <class... Bs>
+    constexpr auto sweep(const Bs&... bs) const {
+        using List = typename F::nodes;
+        using Env = environment<Bs...>;
+        using S = typename scalar_type<List, Env>::type;
+        using Act = graph::activity<List, Vs...>;
+        constexpr std::size_t n = List::size;
+        const Env env{record<Bs...>{bs...}};
+        const auto lits = detail::gather_literals<S>(static_cast<List*>(nullptr), f);
+        std::array<S, n> v{};
+        forward_sweep<S>(v.data(), env, lits.data(), static_cast<detail::forward_rules<List>*>(nullptr),
+                         std::make_index_sequence<n>{});
+        std::array<S, n> adj{};
+        for (auto& a : adj) a = negative_zero<S>();
+        if constexpr (Act::active[n - 1]) adj[n - 1] = S(1);
+        backward_sweep<S>(v.data(), adj.data(), static_cast<detail::backward_rules<List, Act>*>(nullptr));
+        gradient<S, Vs...> g{};
+        auto take = [&]<std::size_t I>(std::integral_constant<std::size_t, I>) {
+            using V = graph::type_at<I, graph::node_list<Vs...>>;
+            if constexpr (graph::contains<V, List>) {
+                constexpr std::size_t k = graph::index_of<V, List>;
+                if constexpr (Act::reached[k]) g.template get<I>() = adj[k];
+            }
+        };
+        [&]<std::size_t... Is>(std::index_sequence<Is...>) {
+            (take(std::integral_constant<std::size_t, Is>{}), ...);
+        }(std::index_sequence_for<Vs...>{});
+        return value_and_gradient<S, gradient<S, Vs...>>{v[n - 1], g};
+    }
+};
+
+}  // namespace detail
+
+/// `grad(f, x, y)(x = 1.0, y = 2.0)`: the gradient of f with respect to x and y, by one forward
+/// and one backward sweep over the unique nodes of f. Variables f does not use get 0.
+template <class F, class... Vs>
+struct grad_fn : detail::reverse_mode<F, Vs...> {
+    template <class... Bs>
+    constexpr auto operator()(const Bs&... bs) const {
+        if constexpr (binding_check_ok<Bs...>()) return this->sweep(bs...).grad;
+    }
+    template <class... Bs>
+    static constexpr bool binding_check_ok() {
+        return detail::binding_check<typename F::nodes, Bs...>::value;
+    }
+};
+
+/// `value_and_grad(f, x, y)(bindings...)`: `.value` and `.grad` from the same sweep.
+template <class F, class... Vs>
+struct value_and_grad_fn : detail::reverse_mode<F, Vs...> {
+    template <class... Bs>
+    constexpr auto operator()(const Bs&... bs) const {
+        if constexpr (detail::binding_check<typename F::nodes, Bs...>::value) return this->sweep(bs...);
+    }
+};
+
+template <class F, class... Vs>
+constexpr auto grad(const F& f, const Vs&...) {
+    if constexpr (detail::check_grad_arguments<F, Vs...>()) return grad_fn<F, Vs...>{{f}};
+}
+
+template <class F, class... Vs>
+constexpr auto value_and_grad(const F& f, const Vs&...) {
+    if constexpr (detail::check_grad_arguments<F, Vs...>()) return value_and_grad_fn<F, Vs...>{{f}};
+}
+
+}  // namespace stag
+
+template <class S, class... Vs>
+struct std::tuple_size<stag::gradient<S, Vs...>> : std::integral_constant<std::size_t, sizeof...(Vs)> {};
+template <std::size_t I, class S, class... Vs>
+struct std::tuple_element<I, stag::gradient<S, Vs...>> {
+    using type = S;
+};

@@ -1,0 +1,103 @@
+// stag::to_string: an expression printed as C-like infix text with minimal parentheses.
+#pragma once
+
+#include <stag/core/op.hpp>
+
+#include <charconv>
+#include <string>
+#include <type_traits>
+
+namespace stag {
+
+namespace detail {
+
+template <class E>
+constexpr int precedence_of(const E& e) {
+    if constexpr (variable<E> || op_node<E>) {
+        if constexpr (op_node<E>) {
+            using N = std::remove_cvref_t<decltype(E::op::notation)>;
+            if constexpr (std::is_same_v<N, infix>) return E::op::notation.precedence;
+            else if constexpr (std::is_same_v<N, prefix>) return precedence::unary;
+            else return precedence::atom;
+        } else return precedence::atom;
+    } else if constexpr (literal<E>) {
+        if constexpr (std::is_arithmetic_v<decltype(e.value)>) return e.value < 0 ? precedence::unary : precedence::atom;
+        else return precedence::atom;
+    } else if constexpr (requires { E::num; }) {
+        if constexpr (E::den != 1) return precedence::multiplicative;
+        else return E::num < 0 ? precedence::unary : precedence::atom;
+    } else return precedence::atom;
+}
+
+template <class T>
+void print_number(std::string& out, const T& v) {
+    if constexpr (std::is_same_v<T, bool>) {
+        out += v ? "true" : "false";
+    } else {
+        char buf[64];
+        auto res = std::to_chars(buf, buf + sizeof buf, v);
+        out.append(buf, res.ptr);
+    }
+}
+
+template <class E>
+void print(std::string& out, const E& e);
+
+template <class E>
+void print_wrapped(std::string& out, const E& e, bool parens) {
+    if (parens) out += '(';
+    print(out, e);
+    if (parens) out += ')';
+}
+
+template <class E>
+void print(std::string& out, const E& e) {
+    if constexpr (variable<E>) out += name_v<typename E::name>;
+    else if constexpr (literal<E>) print_number(out, e.value);
+    else if constexpr (requires { E::num; }) {
+        out += std::to_string(E::num);
+        if constexpr (E::den != 1) out += "/" + std::to_string(E::den);
+    } else if constexpr (constant<E>) out += E::tag_name();
+    else {
+        using Op = typename E::op;
+        using N = std::remove_cvref_t<decltype(Op::notation)>;
+        if constexpr (std::is_same_v<N, infix>) {
+            const int p = Op::notation.precedence;
+            print_wrapped(out, arg<0>(e), precedence_of(arg<0>(e)) < p);
+            out += ' ';
+            out += Op::notation.symbol;
+            out += ' ';
+            print_wrapped(out, arg<1>(e), precedence_of(arg<1>(e)) <= p);
+        } else if constexpr (std::is_same_v<N, prefix>) {
+            out += Op::notation.symbol;
+            print_wrapped(out, arg<0>(e), precedence_of(arg<0>(e)) <= precedence::unary);
+        } else {
+            out += Op::notation.name;
+            out += '(';
+            print(out, arg<0>(e));
+            if constexpr (is_op_node<E>::arity >= 2) {
+                out += ", ";
+                print(out, arg<1>(e));
+            }
+            if constexpr (is_op_node<E>::arity >= 3) {
+                out += ", ";
+                print(out, arg<2>(e));
+            }
+            if constexpr (requires { Op::trailing_arguments(); }) out += Op::trailing_arguments();
+            out += ')';
+        }
+    }
+}
+
+}  // namespace detail
+
+/// The expression as text: `to_string((x + y) * z)` is "(x + y) * z". Run-time constants print in
+/// their shortest round-trip form, compile-time rationals as N or N/D.
+template <expression E>
+std::string to_string(const E& e) {
+    std::string out;
+    detail::print(out, e);
+    return out;
+}
+
+}  // namespace stag

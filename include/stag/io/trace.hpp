@@ -1,0 +1,57 @@
+// stag::trace: every unique node of a graph with its forward value and its adjoint (for teaching
+// and debugging; it allocates, unlike eval and grad).
+#pragma once
+
+#include <stag/engine/bindings.hpp>
+#include <stag/engine/sweep.hpp>
+#include <stag/io/print.hpp>
+
+#include <array>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace stag {
+
+/// One unique node of a graph, as the fused sweeps see it.
+template <class S>
+struct trace_entry {
+    std::size_t index;       ///< position in topological order
+    std::string expression;  ///< the node printed as an expression
+    S value;                 ///< forward value
+    bool has_adjoint;        ///< whether the root depends on this node through differentiable ops
+    S adjoint;               ///< d(root)/d(node), 0 where has_adjoint is false
+};
+
+/// The unique nodes of `f` in the order of the forward sweep, with their values and adjoints for
+/// the given bindings: the same sweeps as value_and_grad, with respect to every variable.
+template <class F, class... Bs>
+auto trace(const F& f, const Bs&... bs) {
+    static_assert(expression<F>, "stag: trace(f, bindings...): f must be a stag expression");
+    if constexpr (expression<F>) {
+        if constexpr (detail::binding_check<typename F::nodes, Bs...>::value) {
+            using List = typename F::nodes;
+            using Env = detail::environment<Bs...>;
+            using S = typename detail::scalar_type<List, Env>::type;
+            using Act = graph::activity<List, graph::all_variables>;
+            constexpr std::size_t n = List::size;
+            const Env env{detail::record<Bs...>{bs...}};
+            const auto lits = detail::gather_literals<S>(static_cast<List*>(nullptr), f);
+            std::array<S, n> v{};
+            detail::forward_sweep<S>(v.data(), env, lits.data(), static_cast<detail::forward_rules<List>*>(nullptr),
+                                     std::make_index_sequence<n>{});
+            std::array<S, n> adj{};
+            if constexpr (Act::active[n - 1]) adj[n - 1] = S(1);
+            detail::backward_sweep<S>(v.data(), adj.data(), static_cast<detail::backward_rules<List, Act>*>(nullptr));
+            std::vector<trace_entry<S>> out;
+            out.reserve(n);
+            [&]<class... Ks>(graph::node_list<Ks...>*) {
+                std::size_t i = 0;
+                ((out.push_back({i, to_string(graph::node_in<Ks>(f)), v[i], Act::reached[i], Act::reached[i] ? adj[i] : S(0)}), ++i), ...);
+            }(static_cast<List*>(nullptr));
+            return out;
+        }
+    }
+}
+
+}  // namespace stag

@@ -1,0 +1,14 @@
+// A variable of the expression has no binding: the error names the problem and the variable.
+// expect: stag: a variable of the expression has no binding
+// expect: 'y'
+#include <stag/stag.hpp>
+
+int main() {
+    constexpr auto x = stag::var<"x">;
+    constexpr auto y = stag::var<"y">;
+#ifdef STAG_SHOULD_FAIL
+    return static_cast<int>(stag::eval(x * y, x = 1.0));
+#else
+    return static_cast<int>(stag::eval(x * y, x = 1.0, y = 0.0));
+#endif
+}
