@@ -10,6 +10,19 @@
 
 namespace stag {
 
+namespace detail {
+/// What a public entry point returns after its `stag:` static_assert has failed: it converts to
+/// anything and can be called or indexed, so that one misuse gives one error, not a cascade.
+struct failed {
+    template <class T>
+    constexpr operator T() const noexcept { return T{}; }
+    template <class... Ts>
+    constexpr failed operator()(const Ts&...) const noexcept { return {}; }
+    template <class T>
+    constexpr failed operator[](const T&) const noexcept { return {}; }
+};
+}  // namespace detail
+
 /// Marker for `var<"x">`: the variable's value type comes from its binding.
 struct deduce {};
 

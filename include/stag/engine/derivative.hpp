@@ -51,6 +51,7 @@ constexpr auto d(const F& f, const V&) {
     static_assert(expression<F>, "stag: d(f, v): f must be a stag expression");
     static_assert(variable<V>, "stag: d(f, v): v must be a variable such as stag::var<\"x\">");
     if constexpr (expression<F> && variable<V>) return detail::derive<V>(f);
+    else return detail::failed{};
 }
 
 }  // namespace stag

@@ -37,7 +37,8 @@ constexpr auto eval(const F& f, const Bs&... bs) {
                                  std::make_index_sequence<n>{});
         if constexpr (detail::list_facts<List>::boolean[n - 1]) return v[n - 1] != S(0);
         else return v[n - 1];
-    }
+    } else
+        return detail::failed{};
 }
 
 }  // namespace stag

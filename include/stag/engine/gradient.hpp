@@ -16,10 +16,12 @@ namespace stag {
 template <class S, class... Vs>
 struct gradient {
     detail::record<std::conditional_t<true, S, Vs>...> values;
+    static constexpr S nothing{};  // what a misuse of operator[] returns after its error
 
     template <class V>
     static constexpr std::size_t index_of = [] {
-        constexpr bool match[] = {std::is_same_v<typename Vs::name, typename V::name>..., false};
+        // The sentinel `true` stops the search at sizeof...(Vs) for a variable not given to grad.
+        constexpr bool match[] = {std::is_same_v<typename Vs::name, typename V::name>..., true};
         std::size_t i = 0;
         while (!match[i]) ++i;
         return i;
@@ -30,8 +32,10 @@ struct gradient {
         static_assert(variable<V>, "stag: gradient[v]: v must be a variable");
         if constexpr (variable<V>) {
             static_assert(index_of<V> < sizeof...(Vs), "stag: gradient[v]: v is not among the variables given to grad");
-            return values.template get<index_of<V>>();
-        }
+            if constexpr (index_of<V> < sizeof...(Vs)) return values.template get<index_of<V>>();
+            else return nothing;
+        } else
+            return nothing;
     }
     template <class V>
     constexpr S& operator[](const V& v) noexcept {
@@ -111,6 +115,7 @@ struct grad_fn : detail::reverse_mode<F, Vs...> {
     template <class... Bs>
     constexpr auto operator()(const Bs&... bs) const {
         if constexpr (binding_check_ok<Bs...>()) return this->sweep(bs...).grad;
+        else return detail::failed{};
     }
     template <class... Bs>
     static constexpr bool binding_check_ok() {
@@ -124,17 +129,20 @@ struct value_and_grad_fn : detail::reverse_mode<F, Vs...> {
     template <class... Bs>
     constexpr auto operator()(const Bs&... bs) const {
         if constexpr (detail::binding_check<typename F::nodes, Bs...>::value) return this->sweep(bs...);
+        else return detail::failed{};
     }
 };
 
 template <class F, class... Vs>
 constexpr auto grad(const F& f, const Vs&...) {
     if constexpr (detail::check_grad_arguments<F, Vs...>()) return grad_fn<F, Vs...>{{f}};
+    else return detail::failed{};
 }
 
 template <class F, class... Vs>
 constexpr auto value_and_grad(const F& f, const Vs&...) {
     if constexpr (detail::check_grad_arguments<F, Vs...>()) return value_and_grad_fn<F, Vs...>{{f}};
+    else return detail::failed{};
 }
 
 }  // namespace stag
