@@ -21,6 +21,10 @@ struct failed {
     template <class T>
     constexpr failed operator[](const T&) const noexcept { return {}; }
 };
+/// Whether T is the result of a failed check: passing it on (eval(d(f, 2.0), ...)) reports nothing
+/// more, since the first error has said what is wrong.
+template <class T>
+inline constexpr bool is_failed = std::is_same_v<std::remove_cvref_t<T>, failed>;
 }  // namespace detail
 
 /// Marker for `var<"x">`: the variable's value type comes from its binding.
@@ -32,8 +36,6 @@ struct binding;
 namespace detail {
 template <class T>
 struct bound_value_type {
-    static_assert(std::is_arithmetic_v<T>,
-                  "stag: a scalar variable must be bound to an arithmetic value (float, double, int, ...)");
     // Integers are promoted to double: stag differentiates, so values are floating point.
     using type = std::conditional_t<std::is_floating_point_v<T>, T, double>;
 };
@@ -53,9 +55,14 @@ struct var_t {
     template <class U>
         requires(!std::is_same_v<std::remove_cvref_t<U>, var_t>)
     constexpr auto operator=(const U& value) const noexcept {
+        // Checked here for fixed value types too; after the error, a default binding keeps the
+        // rest of the call from adding a second one.
+        static_assert(std::is_arithmetic_v<U>,
+                      "stag: a scalar variable must be bound to an arithmetic value (float, double, int, ...)");
         using V = typename std::conditional_t<std::is_same_v<T, deduce>, detail::bound_value_type<U>,
                                               std::type_identity<T>>::type;
-        return binding<var_t, V>{static_cast<V>(value)};
+        if constexpr (std::is_arithmetic_v<U>) return binding<var_t, V>{static_cast<V>(value)};
+        else return binding<var_t, V>{};
     }
 };
 

@@ -21,7 +21,9 @@ struct record_impl;
 template <std::size_t... Is, class... Ts>
 struct record_impl<std::index_sequence<Is...>, Ts...> : slot<Is, Ts>... {
     constexpr record_impl() = default;
-    constexpr explicit record_impl(const Ts&... vs) : slot<Is, Ts>{vs}... {}
+    constexpr explicit record_impl(const Ts&... vs)
+        requires(sizeof...(Ts) > 0)  // with no slots it would clash with the default constructor
+        : slot<Is, Ts>{vs}... {}
 };
 
 /// Slots 0..N-1 of types Ts...: get<I>() costs one base-class look-up, whatever N is.

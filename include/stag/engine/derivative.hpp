@@ -48,8 +48,8 @@ constexpr auto derive(const E& e) {
 /// compile time): `d(sin(x), x)` is `cos(x)`, `d(x * y, x)` is `y`. Nest for higher orders.
 template <class F, class V>
 constexpr auto d(const F& f, const V&) {
-    static_assert(expression<F>, "stag: d(f, v): f must be a stag expression");
-    static_assert(variable<V>, "stag: d(f, v): v must be a variable such as stag::var<\"x\">");
+    static_assert(expression<F> || detail::is_failed<F>, "stag: d(f, v): f must be a stag expression");
+    static_assert(variable<V> || detail::is_failed<F>, "stag: d(f, v): v must be a variable such as stag::var<\"x\">");
     if constexpr (expression<F> && variable<V>) return detail::derive<V>(f);
     else return detail::failed{};
 }

@@ -13,7 +13,7 @@ namespace detail {
 template <class F, class... Bs>
 constexpr bool check_eval_arguments() {
     constexpr bool is_expr = expression<F>;
-    static_assert(is_expr, "stag: eval(f, bindings...): f must be a stag expression");
+    static_assert(is_expr || is_failed<F>, "stag: eval(f, bindings...): f must be a stag expression");
     if constexpr (is_expr) return binding_check<typename F::nodes, Bs...>::value;
     else return false;
 }

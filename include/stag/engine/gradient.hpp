@@ -60,7 +60,7 @@ namespace detail {
 template <class F, class... Vs>
 constexpr bool check_grad_arguments() {
     constexpr bool is_expr = expression<F>;
-    static_assert(is_expr, "stag: grad(f, vars...): f must be a stag expression");
+    static_assert(is_expr || is_failed<F>, "stag: grad(f, vars...): f must be a stag expression");
     constexpr bool all_vars = (variable<Vs> && ...);
     static_assert(all_vars, "stag: grad(f, vars...): differentiate with respect to variables such as stag::var<\"x\">");
     if constexpr (all_vars) {
@@ -129,7 +129,7 @@ struct value_and_grad_fn : detail::reverse_mode<F, Vs...> {
     template <class... Bs>
     constexpr auto operator()(const Bs&... bs) const {
         if constexpr (detail::binding_check<typename F::nodes, Bs...>::value) return this->sweep(bs...);
-        else return detail::failed{};
+        else return value_and_gradient<detail::failed, detail::failed>{};  // .value, .grad[v] add no error
     }
 };
 
@@ -142,7 +142,7 @@ constexpr auto grad(const F& f, const Vs&...) {
 template <class F, class... Vs>
 constexpr auto value_and_grad(const F& f, const Vs&...) {
     if constexpr (detail::check_grad_arguments<F, Vs...>()) return value_and_grad_fn<F, Vs...>{{f}};
-    else return detail::failed{};
+    else return [](const auto&...) { return value_and_gradient<detail::failed, detail::failed>{}; };
 }
 
 }  // namespace stag

@@ -56,7 +56,10 @@ void print(std::string& out, const E& e) {
     else if constexpr (literal<E>) print_number(out, e.value);
     else if constexpr (requires { E::num; }) {
         out += std::to_string(E::num);
-        if constexpr (E::den != 1) out += "/" + std::to_string(E::den);
+        if constexpr (E::den != 1) {
+            out += '/';  // not "/" + std::to_string(...): g++ 12 gives a false -Wrestrict on that
+            out += std::to_string(E::den);
+        }
     } else if constexpr (constant<E>) out += E::tag_name();
     else {
         using Op = typename E::op;

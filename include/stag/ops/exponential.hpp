@@ -63,7 +63,14 @@ template <std::intmax_t N, std::intmax_t D>
 struct powc_op {
     static constexpr call notation{"pow"};
     static std::string trailing_arguments() {
-        return ", " + std::to_string(N) + (D == 1 ? std::string{} : "/" + std::to_string(D));
+        // Appends only: `", " + std::to_string(N)` makes g++ 12 give a false -Wrestrict warning.
+        std::string out = ", ";
+        out += std::to_string(N);
+        if constexpr (D != 1) {
+            out += '/';
+            out += std::to_string(D);
+        }
+        return out;
     }
     template <class A>
     static constexpr auto apply(const A& a) {
