@@ -175,7 +175,8 @@ BOOST_AUTO_TEST_CASE(symbolic_d_of_a_composite_agrees_with_grad) {
     const auto dfx = stag::d(f, x);
     const auto dfy = stag::d(f, y);
     const std::pair<double, double> points[] = {{0.7, -1.3}, {1.2, 0.4}, {-0.6, 2.2}, {2.5, 1.0}, {-1.7, -0.8}};
-    for (const auto& [a, b] : points) {
+    for (const auto& point : points) {
+        const double a = point.first, b = point.second;  // not a structured binding: lambdas capture these
         BOOST_TEST_CONTEXT("(x, y) = (" << a << ", " << b << ")") {
             const auto g = stag::grad(f, x, y)(x = a, y = b);
             STAG_CHECK_CLOSE(g[x], stag::eval(dfx, x = a, y = b), 1e-12);
@@ -185,7 +186,7 @@ BOOST_AUTO_TEST_CASE(symbolic_d_of_a_composite_agrees_with_grad) {
             STAG_CHECK_CLOSE(h[x], stag::eval(stag::d(dfx, x), x = a, y = b), 1e-12);
             STAG_CHECK_CLOSE(h[y], stag::eval(stag::d(dfy, x), x = a, y = b), 1e-11);
             // And against finite differences of f itself.
-            const double fd = stag_test::central_difference([&](long double s) { return stag::eval(f, x = double(s), y = b); }, a);
+            const double fd = stag_test::central_difference([&, b = b](long double s) { return stag::eval(f, x = double(s), y = b); }, a);
             STAG_CHECK_CLOSE(g[x], fd, 1e-7);
         }
     }

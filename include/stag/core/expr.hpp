@@ -231,18 +231,40 @@ struct is_op_node<expr<Op, Args...>> : std::true_type {
 };
 }  // namespace detail
 
+namespace detail {
+// The flags are read by partial specialisation rather than by requires-expressions: clang renders
+// every failed requirement into a diagnostic string as long as the type's name, and for a shared
+// graph that name grows exponentially with the depth (variable<E> fails for every op node E).
+template <class T, class = void>
+inline constexpr bool flag_stag_node = false;
+template <class T>
+inline constexpr bool flag_stag_node<T, std::enable_if_t<T::is_stag_node>> = true;
+template <class T, class = void>
+inline constexpr bool flag_variable = false;
+template <class T>
+inline constexpr bool flag_variable<T, std::enable_if_t<T::is_variable>> = true;
+template <class T, class = void>
+inline constexpr bool flag_constant = false;
+template <class T>
+inline constexpr bool flag_constant<T, std::enable_if_t<T::is_constant>> = true;
+template <class T, class = void>
+inline constexpr bool flag_literal = false;
+template <class T>
+inline constexpr bool flag_literal<T, std::enable_if_t<T::is_literal>> = true;
+}  // namespace detail
+
 /// Any stag expression: variable, constant, run-time constant or operation node.
 template <class T>
-concept expression = requires { requires std::remove_cvref_t<T>::is_stag_node; };
+concept expression = detail::flag_stag_node<std::remove_cvref_t<T>>;
 
 template <class T>
-concept variable = expression<T> && requires { requires std::remove_cvref_t<T>::is_variable; };
+concept variable = expression<T> && detail::flag_variable<std::remove_cvref_t<T>>;
 
 template <class T>
-concept constant = expression<T> && requires { requires std::remove_cvref_t<T>::is_constant; };
+concept constant = expression<T> && detail::flag_constant<std::remove_cvref_t<T>>;
 
 template <class T>
-concept literal = expression<T> && requires { requires std::remove_cvref_t<T>::is_literal; };
+concept literal = expression<T> && detail::flag_literal<std::remove_cvref_t<T>>;
 
 template <class T>
 concept op_node = detail::is_op_node<std::remove_cvref_t<T>>::value;
