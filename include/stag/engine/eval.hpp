@@ -29,12 +29,9 @@ constexpr auto eval(const F& f, const Bs&... bs) {
         using List = typename F::nodes;
         using Env = detail::environment<Bs...>;
         using S = typename detail::scalar_type<List, Env>::type;
-                constexpr std::size_t n = List::size;
+        constexpr std::size_t n = List::size;
         const Env env{detail::record<Bs...>{bs...}};
-        const auto lits = detail::gather_literals<S>(static_cast<List*>(nullptr), f);
-        std::array<S, n> v{};
-        detail::forward_sweep<S>(v.data(), env, lits.data(), static_cast<detail::forward_rules<List>*>(nullptr),
-                                 std::make_index_sequence<n>{});
+        const auto v = detail::run_forward<S, List>(f, env);
         if constexpr (detail::list_facts<List>::boolean[n - 1]) return v[n - 1] != S(0);
         else return v[n - 1];
     } else

@@ -83,14 +83,8 @@ struct reverse_mode {
         using Act = graph::activity<List, Vs...>;
         constexpr std::size_t n = List::size;
         const Env env{record<Bs...>{bs...}};
-        const auto lits = detail::gather_literals<S>(static_cast<List*>(nullptr), f);
-        std::array<S, n> v{};
-        forward_sweep<S>(v.data(), env, lits.data(), static_cast<detail::forward_rules<List>*>(nullptr),
-                         std::make_index_sequence<n>{});
-        std::array<S, n> adj{};
-        for (auto& a : adj) a = negative_zero<S>();
-        if constexpr (Act::active[n - 1]) adj[n - 1] = S(1);
-        backward_sweep<S>(v.data(), adj.data(), static_cast<detail::backward_rules<List, Act>*>(nullptr));
+        const auto v = run_forward<S, List>(f, env);
+        const auto adj = run_backward<S, List, Act>(v);
         gradient<S, Vs...> g{};
         auto take = [&]<std::size_t I>(std::integral_constant<std::size_t, I>) {
             using V = graph::type_at<I, graph::node_list<Vs...>>;

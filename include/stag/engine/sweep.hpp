@@ -185,4 +185,25 @@ constexpr void backward_sweep(const S* v, S* adj, graph::node_list<Rs...>*) {
     (void)order;
 }
 
+/// The values of every unique node of f, by the forward sweep.
+template <class S, class List, class F, class Env>
+constexpr auto run_forward(const F& f, const Env& env) {
+    constexpr std::size_t n = List::size;
+    const auto lits = gather_literals<S>(static_cast<List*>(nullptr), f);
+    std::array<S, n> v{};
+    forward_sweep<S>(v.data(), env, lits.data(), static_cast<forward_rules<List>*>(nullptr), std::make_index_sequence<n>{});
+    return v;
+}
+
+/// The adjoints of the nodes the root reaches (d root / d node), by the backward sweep over the
+/// forward values v; other entries are meaningless.
+template <class S, class List, class Act, std::size_t N>
+constexpr auto run_backward(const std::array<S, N>& v) {
+    std::array<S, N> adj{};
+    for (auto& a : adj) a = negative_zero<S>();
+    if constexpr (Act::active[N - 1]) adj[N - 1] = S(1);
+    backward_sweep<S>(v.data(), adj.data(), static_cast<backward_rules<List, Act>*>(nullptr));
+    return adj;
+}
+
 }  // namespace stag::detail

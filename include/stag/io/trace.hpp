@@ -36,13 +36,8 @@ auto trace(const F& f, const Bs&... bs) {
             using Act = graph::activity<List, graph::all_variables>;
             constexpr std::size_t n = List::size;
             const Env env{detail::record<Bs...>{bs...}};
-            const auto lits = detail::gather_literals<S>(static_cast<List*>(nullptr), f);
-            std::array<S, n> v{};
-            detail::forward_sweep<S>(v.data(), env, lits.data(), static_cast<detail::forward_rules<List>*>(nullptr),
-                                     std::make_index_sequence<n>{});
-            std::array<S, n> adj{};
-            if constexpr (Act::active[n - 1]) adj[n - 1] = S(1);
-            detail::backward_sweep<S>(v.data(), adj.data(), static_cast<detail::backward_rules<List, Act>*>(nullptr));
+            const auto v = detail::run_forward<S, List>(f, env);
+            const auto adj = detail::run_backward<S, List, Act>(v);
             std::vector<trace_entry<S>> out;
             out.reserve(n);
             [&]<class... Ks>(graph::node_list<Ks...>*) {
