@@ -194,4 +194,18 @@ BOOST_AUTO_TEST_CASE(select_routes_the_derivative_to_the_branch_taken) {
     BOOST_TEST(conditions == 1);
 }
 
+// docs/api.md, known issues: an untaken branch with an infinite derivative poisons grad (0 * inf),
+// while d gives 0; keeping that branch's argument in its domain makes both agree.
+BOOST_AUTO_TEST_CASE(select_with_an_untaken_branch_outside_its_domain) {
+    const auto naive = stag::select(x > 0.0, stag::log(x), 0.0 * x);
+    BOOST_TEST(stag::eval(naive, x = 0.0) == 0.0);
+    BOOST_TEST(stag::eval(stag::d(naive, x), x = 0.0) == 0.0);
+    BOOST_TEST(std::isnan(stag::grad(naive, x)(x = 0.0)[x]));  // the documented known issue
+    const auto safe = stag::select(x > 0.0, stag::log(stag::select(x > 0.0, x, 1.0)), 0.0 * x);
+    BOOST_TEST(stag::eval(safe, x = 0.0) == 0.0);
+    BOOST_TEST(stag::grad(safe, x)(x = 0.0)[x] == 0.0);
+    BOOST_TEST(stag::eval(stag::d(safe, x), x = 0.0) == 0.0);
+    BOOST_TEST(stag::grad(safe, x)(x = 2.0)[x] == 0.5);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -4,6 +4,7 @@
 #include <stag/core/name.hpp>
 #include <stag/graph/node_list.hpp>
 
+#include <algorithm>
 #include <concepts>
 #include <cstdint>
 #include <type_traits>
@@ -49,7 +50,7 @@ struct var_t {
     static constexpr bool is_variable = true;
     using name = Name;
     using value_type = T;
-    using nodes = graph::node_list<var_t>;
+    using nodes = graph::node_list<graph::key<var_t>>;
 
     /// `x = 1.0` binds a value to the variable (for eval, grad and friends).
     template <class U>
@@ -86,7 +87,7 @@ struct cst_t {
     static constexpr bool is_constant = true;
     static constexpr std::intmax_t num = N;
     static constexpr std::intmax_t den = D;
-    using nodes = graph::node_list<cst_t>;
+    using nodes = graph::node_list<graph::key<cst_t>>;
     template <class S>
     static constexpr S value() noexcept {
         if constexpr (D == 1)
@@ -129,7 +130,7 @@ struct named_t {
     static constexpr bool is_stag_node = true;
     static constexpr bool stateless = true;
     static constexpr bool is_constant = true;
-    using nodes = graph::node_list<named_t>;
+    using nodes = graph::node_list<graph::key<named_t>>;
     static constexpr const char* tag_name() noexcept { return Tag::name; }
     template <class S>
     static constexpr S value() noexcept {
@@ -172,39 +173,61 @@ struct arg_holder<I, A, true> {
     constexpr const A& get() const noexcept { return value; }
 };
 
+namespace detail {
+/// The Boost.Hana tag of operation nodes. Variable names are Hana strings, so argument-dependent
+/// lookup finds Hana's operators for every operator applied to an expression; clang 14 rejects
+/// each of them by rendering its failed condition, `...<hana::tag_of<E>::type>::value`, into a
+/// string, and for a node of a deep shared graph the name of E is exponentially long. With this
+/// tag, tag_of<E>::type is short.
+struct hana_expression_tag {};
+}  // namespace detail
+
+/// Height of a node: 0 for a leaf, 1 + the largest height of its arguments for an operation node.
+template <class N>
+struct node_height : std::integral_constant<std::size_t, 0> {};
+
 /// An operation node: `Op` states the value rule, the partial derivatives and the printing;
 /// the node holds its arguments by value (arguments without run-time data take no space).
+///
+/// Its facts are enumerators, not static data members: g++ gives every static data member it
+/// instantiates a mangled name, at a cost quadratic in the depth of the node type, and a deep graph
+/// has hundreds of nodes (see graph/node_list.hpp). `height` serves the graph's index look-ups.
 template <class Op, class... Args>
 struct expr;
 
 template <class Op, class A>
 struct expr<Op, A> : arg_holder<0, A> {
-    static constexpr bool is_stag_node = true;
-    static constexpr bool stateless = A::stateless;
+    enum : bool { is_stag_node = true, stateless = A::stateless };
+    enum : std::size_t { height = 1 + node_height<A>::value };
     using op = Op;
+    using hana_tag = detail::hana_expression_tag;
     using nodes = graph::nodes_of<expr, A>;
     constexpr expr() = default;
     constexpr explicit expr(const A& a) noexcept : arg_holder<0, A>(a) {}
 };
 template <class Op, class A, class B>
 struct expr<Op, A, B> : arg_holder<0, A>, arg_holder<1, B> {
-    static constexpr bool is_stag_node = true;
-    static constexpr bool stateless = A::stateless && B::stateless;
+    enum : bool { is_stag_node = true, stateless = A::stateless && B::stateless };
+    enum : std::size_t { height = 1 + std::max({node_height<A>::value, node_height<B>::value}) };
     using op = Op;
+    using hana_tag = detail::hana_expression_tag;
     using nodes = graph::nodes_of<expr, A, B>;
     constexpr expr() = default;
     constexpr expr(const A& a, const B& b) noexcept : arg_holder<0, A>(a), arg_holder<1, B>(b) {}
 };
 template <class Op, class A, class B, class C>
 struct expr<Op, A, B, C> : arg_holder<0, A>, arg_holder<1, B>, arg_holder<2, C> {
-    static constexpr bool is_stag_node = true;
-    static constexpr bool stateless = A::stateless && B::stateless && C::stateless;
+    enum : bool { is_stag_node = true, stateless = A::stateless && B::stateless && C::stateless };
+    enum : std::size_t { height = 1 + std::max({node_height<A>::value, node_height<B>::value, node_height<C>::value}) };
     using op = Op;
+    using hana_tag = detail::hana_expression_tag;
     using nodes = graph::nodes_of<expr, A, B, C>;
     constexpr expr() = default;
     constexpr expr(const A& a, const B& b, const C& c) noexcept
         : arg_holder<0, A>(a), arg_holder<1, B>(b), arg_holder<2, C>(c) {}
 };
+template <class Op, class... Args>
+struct node_height<expr<Op, Args...>> : std::integral_constant<std::size_t, expr<Op, Args...>::height> {};
 
 namespace detail {
 template <std::size_t I, class T, class... Ts>
@@ -235,36 +258,38 @@ namespace detail {
 // The flags are read by partial specialisation rather than by requires-expressions: clang renders
 // every failed requirement into a diagnostic string as long as the type's name, and for a shared
 // graph that name grows exponentially with the depth (variable<E> fails for every op node E).
+// They are classes rather than variable templates: g++ gives every variable it instantiates a
+// mangled name, whose cost grows with the square of the depth of the type (see graph/node_list.hpp).
 template <class T, class = void>
-inline constexpr bool flag_stag_node = false;
+struct flag_stag_node : std::false_type {};
 template <class T>
-inline constexpr bool flag_stag_node<T, std::enable_if_t<T::is_stag_node>> = true;
+struct flag_stag_node<T, std::enable_if_t<bool(T::is_stag_node)>> : std::true_type {};
 template <class T, class = void>
-inline constexpr bool flag_variable = false;
+struct flag_variable : std::false_type {};
 template <class T>
-inline constexpr bool flag_variable<T, std::enable_if_t<T::is_variable>> = true;
+struct flag_variable<T, std::enable_if_t<bool(T::is_variable)>> : std::true_type {};
 template <class T, class = void>
-inline constexpr bool flag_constant = false;
+struct flag_constant : std::false_type {};
 template <class T>
-inline constexpr bool flag_constant<T, std::enable_if_t<T::is_constant>> = true;
+struct flag_constant<T, std::enable_if_t<bool(T::is_constant)>> : std::true_type {};
 template <class T, class = void>
-inline constexpr bool flag_literal = false;
+struct flag_literal : std::false_type {};
 template <class T>
-inline constexpr bool flag_literal<T, std::enable_if_t<T::is_literal>> = true;
+struct flag_literal<T, std::enable_if_t<bool(T::is_literal)>> : std::true_type {};
 }  // namespace detail
 
 /// Any stag expression: variable, constant, run-time constant or operation node.
 template <class T>
-concept expression = detail::flag_stag_node<std::remove_cvref_t<T>>;
+concept expression = detail::flag_stag_node<std::remove_cvref_t<T>>::value;
 
 template <class T>
-concept variable = expression<T> && detail::flag_variable<std::remove_cvref_t<T>>;
+concept variable = expression<T> && detail::flag_variable<std::remove_cvref_t<T>>::value;
 
 template <class T>
-concept constant = expression<T> && detail::flag_constant<std::remove_cvref_t<T>>;
+concept constant = expression<T> && detail::flag_constant<std::remove_cvref_t<T>>::value;
 
 template <class T>
-concept literal = expression<T> && detail::flag_literal<std::remove_cvref_t<T>>;
+concept literal = expression<T> && detail::flag_literal<std::remove_cvref_t<T>>::value;
 
 template <class T>
 concept op_node = detail::is_op_node<std::remove_cvref_t<T>>::value;
@@ -284,8 +309,20 @@ constexpr auto as_expr(const T& v) noexcept {
     else
         return lit_t<std::remove_cvref_t<T>>{v};
 }
+namespace detail {
+template <class T, bool = expression<T>>
+struct as_expr_type {
+    using type = std::remove_cvref_t<T>;
+};
 template <class T>
-using as_expr_t = decltype(as_expr(std::declval<const T&>()));
+struct as_expr_type<T, false> {
+    using type = lit_t<std::remove_cvref_t<T>>;
+};
+}  // namespace detail
+/// The type as_expr returns (a class template, not decltype(as_expr(...)), which would instantiate
+/// a function per expression type).
+template <class T>
+using as_expr_t = typename detail::as_expr_type<T>::type;
 
 template <class E>
 inline constexpr bool is_zero = std::is_same_v<std::remove_cvref_t<E>, zero_t>;

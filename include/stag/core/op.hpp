@@ -35,10 +35,21 @@ struct call {
 template <class Op>
 inline constexpr bool piecewise_constant_op = requires { requires Op::piecewise_constant; };
 
+/// The node R from its arguments. A node without run-time data is value-initialised instead:
+/// that instantiates no constructor, and so gives g++ no constructor names to mangle, whose cost
+/// grows with the square of the depth of a deep node type (see graph/node_list.hpp).
+template <class R, class... Args>
+constexpr R build(const Args&... args) noexcept {
+    if constexpr (R::stateless) return R{};
+    else return R(args...);
+}
+
 /// Builds the node for Op without any simplification.
 template <class Op, class... Args>
 constexpr auto make_node(const Args&... args) noexcept {
-    return expr<Op, as_expr_t<Args>...>{as_expr(args)...};
+    using R = expr<Op, as_expr_t<Args>...>;
+    if constexpr (R::stateless) return R{};
+    else return R(as_expr(args)...);
 }
 
 }  // namespace stag

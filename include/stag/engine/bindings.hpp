@@ -5,8 +5,10 @@
 #include <stag/detail/record.hpp>
 #include <stag/graph/walk.hpp>
 
+#include <array>
 #include <cstddef>
 #include <type_traits>
+#include <utility>
 
 namespace stag {
 
@@ -26,21 +28,32 @@ inline constexpr bool variable_is_bound = Count > 0;
 template <class Var, std::size_t Count>
 inline constexpr bool variable_is_bound_once = Count <= 1;
 
+template <std::size_t N>
+constexpr std::size_t first_false(const bool (&v)[N]) noexcept {
+    std::size_t i = 0;
+    while (i + 1 < N && v[i]) ++i;
+    return i;
+}
+
+template <std::size_t N>
+constexpr std::size_t first_true(const std::array<bool, N>& v) noexcept {
+    std::size_t i = 0;
+    while (i < N && !v[i]) ++i;
+    return i;
+}
+/// Index among Bs of the binding of node N, found by name: sizeof...(Bs) for a variable without
+/// binding, sizeof...(Bs) + 1 for a node that is not a variable. A class per node, not a variable
+/// template or a function: see graph/node_list.hpp.
+template <class N, class... Bs>
+struct binding_of : std::integral_constant<std::size_t, sizeof...(Bs) + 1> {};
+template <class Name, class T, class... Bs>
+struct binding_of<var_t<Name, T>, Bs...>
+    : std::integral_constant<std::size_t, first_true(std::array<bool, sizeof...(Bs)>{std::is_same_v<typename Bs::var::name, Name>...})> {};
+
 template <class List, class... Bs>
 struct binding_check;
 template <class... Ks, class... Bs>
 struct binding_check<graph::node_list<Ks...>, Bs...> {
-    template <class K>
-    static constexpr bool bound = [] {
-        if constexpr (variable<graph::node_t<K>>) return binding_count<graph::node_t<K>, Bs...> > 0;
-        else return true;
-    }();
-    template <std::size_t N>
-    static constexpr std::size_t first_false(const bool (&v)[N]) {
-        std::size_t i = 0;
-        while (i + 1 < N && v[i]) ++i;
-        return i;
-    }
     static constexpr bool check() {
         if constexpr (!(is_binding<Bs> && ...)) {
             static_assert((is_binding<Bs> && ...), "stag: after the expression, pass bindings such as x = 1.0");
@@ -55,7 +68,7 @@ struct binding_check<graph::node_list<Ks...>, Bs...> {
                 return false;
             } else {
                 using keys = graph::node_list<Ks..., void>;
-                constexpr bool ok[] = {bound<Ks>..., true};
+                constexpr bool ok[] = {(binding_of<graph::node_t<Ks>, Bs...>::value != sizeof...(Bs))..., true};
                 constexpr std::size_t missing = first_false(ok);
                 if constexpr (missing < sizeof...(Ks)) {
                     using V = graph::node_t<graph::type_at<missing, keys>>;
@@ -100,22 +113,48 @@ constexpr auto operator|(type_acc<A>, type_acc<B>) {
     else return type_acc<std::common_type_t<A, B>>{};
 }
 
-template <class K, class Env>
-constexpr auto contribution() {
-    using N = graph::node_t<K>;
-    if constexpr (variable<N>) return type_acc<typename Env::template value_type<N>>{};
-    else if constexpr (literal<N>) {
-        using T = decltype(N::value);
-        if constexpr (std::is_arithmetic_v<T> && !std::is_same_v<T, bool>) return type_acc<T>{};
-        else return type_acc<no_type>{};
-    } else return type_acc<no_type>{};
+/// Which of NB bindings the nodes use, given the binding of each node.
+template <std::size_t NB, std::size_t N>
+constexpr std::array<bool, NB + 2> used_bindings(const std::size_t (&binding)[N]) noexcept {
+    std::array<bool, NB + 2> used{};
+    for (std::size_t b : binding) used[b] = true;
+    return used;
 }
 
+template <const auto& Used, class Seq, class... Bs>
+struct bindings_contribution;
+template <const auto& Used, std::size_t... Is, class... Bs>
+struct bindings_contribution<Used, std::index_sequence<Is...>, Bs...> {
+    using type = decltype((type_acc<no_type>{} | ... |
+                           std::conditional_t<Used[Is], type_acc<typename Bs::value_type>, type_acc<no_type>>{}));
+};
+
+template <class N>
+struct literal_contribution {
+    using type = type_acc<no_type>;
+};
+template <class T>
+struct literal_contribution<lit_t<T>> {
+    using type = std::conditional_t<std::is_arithmetic_v<T> && !std::is_same_v<T, bool>, type_acc<T>, type_acc<no_type>>;
+};
+template <class List, class Seq = std::make_index_sequence<graph::literal_facts<List>::count>>
+struct literals_contribution;
+template <class List, std::size_t... J>
+struct literals_contribution<List, std::index_sequence<J...>> {
+    using type = decltype((type_acc<no_type>{} | ... |
+                           typename literal_contribution<graph::node_t<graph::type_at<graph::literal_facts<List>::index[J], List>>>::type{}));
+};
+
+/// The common type of the values bound to the graph's variables and of its run-time constants
+/// (double if that is not a floating-point type).
 template <class List, class Env>
 struct scalar_type;
-template <class... Ks, class Env>
-struct scalar_type<graph::node_list<Ks...>, Env> {
-    using common = typename decltype((type_acc<no_type>{} | ... | contribution<Ks, Env>()))::type;
+template <class... Ks, class... Bs>
+struct scalar_type<graph::node_list<Ks...>, environment<Bs...>> {
+    static constexpr std::array<bool, sizeof...(Bs) + 2> used =
+        used_bindings<sizeof...(Bs)>({binding_of<graph::node_t<Ks>, Bs...>::value...});
+    using common = typename decltype(typename bindings_contribution<used, std::index_sequence_for<Bs...>, Bs...>::type{} |
+                                     typename literals_contribution<graph::node_list<Ks...>>::type{})::type;
     using type = std::conditional_t<std::is_floating_point_v<common>, common, double>;
 };
 

@@ -14,7 +14,7 @@ template <class F, class... Bs>
 constexpr bool check_eval_arguments() {
     constexpr bool is_expr = expression<F>;
     static_assert(is_expr || is_failed<F>, "stag: eval(f, bindings...): f must be a stag expression");
-    if constexpr (is_expr) return binding_check<typename F::nodes, Bs...>::value;
+    if constexpr (is_expr) return binding_check<graph::nodes_t<F>, Bs...>::value;
     else return false;
 }
 }  // namespace detail
@@ -26,13 +26,13 @@ constexpr bool check_eval_arguments() {
 template <class F, class... Bs>
 constexpr auto eval(const F& f, const Bs&... bs) {
     if constexpr (detail::check_eval_arguments<F, Bs...>()) {
-        using List = typename F::nodes;
+        using List = graph::nodes_t<F>;
         using Env = detail::environment<Bs...>;
         using S = typename detail::scalar_type<List, Env>::type;
         constexpr std::size_t n = List::size;
         const Env env{detail::record<Bs...>{bs...}};
         const auto v = detail::run_forward<S, List>(f, env);
-        if constexpr (detail::list_facts<List>::boolean[n - 1]) return v[n - 1] != S(0);
+        if constexpr (graph::info<List>::nodes[n - 1].piecewise_constant) return v[n - 1] != S(0);
         else return v[n - 1];
     } else
         return detail::failed{};

@@ -77,19 +77,19 @@ struct reverse_mode {
 
     template <class... Bs>
     constexpr auto sweep(const Bs&... bs) const {
-        using List = typename F::nodes;
+        using List = graph::nodes_t<F>;
         using Env = environment<Bs...>;
         using S = typename scalar_type<List, Env>::type;
         using Act = graph::activity<List, Vs...>;
         constexpr std::size_t n = List::size;
         const Env env{record<Bs...>{bs...}};
         const auto v = run_forward<S, List>(f, env);
-        const auto adj = run_backward<S, List, Act>(v);
+        const auto adj = run_backward<S, F, List, Act>(v);
         gradient<S, Vs...> g{};
         auto take = [&]<std::size_t I>(std::integral_constant<std::size_t, I>) {
             using V = graph::type_at<I, graph::node_list<Vs...>>;
-            if constexpr (graph::contains<V, List>) {
-                constexpr std::size_t k = graph::index_of<V, List>;
+            if constexpr (graph::contains<graph::key<V>, List>::value) {
+                constexpr std::size_t k = graph::position_of<graph::key<V>, List>::value;
                 if constexpr (Act::reached[k]) g.template get<I>() = adj[k];
             }
         };
@@ -113,7 +113,7 @@ struct grad_fn : detail::reverse_mode<F, Vs...> {
     }
     template <class... Bs>
     static constexpr bool binding_check_ok() {
-        return detail::binding_check<typename F::nodes, Bs...>::value;
+        return detail::binding_check<graph::nodes_t<F>, Bs...>::value;
     }
 };
 
@@ -122,7 +122,7 @@ template <class F, class... Vs>
 struct value_and_grad_fn : detail::reverse_mode<F, Vs...> {
     template <class... Bs>
     constexpr auto operator()(const Bs&... bs) const {
-        if constexpr (detail::binding_check<typename F::nodes, Bs...>::value) return this->sweep(bs...);
+        if constexpr (detail::binding_check<graph::nodes_t<F>, Bs...>::value) return this->sweep(bs...);
         else return value_and_gradient<detail::failed, detail::failed>{};  // .value, .grad[v] add no error
     }
 };

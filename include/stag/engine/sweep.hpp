@@ -1,9 +1,13 @@
 // The fused sweeps over a graph's unique nodes: forward values, then adjoints in reverse order.
 //
-// Compile-time design: each node becomes a small "rule" type (its op, its own index, the indices of
-// its arguments), and a sweep is one pack expansion over the rules. No function is instantiated on
-// the graph type or on the node list per node, so the symbols the compiler creates stay short and
-// their number grows linearly with the unique nodes (see docs/design.md).
+// Compile-time design: each node becomes a small "rule" type (its op and its argument slots), and a
+// sweep is one pack expansion over the rules. No function is instantiated on the graph type or on
+// the node list per node, so the symbols the compiler creates stay short. A rule does not name its
+// own index: the sweep passes it, and a slot names its argument by the distance back from the node
+// (or, for a leaf, by its index), so nodes with the same op and the same shape share one rule type,
+// whose functions the compiler then builds and optimises once. A shared rule is called from many
+// places, so the inliner would no longer take it for granted: the rules are always_inline, and the
+// sweeps are `flatten`, so that a sweep stays the straight-line code the optimiser sees through.
 #pragma once
 
 #include <stag/core/expr.hpp>
@@ -26,170 +30,187 @@ constexpr S negative_zero() noexcept {
     else return S{};
 }
 
-/// Argument slot of a rule: the index of the value, whether it holds a boolean (stored as 0 or 1),
-/// and whether an adjoint flows into it.
-template <std::size_t C, bool Boolean, bool Active>
+/// Argument slot of a rule: where its value is (index `Where` if `Absolute`, else `Where` places
+/// before the node `self`), whether it holds a boolean (stored as 0 or 1), and whether an adjoint
+/// flows into it.
+template <bool Absolute, std::size_t Where, bool Boolean, bool Active>
 struct slot_ref {
-    static constexpr std::size_t index = C;
     static constexpr bool active = Active;
+    [[gnu::always_inline]] static constexpr std::size_t index(std::size_t self) noexcept {
+        if constexpr (Absolute) return Where;
+        else return self - Where;
+    }
     template <class S>
-    static constexpr auto read(const S* v) noexcept {
-        if constexpr (Boolean) return v[C] != S(0);
-        else return v[C];
+    [[gnu::always_inline]] static constexpr auto read(const S* v, std::size_t self) noexcept {
+        if constexpr (Boolean) return v[index(self)] != S(0);
+        else return v[index(self)];
     }
 };
 
 template <class Var>
 struct var_rule {
     template <class S, class Env>
-    static constexpr S forward(const S*, const Env& env, const S*) noexcept {
+    [[gnu::always_inline]] static constexpr S forward(const S*, std::size_t, const Env& env, const S*) noexcept {
         return static_cast<S>(env.template lookup<Var>());
     }
 };
 template <class C>
 struct constant_rule {
     template <class S, class Env>
-    static constexpr S forward(const S*, const Env&, const S*) noexcept { return C::template value<S>(); }
+    [[gnu::always_inline]] static constexpr S forward(const S*, std::size_t, const Env&, const S*) noexcept { return C::template value<S>(); }
 };
 template <std::size_t L>
 struct literal_rule {
     template <class S, class Env>
-    static constexpr S forward(const S*, const Env&, const S* lits) noexcept { return lits[L]; }
+    [[gnu::always_inline]] static constexpr S forward(const S*, std::size_t, const Env&, const S* lits) noexcept { return lits[L]; }
 };
 /// Backward step of a node the adjoint does not reach, or of a leaf: nothing to do.
 struct no_step {
     template <class S>
-    static constexpr void backward(const S*, S*) noexcept {}
+    [[gnu::always_inline]] static constexpr void backward(const S*, S*, std::size_t) noexcept {}
 };
 
-/// Node `Self`, computed by `Op` from the values its argument slots point to.
-template <class Op, std::size_t Self, class... Slots>
+/// Node `self`, computed by `Op` from the values its argument slots point to.
+template <class Op, class... Slots>
 struct op_rule {
     template <class S, class Env>
-    static constexpr S forward(const S* v, const Env&, const S*) {
-        return static_cast<S>(Op::apply(Slots::read(v)...));
+    [[gnu::always_inline]] static constexpr S forward(const S* v, std::size_t self, const Env&, const S*) {
+        return static_cast<S>(Op::apply(Slots::read(v, self)...));
     }
     template <class S, std::size_t J, class Slot>
-    static constexpr void push(const S* v, S* adj) {
+    [[gnu::always_inline]] static constexpr void push(const S* v, S* adj, std::size_t self) {
         if constexpr (Slot::active)
-            adj[Slot::index] += tree_eval<S>(chain_term<Op, J>(lit_t<S>{adj[Self]}, lit_t<decltype(Slots::read(v))>{Slots::read(v)}...,
-                                                               lit_t<S>{v[Self]}));
+            adj[Slot::index(self)] += tree_eval<S>(chain_term<Op, J>(
+                lit_t<S>{adj[self]}, lit_t<decltype(Slots::read(v, self))>{Slots::read(v, self)}..., lit_t<S>{v[self]}));
+    }
+    template <class S, std::size_t... Js>
+    [[gnu::always_inline]] static constexpr void push_all(const S* v, S* adj, std::size_t self, std::index_sequence<Js...>) {
+        (push<S, Js, Slots>(v, adj, self), ...);
     }
     template <class S>
-    static constexpr void backward(const S* v, S* adj) {
-        [&]<std::size_t... Js>(std::index_sequence<Js...>) {
-            (push<S, Js, Slots>(v, adj), ...);
-        }(std::index_sequence_for<Slots...>{});
+    [[gnu::always_inline]] static constexpr void backward(const S* v, S* adj, std::size_t self) {
+        push_all<S>(v, adj, self, std::index_sequence_for<Slots...>{});
     }
 };
 
-template <class N>
-inline constexpr bool boolean_node = [] {
-    if constexpr (op_node<N>) return piecewise_constant_op<typename N::op>;
-    else return false;
-}();
+/// No node active: the slots of the forward rules.
+template <std::size_t N>
+inline constexpr std::array<bool, N + 1> no_activity{};
 
-/// Facts about a node list computed once from its pack.
-template <class List>
-struct list_facts;
-template <class... Ks>
-struct list_facts<graph::node_list<Ks...>> {
-    static constexpr std::size_t size = sizeof...(Ks);
-    static constexpr std::array<bool, size + 1> boolean = {boolean_node<graph::node_t<Ks>>..., false};
-    static constexpr std::size_t literal_count = (std::size_t{0} + ... + (literal<graph::node_t<Ks>> ? 1 : 0));
-    static constexpr auto literal_position = [] {
-        constexpr bool is_literal[] = {literal<graph::node_t<Ks>>..., false};
-        std::array<std::size_t, size + 1> pos{};
-        std::size_t n = 0;
-        for (std::size_t i = 0; i < size; ++i) pos[i] = is_literal[i] ? n++ : 0;
-        return pos;
-    }();
-    static constexpr std::array<bool, size + 1> no_activity{};
-};
+/// The slot of argument C of node I: by index for a leaf (leaves are shared by many nodes, at
+/// fixed places), by distance back from the node otherwise.
+template <class List, std::size_t I, std::size_t C, bool Active>
+using slot_of = slot_ref<graph::info<List>::nodes[C].arity == 0, (graph::info<List>::nodes[C].arity == 0 ? C : I - C),
+                         graph::info<List>::nodes[C].piecewise_constant, Active>;
 
-// Per-node helpers take the list as one opaque parameter (see graph/walk.hpp for why).
-template <class List, class K, std::size_t I, class Seq, const auto& Active>
+/// The op_rule of node I, with its argument slots read from the graph's facts.
+template <class List, class Op, std::size_t I, const auto& Active,
+          class Seq = std::make_index_sequence<graph::info<List>::nodes[I].arity>>
 struct op_rule_for;
-template <class List, class K, std::size_t I, std::size_t... Js, const auto& Active>
-struct op_rule_for<List, K, I, std::index_sequence<Js...>, Active> {
-    static constexpr graph::node_info ni = graph::info<List>::nodes[I];
-    using type = op_rule<typename graph::node_t<K>::op, I,
-                         slot_ref<ni.child[Js], list_facts<List>::boolean[ni.child[Js]], Active[ni.child[Js]]>...>;
+template <class List, class Op, std::size_t I, const auto& Active, std::size_t... Js>
+struct op_rule_for<List, Op, I, Active, std::index_sequence<Js...>> {
+    using type = op_rule<Op, slot_of<List, I, graph::info<List>::nodes[I].child[Js], Active[graph::info<List>::nodes[I].child[Js]]>...>;
 };
-template <class List, class K, std::size_t I, const auto& Active>
-using op_rule_t = typename op_rule_for<List, K, I, std::make_index_sequence<graph::info<List>::nodes[I].arity>, Active>::type;
 
+// Rules are chosen by class templates with a `type` (no function or variable per node: see
+// graph/node_list.hpp).
+template <class List, class K, std::size_t I, graph::node_kind Kind = graph::node_traits<graph::node_t<K>>::kind>
+struct forward_rule {
+    using type = typename op_rule_for<List, typename graph::node_t<K>::op, I, no_activity<List::size>>::type;
+};
 template <class List, class K, std::size_t I>
-auto forward_rule() {
-    using N = graph::node_t<K>;
-    if constexpr (variable<N>) return var_rule<N>{};
-    else if constexpr (constant<N>) return constant_rule<N>{};
-    else if constexpr (literal<N>) return literal_rule<list_facts<List>::literal_position[I]>{};
-    else return op_rule_t<List, K, I, list_facts<List>::no_activity>{};
-}
-template <class List, class Act, class K, std::size_t I>
-auto backward_rule() {
-    if constexpr (op_node<graph::node_t<K>> && Act::reached[I] && !graph::info<List>::nodes[I].piecewise_constant)
-        return op_rule_t<List, K, I, Act::active>{};
-    else return no_step{};
-}
+struct forward_rule<List, K, I, graph::node_kind::variable> {
+    using type = var_rule<graph::node_t<K>>;
+};
+template <class List, class K, std::size_t I>
+struct forward_rule<List, K, I, graph::node_kind::constant> {
+    using type = constant_rule<graph::node_t<K>>;
+};
+template <class List, class K, std::size_t I>
+struct forward_rule<List, K, I, graph::node_kind::literal> {
+    using type = literal_rule<graph::literal_facts<List>::position[I]>;
+};
 
-template <class List, class Seq>
+template <class List, class Act, class K, std::size_t I, class N = graph::node_t<K>,
+          bool Steps = graph::node_traits<N>::kind == graph::node_kind::op && Act::reached[I] &&
+                       !graph::info<List>::nodes[I].piecewise_constant>
+struct backward_rule {
+    using type = no_step;
+};
+template <class List, class Act, class K, std::size_t I, class N>
+struct backward_rule<List, Act, K, I, N, true> {
+    using type = typename op_rule_for<List, typename N::op, I, Act::active>::type;
+};
+
+// (List is passed on as a whole, not spelled node_list<Ks...> per node: see graph::info.)
+template <class List, class Seq, class Pack = List>
 struct forward_rule_list;
-template <class... Ks, std::size_t... Is>
-struct forward_rule_list<graph::node_list<Ks...>, std::index_sequence<Is...>> {
-    using type = graph::node_list<decltype(forward_rule<graph::node_list<Ks...>, Ks, Is>())...>;
+template <class List, std::size_t... Is, class... Ks>
+struct forward_rule_list<List, std::index_sequence<Is...>, graph::node_list<Ks...>> {
+    using type = graph::node_list<typename forward_rule<List, Ks, Is>::type...>;
 };
-template <class List, class Act, class Seq>
+template <class List, class Act, class Reversed, class Seq>
 struct backward_rule_list;
-template <class... Ks, class Act, std::size_t... Is>
-struct backward_rule_list<graph::node_list<Ks...>, Act, std::index_sequence<Is...>> {
-    using type = graph::node_list<decltype(backward_rule<graph::node_list<Ks...>, Act, Ks, Is>())...>;
+template <class List, class Act, class... Ks, std::size_t... Is>
+struct backward_rule_list<List, Act, graph::node_list<Ks...>, std::index_sequence<Is...>> {
+    using type = graph::node_list<typename backward_rule<List, Act, Ks, Is>::type...>;
 };
+
+template <class Seq>
+struct reversed;
+template <std::size_t... Is>
+struct reversed<std::index_sequence<Is...>> {
+    using type = std::index_sequence<(sizeof...(Is) - 1 - Is)...>;
+};
+/// N-1, ..., 1, 0.
+template <std::size_t N>
+using reverse_index_sequence = typename reversed<std::make_index_sequence<N>>::type;
+
 /// Forward rules of a node list, in topological order.
 template <class List>
 using forward_rules = typename forward_rule_list<List, std::make_index_sequence<List::size>>::type;
-/// Backward rules of a node list for the activity `Act`, in topological order.
-template <class List, class Act>
-using backward_rules = typename backward_rule_list<List, Act, std::make_index_sequence<List::size>>::type;
+/// Backward rules of the nodes of F (List) for the activity `Act`, in reverse topological order
+/// (the order of reverse_index_sequence<List::size>).
+template <class F, class List, class Act>
+using backward_rules =
+    typename backward_rule_list<List, Act, graph::reversed_nodes_t<F>, reverse_index_sequence<List::size>>::type;
 
-/// The run-time constants of the graph, gathered once from the expression object.
-template <class S, class... Ks, class Root>
-constexpr auto gather_literals(graph::node_list<Ks...>*, const Root& root) {
-    constexpr std::size_t count = list_facts<graph::node_list<Ks...>>::literal_count;
-    std::array<S, count + 1> lits{};
-    if constexpr (count > 0) {
-        std::size_t n = 0;
-        auto take = [&]<class K>(const K*) {
-            if constexpr (literal<graph::node_t<K>>) lits[n++] = static_cast<S>(graph::node_in<K>(root).value);
-        };
-        (take(static_cast<const Ks*>(nullptr)), ...);
-    }
-    return lits;
+template <class S, class Root, std::size_t... J>
+constexpr std::array<S, sizeof...(J) + 1> gather_literals_at(const Root& root, std::index_sequence<J...>) {
+    using List = graph::nodes_t<Root>;
+    return {static_cast<S>(graph::node_in<graph::type_at<graph::literal_facts<List>::index[J], List>>(root).value)..., S{}};
 }
+/// The run-time constants of the graph, gathered once from the expression object.
+template <class S, class Root>
+constexpr auto gather_literals(const Root& root) {
+    return gather_literals_at<S>(root, std::make_index_sequence<graph::literal_facts<graph::nodes_t<Root>>::count>{});
+}
+
+// The sweeps run one step per node through a braced list, whose elements C++ evaluates in order:
+// unlike a fold over the comma operator it has no size limit (clang refuses folds of more than 256
+// terms) and costs g++ linear time. The optimiser removes the unused array.
 
 /// Forward sweep: the value of every unique node, in topological order, into `v`.
 template <class S, class... Rs, class Env, std::size_t... Is>
-constexpr void forward_sweep(S* v, const Env& env, const S* lits, graph::node_list<Rs...>*, std::index_sequence<Is...>) {
-    ((v[Is] = Rs::template forward<S>(v, env, lits)), ...);
+[[gnu::flatten]] constexpr void forward_sweep(S* v, const Env& env, const S* lits, graph::node_list<Rs...>*, std::index_sequence<Is...>) {
+    const int steps[] = {0, (v[Is] = Rs::template forward<S>(v, Is, env, lits), 0)...};
+    (void)steps;
 }
 
-/// Backward sweep: adjoints from the root down. Each reached node pushes its adjoint to its active
-/// arguments through its op's chain rule; a node used several times receives the sum. The right
-/// fold over `=` runs the steps in reverse topological order (C++17 evaluates the right operand of
-/// an assignment first).
-template <class S, class... Rs>
-constexpr void backward_sweep(const S* v, S* adj, graph::node_list<Rs...>*) {
-    int order = 0;
-    ((Rs::template backward<S>(v, adj), order) = ... = 0);
-    (void)order;
+/// Backward sweep: adjoints from the root down, the rules and node indices being in reverse
+/// topological order. Each reached node pushes its adjoint to its active arguments through its op's
+/// chain rule; a node used several times receives the sum.
+template <class S, class... Rs, std::size_t... Is>
+[[gnu::flatten]] constexpr void backward_sweep(const S* v, S* adj, graph::node_list<Rs...>*, std::index_sequence<Is...>) {
+    const int steps[] = {0, (Rs::template backward<S>(v, adj, Is), 0)...};
+    (void)steps;
 }
 
 /// The values of every unique node of f, by the forward sweep.
 template <class S, class List, class F, class Env>
 constexpr auto run_forward(const F& f, const Env& env) {
     constexpr std::size_t n = List::size;
-    const auto lits = gather_literals<S>(static_cast<List*>(nullptr), f);
+    const auto lits = gather_literals<S>(f);
     std::array<S, n> v{};
     forward_sweep<S>(v.data(), env, lits.data(), static_cast<forward_rules<List>*>(nullptr), std::make_index_sequence<n>{});
     return v;
@@ -197,12 +218,12 @@ constexpr auto run_forward(const F& f, const Env& env) {
 
 /// The adjoints of the nodes the root reaches (d root / d node), by the backward sweep over the
 /// forward values v; other entries are meaningless.
-template <class S, class List, class Act, std::size_t N>
+template <class S, class F, class List, class Act, std::size_t N>
 constexpr auto run_backward(const std::array<S, N>& v) {
     std::array<S, N> adj{};
     for (auto& a : adj) a = negative_zero<S>();
     if constexpr (Act::active[N - 1]) adj[N - 1] = S(1);
-    backward_sweep<S>(v.data(), adj.data(), static_cast<backward_rules<List, Act>*>(nullptr));
+    backward_sweep<S>(v.data(), adj.data(), static_cast<backward_rules<F, List, Act>*>(nullptr), reverse_index_sequence<N>{});
     return adj;
 }
 

@@ -1,4 +1,7 @@
 // Facts about a graph's node list that the sweeps need: node types, arguments, activity.
+//
+// Everything here is computed once per graph, in class templates (no function, variable or lambda
+// is instantiated per node or per list; see graph/node_list.hpp for why).
 #pragma once
 
 #include <stag/core/op.hpp>
@@ -13,12 +16,17 @@ namespace stag::graph {
 template <class K>
 struct key_traits {
     using node = K;
-    static constexpr bool positional = false;
+    enum : bool { positional = false };
+};
+template <class N>
+struct key_traits<key<N>> {
+    using node = N;
+    enum : bool { positional = false };
 };
 template <class N, std::size_t... P>
 struct key_traits<at<N, path<P...>>> {
     using node = N;
-    static constexpr bool positional = true;
+    enum : bool { positional = true };
 };
 /// The node type a key stands for.
 template <class K>
@@ -51,30 +59,125 @@ constexpr decltype(auto) node_in(const Root& root) noexcept {
     if constexpr (key_traits<K>::positional)
         return follow<typename path_of<K>::type>::from(root);
     else
-        return K{};
+        return node_t<K>{};
 }
 
-template <class N, std::size_t I>
-using arg_t = std::remove_cvref_t<decltype(arg<I>(std::declval<const N&>()))>;
+enum class node_kind { variable, constant, literal, op };
+
+/// The facts about a node type that the sweeps need, as static members of a class keyed by the
+/// facts themselves (a handful of instances with short names, not one per node).
+template <node_kind Kind, std::size_t Arity = 0, bool PiecewiseConstant = false>
+struct node_shape {
+    static constexpr node_kind kind = Kind;
+    static constexpr std::size_t arity = Arity;
+    static constexpr bool piecewise_constant = PiecewiseConstant;
+};
+
+/// What the sweeps need to know about a node type: its kind, its arity, its argument types.
+template <class N>
+struct node_traits : node_shape<variable<N>   ? node_kind::variable
+                                : literal<N>  ? node_kind::literal
+                                : constant<N> ? node_kind::constant
+                                              : node_kind::op> {};
+template <class Op, class... Args>
+struct node_traits<expr<Op, Args...>> : node_shape<node_kind::op, sizeof...(Args), piecewise_constant_op<Op>> {
+    using op = Op;
+    template <std::size_t I>
+    using arg = typename stag::detail::nth_type<I, Args...>::type;
+};
 
 /// Key of argument I of the node with key K.
 template <class K, std::size_t I>
-struct child_key {
-    using type = arg_t<K, I>;
+struct child_key;
+template <class N, std::size_t I>
+struct child_key<key<N>, I> {
+    using type = key<typename node_traits<N>::template arg<I>>;
 };
 template <class N, std::size_t... P, std::size_t I>
 struct child_key<at<N, path<P...>>, I> {
-    using C = arg_t<N, I>;
-    using type = std::conditional_t<C::stateless, C, at<C, path<P..., I>>>;
+    using C = typename node_traits<N>::template arg<I>;
+    using type = std::conditional_t<C::stateless, key<C>, at<C, path<P..., I>>>;
 };
 
-template <class N>
-inline constexpr std::size_t arity = [] {
-    if constexpr (op_node<N>)
-        return detail::is_op_node<N>::arity;
-    else
-        return std::size_t{0};
-}();
+// Searching a list: one class per list with one base per node, and one template argument deduction
+// per look-up, which the compilers do by a scan of the bases. Deduction compares a node type with
+// each base's structurally, level by level (it only short-cuts identical types), so each base
+// first holds its node's height: most bases are passed over at the cost of comparing two numbers.
+template <std::size_t I, std::size_t Height, class K>
+struct positioned {};
+template <class K, std::size_t Height, std::size_t I>
+std::integral_constant<std::size_t, I> index_of_impl(const positioned<I, Height, K>*);
+
+template <class Seq, class... Ks>
+struct positioned_list;
+template <std::size_t... Is, class... Ks>
+struct positioned_list<std::index_sequence<Is...>, Ks...> : positioned<Is, node_height<node_t<Ks>>::value, Ks>... {};
+template <class List>
+struct positioned_list_of;
+template <class... Ks>
+struct positioned_list_of<node_list<Ks...>> {
+    using type = positioned_list<std::index_sequence_for<Ks...>, Ks...>;
+};
+
+/// Position of K in the list (`::value`); K must be in it.
+template <class K, class List>
+struct index_of : decltype(graph::index_of_impl<K, node_height<node_t<K>>::value>(
+                      static_cast<const typename positioned_list_of<List>::type*>(nullptr))) {};
+
+// Finding a node in the list. In a deep graph most heights belong to a single node, whose index a
+// table gives at once (position_of); leaves (height 0) are searched among the leaves alone, and
+// only the other nodes in the whole list (index_of).
+template <std::size_t MaxHeight>
+struct height_index {
+    std::array<std::size_t, MaxHeight + 1> count{};  ///< how many nodes have each height
+    std::array<std::size_t, MaxHeight + 1> first{};  ///< the index of the first of them
+};
+template <std::size_t MaxHeight, std::size_t N>
+constexpr height_index<MaxHeight> index_heights(const std::size_t (&heights)[N]) noexcept {
+    height_index<MaxHeight> t{};
+    for (std::size_t i = N; i-- > 0;) {
+        ++t.count[heights[i]];
+        t.first[heights[i]] = i;
+    }
+    return t;
+}
+template <std::size_t N>
+constexpr std::size_t max_value(const std::size_t (&values)[N]) noexcept {
+    std::size_t m = 0;
+    for (std::size_t v : values) m = v > m ? v : m;
+    return m;
+}
+template <class List, class Pack = List>
+struct heights;
+template <class List, class... Ks>
+struct heights<List, node_list<Ks...>> {
+    static constexpr std::size_t of[] = {node_height<node_t<Ks>>::value...};
+    static constexpr auto index = index_heights<max_value(of)>(of);
+    static constexpr bool leaf[] = {(node_height<node_t<Ks>>::value == 0)...};
+    static constexpr auto leaves = detail::true_positions<index.count[0]>(leaf);
+};
+
+/// One base per leaf of the list (the nodes of height 0), for deduction.
+template <class List, class Seq = std::make_index_sequence<heights<List>::index.count[0]>>
+struct leaf_positions;
+template <class List, std::size_t... J>
+struct leaf_positions<List, std::index_sequence<J...>>
+    : positioned<heights<List>::leaves[J], 0, type_at<heights<List>::leaves[J], List>>... {};
+
+/// Index in List of the node with key K; K must be in the list.
+template <class K, class List, std::size_t Height = node_height<node_t<K>>::value>
+struct position_of : std::conditional_t<(heights<List>::index.count[Height] == 1),
+                                        std::integral_constant<std::size_t, heights<List>::index.first[Height]>,
+                                        index_of<K, List>> {};
+template <class K, class List>
+struct position_of<K, List, 0>
+    : decltype(graph::index_of_impl<K, 0>(static_cast<const leaf_positions<List>*>(nullptr))) {};
+
+/// Index in List of argument J of the node with key K (0 where the node has no argument J).
+template <class K, class List, std::size_t J, bool Exists = (J < node_traits<node_t<K>>::arity)>
+struct child_index : std::integral_constant<std::size_t, 0> {};
+template <class K, class List, std::size_t J>
+struct child_index<K, List, J, true> : position_of<typename child_key<K, J>::type, List> {};
 
 struct node_info {
     std::size_t arity = 0;
@@ -82,26 +185,39 @@ struct node_info {
     bool piecewise_constant = false;
 };
 
-// Helpers instantiated per node live at namespace scope with the list as one opaque parameter: a
-// member template of a class specialised on the node pack would make the compiler copy the whole
-// pack at every instantiation, a cost quadratic in the number of nodes.
-template <class List, class K, std::size_t... J>
-constexpr node_info make_node_info(std::index_sequence<J...>) {
-    node_info n{};
-    n.arity = sizeof...(J);
-    ((n.child[J] = index_of<typename child_key<K, J>::type, List>), ...);
-    if constexpr (op_node<node_t<K>>) n.piecewise_constant = piecewise_constant_op<typename node_t<K>::op>;
-    return n;
-}
-
-template <class List>
+// Per-node patterns in a class over a list's pack name the list through a parameter of its own
+// (List), not as node_list<Ks...>: spelled out, the list would be rebuilt, hashed and looked up
+// again for every node, a cost quadratic in the number of nodes.
+template <class List, class Pack = List>
 struct info;
-template <class... Ks>
-struct info<node_list<Ks...>> {
+template <class List, class... Ks>
+struct info<List, node_list<Ks...>> {
     static constexpr std::size_t size = sizeof...(Ks);
     /// Per node, in topological order: its arity and the indices of its arguments.
     static constexpr std::array<node_info, size> nodes = {
-        make_node_info<node_list<Ks...>, Ks>(std::make_index_sequence<arity<node_t<Ks>>>{})...};
+        node_info{node_traits<node_t<Ks>>::arity,
+                  {child_index<Ks, List, 0>::value, child_index<Ks, List, 1>::value, child_index<Ks, List, 2>::value},
+                  node_traits<node_t<Ks>>::piecewise_constant}...};
+};
+
+/// The run-time constants of a graph: how many, the index of each one's node, and each node's slot
+/// among them (0 for the other nodes).
+template <std::size_t N>
+constexpr std::array<std::size_t, N + 1> literal_positions(const bool (&is_literal)[N + 1]) noexcept {
+    std::array<std::size_t, N + 1> pos{};
+    std::size_t n = 0;
+    for (std::size_t i = 0; i < N; ++i) pos[i] = is_literal[i] ? n++ : 0;
+    return pos;
+}
+template <class List>
+struct literal_facts;
+template <class... Ks>
+struct literal_facts<node_list<Ks...>> {
+    static constexpr std::size_t size = sizeof...(Ks);
+    static constexpr bool is_literal[] = {(node_traits<node_t<Ks>>::kind == node_kind::literal)..., false};
+    static constexpr std::size_t count = detail::count_true(is_literal);
+    static constexpr auto index = detail::true_positions<count>(is_literal);
+    static constexpr auto position = literal_positions<size>(is_literal);
 };
 
 /// Stands for "every variable of the graph" where a list of variables is expected.
@@ -110,12 +226,35 @@ struct all_variables {
 };
 
 template <class N, class... Vs>
-inline constexpr bool is_one_of_vars = [] {
-    if constexpr (variable<N>)
-        return ((std::is_same_v<Vs, all_variables> || std::is_same_v<typename N::name, typename Vs::name>) || ...);
-    else
-        return false;
-}();
+struct is_one_of_vars : std::false_type {};
+template <class Name, class T, class... Vs>
+struct is_one_of_vars<var_t<Name, T>, Vs...>
+    : std::bool_constant<((std::is_same_v<Vs, all_variables> || std::is_same_v<Name, typename Vs::name>) || ...)> {};
+
+/// Nodes that depend on a node marked in `wrt` through differentiable ops.
+template <std::size_t N>
+constexpr std::array<bool, N> active_nodes(const std::array<node_info, N>& nodes, const std::array<bool, N>& wrt) {
+    std::array<bool, N> a{};
+    for (std::size_t i = 0; i < N; ++i) {
+        bool any = wrt[i];
+        if (!nodes[i].piecewise_constant)
+            for (std::size_t j = 0; j < nodes[i].arity; ++j) any = any || a[nodes[i].child[j]];
+        a[i] = any;
+    }
+    return a;
+}
+/// Active nodes that an adjoint reaches from the root (the last node).
+template <std::size_t N>
+constexpr std::array<bool, N> reached_nodes(const std::array<node_info, N>& nodes, const std::array<bool, N>& active) {
+    std::array<bool, N> r{};
+    r[N - 1] = active[N - 1];
+    for (std::size_t i = N; i-- > 0;) {
+        if (!r[i]) continue;
+        for (std::size_t j = 0; j < nodes[i].arity; ++j)
+            if (active[nodes[i].child[j]]) r[nodes[i].child[j]] = true;
+    }
+    return r;
+}
 
 /// Which nodes depend on the variables Vs through differentiable ops (active), and which of
 /// those an adjoint reaches from the root (reached): the backward sweep visits only these.
@@ -124,30 +263,9 @@ struct activity;
 template <class... Ks, class... Vs>
 struct activity<node_list<Ks...>, Vs...> {
     static constexpr std::size_t n = sizeof...(Ks);
-    using nodes_info = info<node_list<Ks...>>;
-    static constexpr std::array<bool, n> active = [] {
-        constexpr bool wrt[] = {is_one_of_vars<node_t<Ks>, Vs...>...};
-        std::array<bool, n> a{};
-        for (std::size_t i = 0; i < n; ++i) {
-            const node_info& ni = nodes_info::nodes[i];
-            bool any = wrt[i];
-            if (!ni.piecewise_constant)
-                for (std::size_t j = 0; j < ni.arity; ++j) any = any || a[ni.child[j]];
-            a[i] = any;
-        }
-        return a;
-    }();
-    static constexpr std::array<bool, n> reached = [] {
-        std::array<bool, n> r{};
-        r[n - 1] = active[n - 1];
-        for (std::size_t i = n; i-- > 0;) {
-            if (!r[i]) continue;
-            const node_info& ni = nodes_info::nodes[i];
-            for (std::size_t j = 0; j < ni.arity; ++j)
-                if (active[ni.child[j]]) r[ni.child[j]] = true;
-        }
-        return r;
-    }();
+    static constexpr std::array<bool, n> wrt = {is_one_of_vars<node_t<Ks>, Vs...>::value...};
+    static constexpr std::array<bool, n> active = active_nodes(info<node_list<Ks...>>::nodes, wrt);
+    static constexpr std::array<bool, n> reached = reached_nodes(info<node_list<Ks...>>::nodes, active);
 };
 
 }  // namespace stag::graph

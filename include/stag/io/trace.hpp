@@ -29,15 +29,15 @@ template <class F, class... Bs>
 auto trace(const F& f, const Bs&... bs) {
     static_assert(expression<F>, "stag: trace(f, bindings...): f must be a stag expression");
     if constexpr (expression<F>) {
-        if constexpr (detail::binding_check<typename F::nodes, Bs...>::value) {
-            using List = typename F::nodes;
+        if constexpr (detail::binding_check<graph::nodes_t<F>, Bs...>::value) {
+            using List = graph::nodes_t<F>;
             using Env = detail::environment<Bs...>;
             using S = typename detail::scalar_type<List, Env>::type;
             using Act = graph::activity<List, graph::all_variables>;
             constexpr std::size_t n = List::size;
             const Env env{detail::record<Bs...>{bs...}};
             const auto v = detail::run_forward<S, List>(f, env);
-            const auto adj = detail::run_backward<S, List, Act>(v);
+            const auto adj = detail::run_backward<S, F, List, Act>(v);
             std::vector<trace_entry<S>> out;
             out.reserve(n);
             [&]<class... Ks>(graph::node_list<Ks...>*) {

@@ -65,6 +65,12 @@ struct neg_op {
 // (c1*e + c2*e -> (c1+c2)*e), enough that repeated derivatives of polynomials stay small.
 // They assume finite values: 0 * e is 0 even where e would be infinite.
 
+// Compile time: a builder runs once per node of a deep graph, and g++ gives every variable and
+// function it instantiates a name whose cost grows with the square of the node's depth (see
+// graph/node_list.hpp). So the tests below are class templates read through `::value` (users keep
+// `is_zero<E>` and friends), and a node without run-time data is value-initialised (`R{}`), which
+// instantiates no constructor.
+
 namespace detail {
 template <class E>
 struct rational_parts : std::false_type {};
@@ -75,23 +81,26 @@ struct rational_parts<cst_t<N, D>> : std::true_type {
 template <class E>
 inline constexpr bool is_rational = rational_parts<E>::value;
 template <class E>
-inline constexpr bool nonzero_rational = [] {
-    if constexpr (is_rational<E>) return E::num != 0;
-    else return false;
-}();
+struct nonzero_rational : std::false_type {};
+template <std::intmax_t N, std::intmax_t D>
+struct nonzero_rational<cst_t<N, D>> : std::bool_constant<N != 0> {};
+template <class E>
+using zero_test = std::is_same<E, zero_t>;
+template <class E>
+using one_test = std::is_same<E, one_t>;
 
 // c * e with c a compile-time rational: its coefficient and its term.
 template <class E>
 struct scaled {
     using coef = one_t;
     using term = E;
-    static constexpr bool explicit_coef = false;
+    enum : bool { explicit_coef = false };
 };
 template <std::intmax_t N, std::intmax_t D, class E>
 struct scaled<expr<mul_op, cst_t<N, D>, E>> {
     using coef = cst_t<N, D>;
     using term = E;
-    static constexpr bool explicit_coef = true;
+    enum : bool { explicit_coef = true };
 };
 
 template <class A, class B>
@@ -104,7 +113,36 @@ template <class A>
 using rational_inverse = typename make_rational<A::den, A::num>::type;
 
 template <class A, class B>
-inline constexpr bool like_terms = A::stateless && std::is_same_v<typename scaled<A>::term, typename scaled<B>::term>;
+struct like_terms
+    : std::bool_constant<A::stateless && std::is_same<typename scaled<A>::term, typename scaled<B>::term>::value> {};
+
+// Whether a builder applies none of its rules and builds the plain node (a mirror of the rules
+// below, which test it first).
+template <class Op, class A, class B>
+struct plain;
+template <class A, class B>
+struct plain<add_op, A, B>
+    : std::bool_constant<!zero_test<A>::value && !zero_test<B>::value &&
+                         !(rational_parts<A>::value && rational_parts<B>::value) && !like_terms<A, B>::value> {};
+template <class A, class B>
+struct plain<sub_op, A, B> : plain<add_op, A, B> {};
+template <class A, class B>
+struct plain<mul_op, A, B>
+    : std::bool_constant<!zero_test<A>::value && !zero_test<B>::value && !one_test<A>::value && !one_test<B>::value &&
+                         !rational_parts<B>::value &&
+                         (rational_parts<A>::value
+                              ? !scaled<B>::explicit_coef && !std::is_same<A, cst_t<-1, 1>>::value
+                              : !scaled<A>::explicit_coef && !scaled<B>::explicit_coef)> {};
+template <class A, class B>
+struct plain<div_op, A, B>
+    : std::bool_constant<!zero_test<A>::value && !one_test<B>::value && !nonzero_rational<B>::value> {};
+
+/// Whether `a op b` is a plain node without run-time data: the operator then makes it (R{}) without
+/// instantiating the builder, one function fewer per node of a deep graph.
+template <class Op, class A, class B, bool Exprs = expression<A> && expression<B>>
+struct plain_stateless : std::false_type {};
+template <class Op, class A, class B>
+struct plain_stateless<Op, A, B, true> : std::bool_constant<A::stateless && B::stateless && plain<Op, A, B>::value> {};
 }  // namespace detail
 
 template <expression A, expression B>
@@ -113,79 +151,96 @@ constexpr auto mul(const A& a, const B& b) noexcept;
 template <expression A, expression B>
 constexpr auto add(const A& a, const B& b) noexcept {
     using namespace detail;
-    if constexpr (is_zero<A>) return b;
-    else if constexpr (is_zero<B>) return a;
-    else if constexpr (is_rational<A> && is_rational<B>) return rational_sum<A, B>{};
-    else if constexpr (like_terms<A, B>)
-        return mul(rational_sum<typename scaled<A>::coef, typename scaled<B>::coef>{}, typename scaled<A>::term{});
-    else return expr<add_op, A, B>{a, b};
+    if constexpr (plain<add_op, A, B>::value) return build<expr<add_op, A, B>>(a, b);
+    else if constexpr (zero_test<A>::value) return b;
+    else if constexpr (zero_test<B>::value) return a;
+    else if constexpr (rational_parts<A>::value && rational_parts<B>::value) return rational_sum<A, B>{};
+    else return mul(rational_sum<typename scaled<A>::coef, typename scaled<B>::coef>{}, typename scaled<A>::term{});
 }
 
 template <expression A>
 constexpr auto neg(const A& a) noexcept {
     using namespace detail;
-    if constexpr (is_rational<A>) return rational_negation<A>{};
+    if constexpr (rational_parts<A>::value) return rational_negation<A>{};
     else if constexpr (op_node<A>) {
-        if constexpr (std::is_same_v<typename A::op, neg_op>) return arg<0>(a);
+        if constexpr (std::is_same<typename A::op, neg_op>::value) return arg<0>(a);
         else if constexpr (scaled<A>::explicit_coef) return mul(rational_negation<typename scaled<A>::coef>{}, arg<1>(a));
-        else return expr<neg_op, A>{a};
-    } else return expr<neg_op, A>{a};
+        else return build<expr<neg_op, A>>(a);
+    } else return build<expr<neg_op, A>>(a);
 }
 
 template <expression A, expression B>
 constexpr auto sub(const A& a, const B& b) noexcept {
     using namespace detail;
-    if constexpr (is_zero<B>) return a;
-    else if constexpr (is_zero<A>) return neg(b);
-    else if constexpr (is_rational<A> && is_rational<B>) return rational_sum<A, rational_negation<B>>{};
-    else if constexpr (like_terms<A, B>)
+    if constexpr (plain<sub_op, A, B>::value) return build<expr<sub_op, A, B>>(a, b);
+    else if constexpr (zero_test<B>::value) return a;
+    else if constexpr (zero_test<A>::value) return neg(b);
+    else if constexpr (rational_parts<A>::value && rational_parts<B>::value) return rational_sum<A, rational_negation<B>>{};
+    else
         return mul(rational_sum<typename scaled<A>::coef, rational_negation<typename scaled<B>::coef>>{},
                    typename scaled<A>::term{});
-    else return expr<sub_op, A, B>{a, b};
 }
 
 template <expression A, expression B>
 constexpr auto mul(const A& a, const B& b) noexcept {
     using namespace detail;
-    if constexpr (is_zero<A> || is_zero<B>) return zero_t{};
-    else if constexpr (is_one<A>) return b;
-    else if constexpr (is_one<B>) return a;
-    else if constexpr (is_rational<A> && is_rational<B>) return rational_product<A, B>{};
-    else if constexpr (is_rational<B>) return mul(b, a);
-    else if constexpr (is_rational<A> && scaled<B>::explicit_coef)
+    if constexpr (plain<mul_op, A, B>::value) return build<expr<mul_op, A, B>>(a, b);
+    else if constexpr (zero_test<A>::value || zero_test<B>::value) return zero_t{};
+    else if constexpr (one_test<A>::value) return b;
+    else if constexpr (one_test<B>::value) return a;
+    else if constexpr (rational_parts<A>::value && rational_parts<B>::value) return rational_product<A, B>{};
+    else if constexpr (rational_parts<B>::value) return mul(b, a);
+    else if constexpr (rational_parts<A>::value && scaled<B>::explicit_coef)
         return mul(rational_product<A, typename scaled<B>::coef>{}, arg<1>(b));
-    else if constexpr (std::is_same_v<A, cst_t<-1, 1>>) return neg(b);
-    else if constexpr (is_rational<A>) return expr<mul_op, A, B>{a, b};
+    else if constexpr (std::is_same<A, cst_t<-1, 1>>::value) return neg(b);
     else if constexpr (scaled<A>::explicit_coef) return mul(arg<0>(a), mul(arg<1>(a), b));
-    else if constexpr (scaled<B>::explicit_coef) return mul(arg<0>(b), mul(a, arg<1>(b)));
-    else return expr<mul_op, A, B>{a, b};
+    else return mul(arg<0>(b), mul(a, arg<1>(b)));  // scaled<B>::explicit_coef
 }
 
 template <expression A, expression B>
 constexpr auto div(const A& a, const B& b) noexcept {
     using namespace detail;
-    if constexpr (is_zero<A>) return zero_t{};
-    else if constexpr (is_one<B>) return a;
-    else if constexpr (nonzero_rational<B>) return mul(rational_inverse<B>{}, a);
-    else return expr<div_op, A, B>{a, b};
+    if constexpr (plain<div_op, A, B>::value) return build<expr<div_op, A, B>>(a, b);
+    else if constexpr (zero_test<A>::value) return zero_t{};
+    else if constexpr (one_test<B>::value) return a;
+    else return mul(rational_inverse<B>{}, a);  // nonzero_rational<B>
 }
 
 // ---- operators: expressions mix with plain numbers on either side --------------------------------
 template <class A, class B>
 concept mixable = operand<A> && operand<B> && (expression<A> || expression<B>);
 
+// The operators make a plain node without run-time data themselves, and otherwise pass expressions
+// on as they are and wrap only plain numbers: in a deep graph, one function per node instead of
+// three (see "Compile time" above).
 template <class A, class B>
     requires mixable<A, B>
-constexpr auto operator+(const A& a, const B& b) noexcept { return add(as_expr(a), as_expr(b)); }
+constexpr auto operator+(const A& a, const B& b) noexcept {
+    if constexpr (detail::plain_stateless<add_op, A, B>::value) return expr<add_op, A, B>{};
+    else if constexpr (expression<A> && expression<B>) return add(a, b);
+    else return add(as_expr(a), as_expr(b));
+}
 template <class A, class B>
     requires mixable<A, B>
-constexpr auto operator-(const A& a, const B& b) noexcept { return sub(as_expr(a), as_expr(b)); }
+constexpr auto operator-(const A& a, const B& b) noexcept {
+    if constexpr (detail::plain_stateless<sub_op, A, B>::value) return expr<sub_op, A, B>{};
+    else if constexpr (expression<A> && expression<B>) return sub(a, b);
+    else return sub(as_expr(a), as_expr(b));
+}
 template <class A, class B>
     requires mixable<A, B>
-constexpr auto operator*(const A& a, const B& b) noexcept { return mul(as_expr(a), as_expr(b)); }
+constexpr auto operator*(const A& a, const B& b) noexcept {
+    if constexpr (detail::plain_stateless<mul_op, A, B>::value) return expr<mul_op, A, B>{};
+    else if constexpr (expression<A> && expression<B>) return mul(a, b);
+    else return mul(as_expr(a), as_expr(b));
+}
 template <class A, class B>
     requires mixable<A, B>
-constexpr auto operator/(const A& a, const B& b) noexcept { return div(as_expr(a), as_expr(b)); }
+constexpr auto operator/(const A& a, const B& b) noexcept {
+    if constexpr (detail::plain_stateless<div_op, A, B>::value) return expr<div_op, A, B>{};
+    else if constexpr (expression<A> && expression<B>) return div(a, b);
+    else return div(as_expr(a), as_expr(b));
+}
 template <expression A>
 constexpr auto operator-(const A& a) noexcept { return neg(a); }
 template <expression A>
