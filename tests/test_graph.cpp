@@ -48,7 +48,8 @@ BOOST_AUTO_TEST_CASE(a_subexpression_used_twice_is_listed_once) {
         BOOST_TEST_CONTEXT("x = " << a << ", y = " << b) {
             const double s = a + b;
             // The adjoint of the shared node sums its two uses: d/dp (p^2 + sin p) = 2p + cos p.
-            const auto* node = find_node(stag::trace(shared, x = a, y = b), "x + y");
+            const auto nodes = stag::trace(shared, x = a, y = b);  // kept: node points into it
+            const auto* node = find_node(nodes, "x + y");
             BOOST_TEST_REQUIRE(node != nullptr);
             BOOST_TEST(node->has_adjoint);
             STAG_CHECK_CLOSE(node->value, s, 0.0);

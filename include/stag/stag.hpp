@@ -7,10 +7,14 @@
 #include <stag/core/name.hpp>
 #include <stag/core/op.hpp>
 #include <stag/engine/bindings.hpp>
+#include <stag/engine/check.hpp>
 #include <stag/engine/derivative.hpp>
 #include <stag/engine/eval.hpp>
 #include <stag/engine/gradient.hpp>
+#include <stag/engine/higher_order.hpp>
 #include <stag/engine/same.hpp>
+#include <stag/io/emit.hpp>
+#include <stag/io/latex.hpp>
 #include <stag/io/print.hpp>
 #include <stag/io/trace.hpp>
 #include <stag/ops/arithmetic.hpp>

@@ -89,11 +89,15 @@ struct environment {
 
     template <class Var>
     static constexpr std::size_t index = [] {
-        constexpr bool match[] = {std::is_same_v<typename Bs::var::name, typename Var::name>..., false};
+        // The sentinel stops the search at sizeof...(Bs) for a variable without a binding.
+        constexpr bool match[] = {std::is_same_v<typename Bs::var::name, typename Var::name>..., true};
         std::size_t i = 0;
         while (!match[i]) ++i;
         return i;
     }();
+    /// Whether Var has a binding here.
+    template <class Var>
+    static constexpr bool has = index<Var> < sizeof...(Bs);
     template <class Var>
     constexpr const auto& lookup() const noexcept { return bindings.template get<index<Var>>().value; }
     template <class Var>

@@ -71,6 +71,20 @@ constexpr bool check_grad_arguments() {
         return false;
 }
 
+/// The values and adjoints of every node of f, with respect to all its variables, for the bindings
+/// bs: the sweeps behind trace and check_grad.
+template <class F, class... Bs>
+constexpr auto sweep_all(const F& f, const Bs&... bs) {
+    using List = graph::nodes_t<F>;
+    using Env = environment<Bs...>;
+    using S = typename scalar_type<List, Env>::type;
+    const auto v = run_forward<S, List>(f, Env{record<Bs...>{bs...}});
+    struct values_and_adjoints {
+        std::array<S, List::size> value, adjoint;
+    };
+    return values_and_adjoints{v, run_backward<S, F, List, graph::activity<List, graph::all_variables>>(v)};
+}
+
 template <class F, class... Vs>
 struct reverse_mode {
     F f;

@@ -91,6 +91,39 @@ struct op_rule {
     [[gnu::always_inline]] static constexpr void backward(const S* v, S* adj, std::size_t self) {
         push_all<S>(v, adj, self, std::index_sequence_for<Slots...>{});
     }
+    // Forward mode: the tangent of the node is the sum over its active arguments of the same chain
+    // term, seeded with the argument's tangent instead of the node's adjoint.
+    template <class S, std::size_t J, class Slot>
+    [[gnu::always_inline]] static constexpr S tangent_term(const S* v, const S* t, std::size_t self) {
+        if constexpr (Slot::active)
+            return static_cast<S>(tree_eval<S>(chain_term<Op, J>(
+                lit_t<S>{t[Slot::index(self)]}, lit_t<decltype(Slots::read(v, self))>{Slots::read(v, self)}..., lit_t<S>{v[self]})));
+        else
+            return S(0);
+    }
+    template <class S, std::size_t... Js>
+    [[gnu::always_inline]] static constexpr S tangent_sum(const S* v, const S* t, std::size_t self, std::index_sequence<Js...>) {
+        return (S(0) + ... + tangent_term<S, Js, Slots>(v, t, self));
+    }
+    template <class S, class TEnv>
+    [[gnu::always_inline]] static constexpr S tangent(const S* v, const S* t, std::size_t self, const TEnv&) {
+        return tangent_sum<S>(v, t, self, std::index_sequence_for<Slots...>{});
+    }
+};
+
+/// Tangent of a variable: the one given for it, or 0.
+template <class Var>
+struct var_tangent_rule {
+    template <class S, class TEnv>
+    [[gnu::always_inline]] static constexpr S tangent(const S*, const S*, std::size_t, const TEnv& tenv) {
+        if constexpr (TEnv::template has<Var>) return static_cast<S>(tenv.template lookup<Var>());
+        else return S(0);
+    }
+};
+/// Tangent of a node that no tangent reaches, or of a constant: 0.
+struct zero_tangent {
+    template <class S, class TEnv>
+    [[gnu::always_inline]] static constexpr S tangent(const S*, const S*, std::size_t, const TEnv&) { return S(0); }
 };
 
 /// No node active: the slots of the forward rules.
@@ -142,12 +175,33 @@ struct backward_rule<List, Act, K, I, N, true> {
     using type = typename op_rule_for<List, typename N::op, I, Act::active>::type;
 };
 
+template <class List, class Act, class K, std::size_t I, class N = graph::node_t<K>,
+          graph::node_kind Kind = graph::node_traits<N>::kind>
+struct tangent_rule {
+    using type = zero_tangent;
+};
+template <class List, class Act, class K, std::size_t I, class N>
+struct tangent_rule<List, Act, K, I, N, graph::node_kind::variable> {
+    using type = var_tangent_rule<N>;
+};
+template <class List, class Act, class K, std::size_t I, class N>
+struct tangent_rule<List, Act, K, I, N, graph::node_kind::op> {
+    using type = std::conditional_t<Act::active[I] && !graph::info<List>::nodes[I].piecewise_constant,
+                                    typename op_rule_for<List, typename N::op, I, Act::active>::type, zero_tangent>;
+};
+
 // (List is passed on as a whole, not spelled node_list<Ks...> per node: see graph::info.)
 template <class List, class Seq, class Pack = List>
 struct forward_rule_list;
 template <class List, std::size_t... Is, class... Ks>
 struct forward_rule_list<List, std::index_sequence<Is...>, graph::node_list<Ks...>> {
     using type = graph::node_list<typename forward_rule<List, Ks, Is>::type...>;
+};
+template <class List, class Act, class Seq, class Pack = List>
+struct tangent_rule_list;
+template <class List, class Act, std::size_t... Is, class... Ks>
+struct tangent_rule_list<List, Act, std::index_sequence<Is...>, graph::node_list<Ks...>> {
+    using type = graph::node_list<typename tangent_rule<List, Act, Ks, Is>::type...>;
 };
 template <class List, class Act, class Reversed, class Seq>
 struct backward_rule_list;
@@ -197,6 +251,14 @@ template <class S, class... Rs, class Env, std::size_t... Is>
     (void)steps;
 }
 
+/// Tangent sweep (forward mode), after the forward sweep: the directional derivative of every
+/// node along the tangents `tenv` gives the variables, in topological order, into `t`.
+template <class S, class... Rs, class TEnv, std::size_t... Is>
+[[gnu::flatten]] constexpr void tangent_sweep(const S* v, S* t, const TEnv& tenv, graph::node_list<Rs...>*, std::index_sequence<Is...>) {
+    const int steps[] = {0, (t[Is] = Rs::template tangent<S>(v, t, Is, tenv), 0)...};
+    (void)steps;
+}
+
 /// Backward sweep: adjoints from the root down, the rules and node indices being in reverse
 /// topological order. Each reached node pushes its adjoint to its active arguments through its op's
 /// chain rule; a node used several times receives the sum.
@@ -225,6 +287,16 @@ constexpr auto run_backward(const std::array<S, N>& v) {
     if constexpr (Act::active[N - 1]) adj[N - 1] = S(1);
     backward_sweep<S>(v.data(), adj.data(), static_cast<backward_rules<F, List, Act>*>(nullptr), reverse_index_sequence<N>{});
     return adj;
+}
+
+/// The tangents of every node (forward mode) along `tenv`, whose variables have activity Act.
+template <class S, class List, class Act, class TEnv, std::size_t N>
+constexpr auto run_tangent(const std::array<S, N>& v, const TEnv& tenv) {
+    std::array<S, N> t{};
+    tangent_sweep<S>(v.data(), t.data(), tenv,
+                     static_cast<typename tangent_rule_list<List, Act, std::make_index_sequence<N>>::type*>(nullptr),
+                     std::make_index_sequence<N>{});
+    return t;
 }
 
 }  // namespace stag::detail

@@ -2,8 +2,7 @@
 // and debugging; it allocates, unlike eval and grad).
 #pragma once
 
-#include <stag/engine/bindings.hpp>
-#include <stag/engine/sweep.hpp>
+#include <stag/engine/gradient.hpp>
 #include <stag/io/print.hpp>
 
 #include <array>
@@ -31,13 +30,12 @@ auto trace(const F& f, const Bs&... bs) {
     if constexpr (expression<F>) {
         if constexpr (detail::binding_check<graph::nodes_t<F>, Bs...>::value) {
             using List = graph::nodes_t<F>;
-            using Env = detail::environment<Bs...>;
-            using S = typename detail::scalar_type<List, Env>::type;
             using Act = graph::activity<List, graph::all_variables>;
             constexpr std::size_t n = List::size;
-            const Env env{detail::record<Bs...>{bs...}};
-            const auto v = detail::run_forward<S, List>(f, env);
-            const auto adj = detail::run_backward<S, F, List, Act>(v);
+            const auto sweeps = detail::sweep_all(f, bs...);
+            using S = std::remove_cvref_t<decltype(sweeps.value[0])>;
+            const auto& v = sweeps.value;
+            const auto& adj = sweeps.adjoint;
             std::vector<trace_entry<S>> out;
             out.reserve(n);
             [&]<class... Ks>(graph::node_list<Ks...>*) {

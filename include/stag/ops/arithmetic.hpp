@@ -8,10 +8,14 @@ namespace stag {
 // ---- the ops -------------------------------------------------------------------------------------
 // Each states its value rule (apply), its partial derivatives (partial<I>, written with stag's own
 // functions of the arguments and the result r) and its printing (notation). `adjoint<I>(s, ...)`,
-// where present, is a cheaper way to write s * partial<I>(...) for a seed s.
+// where present, is a cheaper way to write s * partial<I>(...) for a seed s. Where the notation
+// does not carry over to LaTeX or C99, an op states `latex` or `c_code`, a pattern in which $0, $1,
+// $2 stand for its arguments ($(0) in LaTeX: in parentheses unless it is an atom), or, for an infix
+// op, a `latex_symbol` (see io/latex.hpp and io/emit.hpp).
 
 struct add_op {
     static constexpr infix notation{"+", precedence::additive};
+    static constexpr bool associative = true;  // printing may drop parentheses on the right
     template <class A, class B>
     static constexpr auto apply(const A& a, const B& b) { return a + b; }
     template <std::size_t I, class A, class B, class R>
@@ -31,6 +35,8 @@ struct sub_op {
 
 struct mul_op {
     static constexpr infix notation{"*", precedence::multiplicative};
+    static constexpr bool associative = true;
+    static constexpr std::string_view latex_symbol = "\\cdot";
     template <class A, class B>
     static constexpr auto apply(const A& a, const B& b) { return a * b; }
     template <std::size_t I, class A, class B, class R>
@@ -42,6 +48,7 @@ struct mul_op {
 
 struct div_op {
     static constexpr infix notation{"/", precedence::multiplicative};
+    static constexpr std::string_view latex = "\\frac{$0}{$1}";
     template <class A, class B>
     static constexpr auto apply(const A& a, const B& b) { return a / b; }
     template <std::size_t I, class A, class B, class R>

@@ -11,6 +11,7 @@ namespace stag {
 /// exp(a); derivative exp(a), the node's own value.
 struct exp_op {
     static constexpr call notation{"exp"};
+    static constexpr std::string_view latex = "e^{$0}";
     template <class A> static constexpr auto apply(const A& a) { using std::exp; return exp(a); }
     template <std::size_t I, class A, class R> static constexpr auto partial(const A&, const R& r) { return r; }
 };
@@ -24,6 +25,7 @@ struct log_op {
 /// log(1 + a), accurate for small a; derivative 1/(1 + a).
 struct log1p_op {
     static constexpr call notation{"log1p"};
+    static constexpr std::string_view latex = "\\log\\left(1 + $0\\right)";
     template <class A> static constexpr auto apply(const A& a) { using std::log1p; return log1p(a); }
     template <std::size_t I, class A, class R> static constexpr auto partial(const A& a, const R&) { return div(one_t{}, add(one_t{}, a)); }
     template <std::size_t I, class S, class A, class R> static constexpr auto adjoint(const S& s, const A& a, const R&) { return div(s, add(one_t{}, a)); }
@@ -31,30 +33,36 @@ struct log1p_op {
 /// exp(a) - 1, accurate for small a; derivative exp(a) = r + 1.
 struct expm1_op {
     static constexpr call notation{"expm1"};
+    static constexpr std::string_view latex = "\\left(e^{$0} - 1\\right)";
     template <class A> static constexpr auto apply(const A& a) { using std::expm1; return expm1(a); }
     template <std::size_t I, class A, class R> static constexpr auto partial(const A&, const R& r) { return add(r, one_t{}); }
 };
 /// Square root; sqrt(0) = 0 with derivative +inf, sqrt(a < 0) = NaN; derivative 1/(2 sqrt(a)).
 struct sqrt_op {
     static constexpr call notation{"sqrt"};
+    static constexpr std::string_view latex = "\\sqrt{$0}";
     template <class A> static constexpr auto apply(const A& a) { using std::sqrt; return sqrt(a); }
     template <std::size_t I, class A, class R> static constexpr auto partial(const A&, const R& r) { return div(c<1, 2>, r); }
 };
 /// Cube root, defined for negative a; derivative 1/(3 cbrt(a)^2), +inf at 0.
 struct cbrt_op {
     static constexpr call notation{"cbrt"};
+    static constexpr std::string_view latex = "\\sqrt[3]{$0}";
     template <class A> static constexpr auto apply(const A& a) { using std::cbrt; return cbrt(a); }
     template <std::size_t I, class A, class R> static constexpr auto partial(const A&, const R& r) { return div(c<1, 3>, mul(r, r)); }
 };
 /// a * a; derivative 2a.
 struct square_op {
     static constexpr call notation{"square"};
+    static constexpr std::string_view c_code = "($0 * $0)";
+    static constexpr std::string_view latex = "$(0)^{2}";
     template <class A> static constexpr auto apply(const A& a) { return a * a; }
     template <std::size_t I, class A, class R> static constexpr auto partial(const A& a, const R&) { return mul(c<2>, a); }
 };
 /// a^b for expression exponents; derivatives b a^(b-1) and a^b log(a) (NaN for a <= 0).
 struct pow_op {
     static constexpr call notation{"pow"};
+    static constexpr std::string_view latex = "$(0)^{$1}";
     template <class A, class B> static constexpr auto apply(const A& a, const B& b) { using std::pow; return pow(a, b); }
     template <std::size_t I, class A, class B, class R> static constexpr auto partial(const A& a, const B& b, const R& r);
 };
@@ -62,6 +70,9 @@ struct pow_op {
 template <std::intmax_t N, std::intmax_t D>
 struct powc_op {
     static constexpr call notation{"pow"};
+    static inline const std::string c_code = "pow($0, " + std::to_string(N) + (D == 1 ? ".0)" : ".0 / " + std::to_string(D) + ".0)");
+    static inline const std::string latex =
+        "$(0)^{" + (D == 1 ? std::to_string(N) : "\\frac{" + std::to_string(N) + "}{" + std::to_string(D) + "}") + "}";
     static std::string trailing_arguments() {
         // Appends only: `", " + std::to_string(N)` makes g++ 12 give a false -Wrestrict warning.
         std::string out = ", ";

@@ -13,21 +13,27 @@ namespace stag {
 /// a < b, a <= b, a > b, a >= b: boolean nodes for select; piecewise constant, derivative zero.
 struct less_op {
     static constexpr infix notation{"<", precedence::comparison};
+    static constexpr std::string_view c_code = "($0 < $1 ? 1.0 : 0.0)";
     static constexpr bool piecewise_constant = true;
     template <class A, class B> static constexpr bool apply(const A& a, const B& b) { return a < b; }
 };
 struct less_equal_op {
     static constexpr infix notation{"<=", precedence::comparison};
+    static constexpr std::string_view c_code = "($0 <= $1 ? 1.0 : 0.0)";
+    static constexpr std::string_view latex_symbol = "\\leq";
     static constexpr bool piecewise_constant = true;
     template <class A, class B> static constexpr bool apply(const A& a, const B& b) { return a <= b; }
 };
 struct greater_op {
     static constexpr infix notation{">", precedence::comparison};
+    static constexpr std::string_view c_code = "($0 > $1 ? 1.0 : 0.0)";
     static constexpr bool piecewise_constant = true;
     template <class A, class B> static constexpr bool apply(const A& a, const B& b) { return a > b; }
 };
 struct greater_equal_op {
     static constexpr infix notation{">=", precedence::comparison};
+    static constexpr std::string_view c_code = "($0 >= $1 ? 1.0 : 0.0)";
+    static constexpr std::string_view latex_symbol = "\\geq";
     static constexpr bool piecewise_constant = true;
     template <class A, class B> static constexpr bool apply(const A& a, const B& b) { return a >= b; }
 };
@@ -44,6 +50,8 @@ constexpr auto operator>=(const A& a, const B& b) noexcept { return make_node<gr
 /// select(cond, a, b) is a where cond holds, else b; the derivative follows the branch taken.
 struct select_op {
     static constexpr call notation{"select"};
+    static constexpr std::string_view c_code = "($0 != 0.0 ? $1 : $2)";
+    static constexpr std::string_view latex = "\\begin{cases} $1 & \\text{if } $0 \\\\ $2 & \\text{otherwise} \\end{cases}";
     template <class C, class A, class B> static constexpr auto apply(const C& cond, const A& a, const B& b) { return cond ? a : b; }
     template <std::size_t I, class C, class A, class B, class R>
     static constexpr auto partial(const C& cond, const A&, const B&, const R&);
@@ -76,6 +84,8 @@ constexpr auto select_op::adjoint(const S& s, const C& cond, const A&, const B&,
 /// |a|; derivative sign(a), and +1 at a = 0 (the right derivative).
 struct abs_op {
     static constexpr call notation{"abs"};
+    static constexpr std::string_view c_code = "fabs($0)";
+    static constexpr std::string_view latex = "\\left|$0\\right|";
     template <class A> static constexpr auto apply(const A& a) { using std::fabs; return fabs(a); }
     template <std::size_t I, class A, class R>
     static constexpr auto partial(const A& a, const R&) { return select(a < zero_t{}, c<-1>, one_t{}); }
@@ -83,6 +93,8 @@ struct abs_op {
 /// max(a, 0); derivative 1 for a > 0, and 0 at a = 0 (the left derivative, as in most ML code).
 struct relu_op {
     static constexpr call notation{"relu"};
+    static constexpr std::string_view c_code = "($0 < 0.0 ? 0.0 : $0)";
+    static constexpr std::string_view latex = "\\max\\left($0, 0\\right)";
     template <class A> static constexpr auto apply(const A& a) { return a < A(0) ? A(0) : a; }  // NaN stays NaN
     template <std::size_t I, class A, class R>
     static constexpr auto partial(const A& a, const R&) { return select(a > zero_t{}, one_t{}, zero_t{}); }
@@ -90,6 +102,7 @@ struct relu_op {
 /// max(a, b) = select(a >= b, a, b): at a tie the derivative goes to a.
 struct max_op {
     static constexpr call notation{"max"};
+    static constexpr std::string_view c_code = "($0 >= $1 ? $0 : $1)";
     template <class A, class B> static constexpr auto apply(const A& a, const B& b) { return a >= b ? a : b; }
     template <std::size_t I, class A, class B, class R>
     static constexpr auto partial(const A& a, const B& b, const R&) {
@@ -100,6 +113,7 @@ struct max_op {
 /// min(a, b) = select(a <= b, a, b): at a tie the derivative goes to a.
 struct min_op {
     static constexpr call notation{"min"};
+    static constexpr std::string_view c_code = "($0 <= $1 ? $0 : $1)";
     template <class A, class B> static constexpr auto apply(const A& a, const B& b) { return a <= b ? a : b; }
     template <std::size_t I, class A, class B, class R>
     static constexpr auto partial(const A& a, const B& b, const R&) {

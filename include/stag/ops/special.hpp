@@ -18,6 +18,8 @@ struct erf_op {
 /// Logistic sigmoid 1/(1 + exp(-a)), in [0, 1] for every a; derivative s(1 - s), s its value.
 struct sigmoid_op {
     static constexpr call notation{"sigmoid"};
+    static constexpr std::string_view c_code = "(1.0 / (1.0 + exp(-$0)))";
+    static constexpr std::string_view latex = "\\sigma\\left($0\\right)";
     template <class A> static constexpr auto apply(const A& a) { using std::exp; return A(1) / (A(1) + exp(-a)); }
     template <std::size_t I, class A, class R> static constexpr auto partial(const A&, const R& r) { return mul(r, sub(one_t{}, r)); }
 };
@@ -25,6 +27,7 @@ struct sigmoid_op {
 /// derivative sigmoid(a).
 struct softplus_op {
     static constexpr call notation{"softplus"};
+    static constexpr std::string_view c_code = "(($0 > 0.0 ? $0 : 0.0) + log1p(exp(-fabs($0))))";
     template <class A>
     static constexpr auto apply(const A& a) {
         using std::exp;

@@ -29,18 +29,21 @@ struct tan_op {
 /// asin(a) on [-1, 1] (NaN outside); derivative 1/sqrt(1 - a^2), +inf at |a| = 1.
 struct asin_op {
     static constexpr call notation{"asin"};
+    static constexpr std::string_view latex = "\\arcsin\\left($0\\right)";
     template <class A> static constexpr auto apply(const A& a) { using std::asin; return asin(a); }
     template <std::size_t I, class A, class R> static constexpr auto partial(const A& a, const R&) { return div(one_t{}, sqrt(sub(one_t{}, mul(a, a)))); }
 };
 /// acos(a) on [-1, 1] (NaN outside); derivative -1/sqrt(1 - a^2), -inf at |a| = 1.
 struct acos_op {
     static constexpr call notation{"acos"};
+    static constexpr std::string_view latex = "\\arccos\\left($0\\right)";
     template <class A> static constexpr auto apply(const A& a) { using std::acos; return acos(a); }
     template <std::size_t I, class A, class R> static constexpr auto partial(const A& a, const R&) { return div(c<-1>, sqrt(sub(one_t{}, mul(a, a)))); }
 };
 /// atan(a); derivative 1/(1 + a^2).
 struct atan_op {
     static constexpr call notation{"atan"};
+    static constexpr std::string_view latex = "\\arctan\\left($0\\right)";
     template <class A> static constexpr auto apply(const A& a) { using std::atan; return atan(a); }
     template <std::size_t I, class A, class R> static constexpr auto partial(const A& a, const R&) { return div(one_t{}, add(one_t{}, mul(a, a))); }
 };

@@ -1,0 +1,14 @@
+// H[v] for a variable v that was not given to hessian: one stag error.
+// expect: stag: hessian[v]: v is not among the variables given to hessian
+#include <stag/stag.hpp>
+
+int main() {
+    constexpr auto x = stag::var<"x">;
+    constexpr auto y = stag::var<"y">;
+    const auto h = stag::hessian(x * x * y, x)(x = 1.0, y = 2.0);
+#ifdef STAG_SHOULD_FAIL
+    return static_cast<int>(h[y][x]);
+#else
+    return static_cast<int>(h[x][x]);
+#endif
+}
