@@ -23,3 +23,4 @@
 #include <stag/ops/piecewise.hpp>
 #include <stag/ops/special.hpp>
 #include <stag/ops/trigonometric.hpp>
+#include <stag/tensor/tensor.hpp>

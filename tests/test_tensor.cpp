@@ -1,0 +1,52 @@
+// stag::tensor, the value type of static-shape tensors: layout, access, constexpr use, arithmetic.
+#define BOOST_TEST_MODULE tensor
+#include <boost/test/unit_test.hpp>
+
+#include <stag/stag.hpp>
+
+#include <type_traits>
+
+BOOST_AUTO_TEST_CASE(static_facts) {
+    using W = stag::tensor<double, 8, 4>;
+    static_assert(W::rank == 2 && W::size() == 32 && W::shape[0] == 8 && W::shape[1] == 4);
+    static_assert(std::is_aggregate_v<W> && std::is_trivially_copyable_v<W> && std::is_standard_layout_v<W>);
+    static_assert(sizeof(W) == 32 * sizeof(double));  // the elements and nothing else
+    static_assert(stag::tensor<float>::rank == 0 && stag::tensor<float>::size() == 1);
+    static_assert(stag::tensor<int, 2, 3, 4, 5>::size() == 120);
+    static_assert(stag::is_tensor<W> && !stag::is_tensor<double>);
+    static_assert(std::is_same_v<stag::tensor_of<float, std::index_sequence<2, 3>>, stag::tensor<float, 2, 3>>);
+    BOOST_TEST(true);  // the checks above are static
+}
+
+BOOST_AUTO_TEST_CASE(row_major_access) {
+    stag::tensor<double, 8, 4> w{};  // value-initialised: zero
+    for (double e : w) BOOST_TEST(e == 0.0);
+    w(2, 3) = 0.5;
+    BOOST_TEST(w.data()[2 * 4 + 3] == 0.5);
+    constexpr stag::tensor<int, 2, 3> m{1, 2, 3, 4, 5, 6};  // from the flat list, row by row
+    static_assert(m(0, 0) == 1 && m(0, 2) == 3 && m(1, 0) == 4 && m(1, 2) == 6);
+    constexpr stag::tensor<int, 2, 2, 2> c{0, 1, 2, 3, 4, 5, 6, 7};
+    static_assert(c(1, 0, 1) == 5 && stag::tensor<int, 2, 2, 2>::offset(1, 1, 0) == 6);
+    constexpr stag::tensor<double> s{2.5};
+    static_assert(s() == 2.5);
+    constexpr stag::tensor<double, 3> partly{1.0};  // the rest is zero, as for any aggregate
+    static_assert(partly(0) == 1.0 && partly(2) == 0.0);
+}
+
+BOOST_AUTO_TEST_CASE(elementwise_arithmetic_and_equality) {
+    constexpr stag::tensor<double, 2, 2> a{1, 2, 3, 4};
+    constexpr stag::tensor<double, 2, 2> b{4, 3, 2, 1};
+    static_assert(a + b == stag::tensor<double, 2, 2>{5, 5, 5, 5});
+    static_assert(a - 0.5 * b == stag::tensor<double, 2, 2>{-1, 0.5, 2, 3.5});
+    static_assert(a * b == stag::tensor<double, 2, 2>{4, 6, 6, 4});
+    static_assert(12.0 / a == stag::tensor<double, 2, 2>{12, 6, 4, 3});
+    static_assert(a != b);
+    // An optimizer step reads as the textbook: w = w - rate * gradient.
+    stag::tensor<float, 3> w{1.0f, 2.0f, 3.0f};
+    const stag::tensor<float, 3> g{0.5f, -1.0f, 0.0f};
+    w = w - 0.1f * g;
+    BOOST_TEST(w(0) == 0.95f);
+    BOOST_TEST(w(1) == 2.1f);
+    BOOST_TEST(w(2) == 3.0f);
+    static_assert(std::is_same_v<decltype(stag::tensor<float, 2>{} * 2.0), stag::tensor<double, 2>>);
+}
