@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Reruns the benchmarks and writes docs/benchmarks.md: run-time medians and ratios to hand-written
-# code (bench_scalar), and the compile-time table (compile_time.sh).
+# code (bench_scalar), stag against the C++ AD libraries that are installed (bench_peers) with a
+# bar chart of the ratios (docs/peers.png, needs Debian's gnuplot), and the compile-time tables
+# (compile_time.sh, compile_peers.sh).
 # Usage: benchmarks/report.sh            (from anywhere; builds with the gcc preset)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 cmake --preset gcc > /dev/null
-cmake --build --preset gcc --target bench_scalar > /dev/null
+cmake --build --preset gcc --target bench_scalar bench_peers > /dev/null
 bench=build/gcc/benchmarks/bench_scalar
 "$bench" --check > /dev/null
 raw=$(mktemp)
@@ -26,6 +28,66 @@ table=$(awk '
       printf "| %s | %.2f | %.2f | %.3f |\n", k, h, s, s / h
     }
   }' "$raw")
+
+# Peers: per problem, every contender's median, its ratio to hand-written code, its allocations.
+peers=build/gcc/benchmarks/bench_peers
+"$peers" --check > /dev/null
+peers_raw=$(mktemp)
+ratios=$(mktemp)
+trap 'rm -f "$raw" "$peers_raw" "$ratios"' EXIT
+"$peers" --benchmark_repetitions=5 --benchmark_report_aggregates_only=true --benchmark_min_time=0.1 \
+         --benchmark_format=console --benchmark_color=false > "$peers_raw" 2>/dev/null
+peer_table=$(awk -v ratios="$ratios" '
+  /_median/ {
+    split($1, p, "/"); sub(/_median$/, "", p[2]);
+    allocs = $NF; sub(/^allocs=/, "", allocs);
+    key = p[1] "/" p[2]; t[key] = $2; a[key] = allocs; order[++n] = key;
+    if (p[2] == "hand") hand[p[1]] = $2
+  }
+  END {
+    for (i = 1; i <= n; i++) {
+      split(order[i], p, "/"); r = t[order[i]] / hand[p[1]];
+      printf "| %s | %s | %.2f | %.2f | %s |\n", p[1], p[2], t[order[i]], r, a[order[i]];
+      if (p[2] != "hand") printf "\"%s %s\" %.4f %d\n", p[1], p[2], r, (p[2] == "stag") >> ratios
+    }
+  }' "$peers_raw")
+if command -v gnuplot > /dev/null; then
+  gnuplot <<GNUPLOT
+set terminal png size 1000,600 font "DejaVu Sans,10" noenhanced
+set output "docs/peers.png"
+set title "Time per value-and-gradient call, relative to hand-written code (log scale; lower is faster; stag in red)"
+set logscale y
+set ylabel "ratio to hand-written"
+set style fill solid 0.8
+set boxwidth 0.7
+set xtics rotate by -40 left
+set bmargin 11
+set rmargin 18
+set grid ytics
+set key off
+set yrange [0.5:*]
+plot "$ratios" using 0:(\$3 == 0 ? \$2 : 1/0):xtic(1) with boxes lc rgb "#8aa4c4", \\
+     "$ratios" using 0:(\$3 == 1 ? \$2 : 1/0) with boxes lc rgb "#b03030"
+GNUPLOT
+  chart="![stag and its peers, ratio to hand-written code](peers.png)"
+else
+  chart="(No chart: gnuplot is not installed. Debian: \`apt-get install gnuplot-nox\`.)"
+fi
+
+# The machine code of stag's and the hand-written functions, compared (instructions only).
+body() {  # $1: function name prefix as objdump -C prints it
+  objdump -d --no-show-raw-insn -C "$peers" |
+    awk -v f="$1" 'index($0, "<" f) && /^[0-9a-f]+ </ && !/constprop/ {on = 1; next} on && /^$/ {exit} on {sub(/^ *[0-9a-f]+:\t/, ""); print}' |
+    grep -v '^nop'
+}
+codes=""
+for p in P1 P2; do
+  hand_code=$(body "(anonymous namespace)::hand((anonymous namespace)::$p const&")
+  stag_code=$(body "(anonymous namespace)::with_stag((anonymous namespace)::$p const&")
+  if [ "$hand_code" = "$stag_code" ]; then verdict="identical"; else verdict="different"; fi
+  codes="$codes- $p: hand-written $(echo "$hand_code" | wc -l) instructions, stag $(echo "$stag_code" | wc -l), $verdict machine code.
+"
+done
 
 cpu=$(lscpu | awk -F: '/Model name/ {gsub(/^ +/, "", $2); print $2; exit}')
 compiler=$(g++ --version | head -n 1)
@@ -49,6 +111,32 @@ compiler=$(g++ --version | head -n 1)
   echo "- \`grad\`: \`stag::value_and_grad\` against hand-written adjoint code; \`value\`: \`stag::eval\` against"
   echo "  the plain double expression. Inputs change at every call (64 points); both results are checked"
   echo "  equal before timing (\`bench_scalar --check\`, also a CTest test)."
+  echo
+  echo "## stag against C++ AD libraries"
+  echo
+  echo "Command: \`$peers --benchmark_repetitions=5 --benchmark_report_aggregates_only=true --benchmark_min_time=0.1\`"
+  echo "(medians of 5; \`allocs\`: heap allocations per call, counted by replacing malloc in the binary)."
+  echo "Every contender's value and gradient are checked against the hand-written ones before timing"
+  echo "(\`bench_peers --check\`, also a CTest test). Peers: ADOL-C (retaping every call, and one tape"
+  echo "reused), Trilinos Sacado (\`SFad\`, \`CacheFad::SFad\`, \`ELRCacheFad::SFad\`), Ceres \`Jet\`, Eigen's"
+  echo "\`AutoDiffScalar\` (forward vector mode), Boost.Math \`autodiff_fvar\` (one pass per input)."
+  echo "P2 is sin(a*b) + exp(c/d)*log(1 + e*e) + tanh(a - c)*sqrt(b*b + d*d + 1) + (a*b*c)/(1 + d*d + e*e) - a*cos(b - e)."
+  echo
+  echo "| problem | contender | ns per call | ratio to hand-written | allocs |"
+  echo "| --- | --- | ---: | ---: | ---: |"
+  echo "$peer_table"
+  echo
+  echo "Machine code of the timed functions (\`objdump -d\` of bench_peers, compared by this script):"
+  echo
+  printf "%s" "$codes"
+  echo
+  echo "Where the code is identical, a difference in time is placement and noise, not stag."
+  echo
+  echo "$chart"
+  echo
+  echo "Compile time of one translation unit per contender holding P2 (\`benchmarks/compile_peers.sh\`):"
+  echo
+  benchmarks/compile_peers.sh g++
   echo
   echo "## Compile time of a deep shared DAG"
   echo

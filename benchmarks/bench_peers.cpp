@@ -1,0 +1,352 @@
+// stag against established C++ AD libraries, side by side in one binary (the peers issue):
+// P1 (seed graph) and P2 (scalar function of five inputs). Problems P3 to P6 need stag's tensor
+// engine and come with it. Every contender computes the value and the full gradient per call, on
+// inputs that change from call to call (64 points), and writes the results to memory.
+//
+//   bench_peers --check        checks every contender's gradient against the hand-written one
+//   bench_peers [benchmark flags]
+//
+// A peer whose Debian package is missing is left out at configure time (STAG_HAVE_* below).
+// Each benchmark reports heap allocations per call in the `allocs` counter.
+#include <benchmark/benchmark.h>
+#include <stag/stag.hpp>
+
+#include <array>
+#include <atomic>
+#include <cmath>
+#include <cstddef>
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#if STAG_HAVE_ADOLC
+#include <adolc/adolc.h>
+#endif
+#if STAG_HAVE_SACADO
+#include <Sacado.hpp>
+#endif
+#if STAG_HAVE_CERES
+#include <ceres/jet.h>
+#endif
+#if STAG_HAVE_EIGEN
+#include <Eigen/Core>
+#include <unsupported/Eigen/AutoDiff>
+#endif
+#if STAG_HAVE_BOOST_AUTODIFF
+#include <boost/math/differentiation/autodiff.hpp>
+#endif
+
+// ---- heap allocations, counted for every contender ------------------------------------------------
+// The malloc family is replaced in this executable, which ELF symbol interposition makes the one
+// every shared library calls too (ADOL-C allocates with malloc, C++ code with operator new, which
+// calls malloc); each forwards to glibc's own entry point.
+namespace {
+std::atomic<std::size_t> allocations{0};
+}
+extern "C" {
+void* __libc_malloc(std::size_t);
+void* __libc_calloc(std::size_t, std::size_t);
+void* __libc_realloc(void*, std::size_t);
+void* __libc_memalign(std::size_t, std::size_t);
+void __libc_free(void*);
+void* malloc(std::size_t n) {
+    allocations.fetch_add(1, std::memory_order_relaxed);
+    return __libc_malloc(n);
+}
+void* calloc(std::size_t n, std::size_t size) {
+    allocations.fetch_add(1, std::memory_order_relaxed);
+    return __libc_calloc(n, size);
+}
+void* realloc(void* p, std::size_t n) {
+    allocations.fetch_add(1, std::memory_order_relaxed);
+    return __libc_realloc(p, n);
+}
+void* aligned_alloc(std::size_t alignment, std::size_t n) {
+    allocations.fetch_add(1, std::memory_order_relaxed);
+    return __libc_memalign(alignment, n);
+}
+void free(void* p) { __libc_free(p); }
+}
+
+namespace {
+
+constexpr std::size_t points = 64;
+
+template <std::size_t N>
+struct result {
+    double value;
+    std::array<double, N> grad;
+};
+
+// ---- the problems, written once for every scalar type ---------------------------------------------
+struct P1 {
+    static constexpr std::size_t n = 3;
+    static constexpr const char* name = "P1_seed";
+    template <class T>
+    static T f(const std::array<T, n>& v) {
+        return (v[0] + v[1]) * v[2];
+    }
+    static std::array<double, n> point(std::size_t i) { return {1.0 + 0.01 * i, 3.0 - 0.02 * i, -3.0 + 0.03 * i}; }
+};
+struct P2 {
+    static constexpr std::size_t n = 5;
+    static constexpr const char* name = "P2_scalar";
+    template <class T>
+    static T f(const std::array<T, n>& v) {
+        using std::cos, std::exp, std::log, std::sin, std::sqrt, std::tanh;
+        const T &a = v[0], &b = v[1], &c = v[2], &d = v[3], &e = v[4];
+        return sin(a * b) + exp(c / d) * log(1.0 + e * e) + tanh(a - c) * sqrt(b * b + d * d + 1.0) +
+               (a * b * c) / (1.0 + d * d + e * e) - a * cos(b - e);
+    }
+    // a = 0.5, b = 1.2, c = 0.8, d = 1.5, e = 0.3 and nearby points.
+    static std::array<double, n> point(std::size_t i) {
+        const double t = 0.01 * static_cast<double>(i % 16) - 0.08;
+        return {0.5 + t, 1.2 - t, 0.8 + 0.5 * t, 1.5 + t, 0.3 - 0.5 * t};
+    }
+};
+
+// ---- hand-written adjoint code ------------------------------------------------------------------
+[[gnu::noinline]] result<3> hand(const P1&, const std::array<double, 3>& v) {
+    const double s = v[0] + v[1];
+    return {s * v[2], {v[2], v[2], s}};
+}
+[[gnu::noinline]] result<5> hand(const P2&, const std::array<double, 5>& v) {
+    const double a = v[0], b = v[1], c = v[2], d = v[3], e = v[4];
+    const double ab = a * b, s1 = std::sin(ab), cab = std::cos(ab);
+    const double cd = c / d, ex = std::exp(cd), ee = e * e, l1 = 1 + ee, lg = std::log(l1);
+    const double th = std::tanh(a - c), dd = d * d, q = b * b + dd + 1, sq = std::sqrt(q);
+    const double abc = ab * c, den = 1 + dd + ee, t4 = abc / den;
+    const double be = b - e, cbe = std::cos(be), sbe = std::sin(be);
+    const double value = s1 + ex * lg + th * sq + t4 - a * cbe;
+    const double g_den = -t4 / den;  // d t4 / d den
+    const double dth = 1 - th * th;
+    const double g_ex = lg * ex / d;  // d(ex*lg)/dc
+    const double ga = cab * b + dth * sq + b * c / den - cbe;
+    const double gb = cab * a + th * b / sq + a * c / den + a * sbe;
+    const double gc = g_ex - dth * sq + ab / den;
+    const double gd = -g_ex * cd + th * d / sq + g_den * 2 * d;
+    const double ge = ex * 2 * e / l1 + g_den * 2 * e - a * sbe;
+    return {value, {ga, gb, gc, gd, ge}};
+}
+
+// ---- stag ----------------------------------------------------------------------------------------
+constexpr auto x = stag::var<"x">;
+constexpr auto y = stag::var<"y">;
+constexpr auto z = stag::var<"z">;
+constexpr auto a = stag::var<"a">;
+constexpr auto b = stag::var<"b">;
+constexpr auto c = stag::var<"c">;
+constexpr auto d = stag::var<"d">;
+constexpr auto e = stag::var<"e">;
+const auto p1 = (x + y) * z;
+const auto p2 = stag::sin(a * b) + stag::exp(c / d) * stag::log(1.0 + e * e) +
+                stag::tanh(a - c) * stag::sqrt(b * b + d * d + 1.0) + (a * b * c) / (1.0 + d * d + e * e) -
+                a * stag::cos(b - e);
+
+[[gnu::noinline]] result<3> with_stag(const P1&, const std::array<double, 3>& v) {
+    const auto r = stag::value_and_grad(p1, x, y, z)(x = v[0], y = v[1], z = v[2]);
+    return {r.value, {r.grad[x], r.grad[y], r.grad[z]}};
+}
+[[gnu::noinline]] result<5> with_stag(const P2&, const std::array<double, 5>& v) {
+    const auto r = stag::value_and_grad(p2, a, b, c, d, e)(a = v[0], b = v[1], c = v[2], d = v[3], e = v[4]);
+    return {r.value, {r.grad[a], r.grad[b], r.grad[c], r.grad[d], r.grad[e]}};
+}
+
+// ---- forward-mode peers: one sweep carrying n derivatives ------------------------------------------
+// Make(value, i) makes input i; Value(y) and Deriv(y, i) read the result.
+template <class P, class T, class Make, class Value, class Deriv>
+result<P::n> forward_mode(const std::array<double, P::n>& v, Make make, Value value, Deriv deriv) {
+    std::array<T, P::n> in;
+    for (std::size_t i = 0; i < P::n; ++i) in[i] = make(v[i], i);
+    const T out = P::f(in);
+    result<P::n> r{value(out), {}};
+    for (std::size_t i = 0; i < P::n; ++i) r.grad[i] = deriv(out, i);
+    return r;
+}
+
+#if STAG_HAVE_SACADO
+template <class Fad, class P>
+[[gnu::noinline]] result<P::n> sacado(const P&, const std::array<double, P::n>& v) {
+    return forward_mode<P, Fad>(
+        v, [](double s, std::size_t i) { return Fad(int(P::n), int(i), s); }, [](const Fad& f) { return f.val(); },
+        [](const Fad& f, std::size_t i) { return f.dx(int(i)); });
+}
+#endif
+#if STAG_HAVE_CERES
+template <class P>
+[[gnu::noinline]] result<P::n> ceres_jet(const P&, const std::array<double, P::n>& v) {
+    using J = ceres::Jet<double, int(P::n)>;
+    return forward_mode<P, J>(
+        v, [](double s, std::size_t i) { return J(s, int(i)); }, [](const J& j) { return j.a; },
+        [](const J& j, std::size_t i) { return j.v[int(i)]; });
+}
+#endif
+#if STAG_HAVE_EIGEN
+template <class P>
+[[gnu::noinline]] result<P::n> eigen_autodiff(const P&, const std::array<double, P::n>& v) {
+    using AD = Eigen::AutoDiffScalar<Eigen::Matrix<double, int(P::n), 1>>;
+    return forward_mode<P, AD>(
+        v, [](double s, std::size_t i) { return AD(s, int(P::n), int(i)); }, [](const AD& f) { return f.value(); },
+        [](const AD& f, std::size_t i) { return f.derivatives()(int(i)); });
+}
+#endif
+#if STAG_HAVE_BOOST_AUTODIFF
+// Boost's fvar carries one direction: one pass per input.
+template <class P>
+[[gnu::noinline]] result<P::n> boost_autodiff(const P&, const std::array<double, P::n>& v) {
+    using F = boost::math::differentiation::autodiff_fvar<double, 1>;
+    result<P::n> r{};
+    for (std::size_t k = 0; k < P::n; ++k) {
+        std::array<F, P::n> in;
+        for (std::size_t i = 0; i < P::n; ++i) in[i] = F(v[i], i == k);
+        const F out = P::f(in);
+        r.value = out.derivative(0);
+        r.grad[k] = out.derivative(1);
+    }
+    return r;
+}
+#endif
+
+#if STAG_HAVE_ADOLC
+// ADOL-C records a tape, then sweeps it: retaped at every call, or taped once and reused (valid
+// here: neither problem branches on its inputs).
+template <class P>
+std::array<adouble, P::n> adolc_inputs(const std::array<double, P::n>& v) {
+    std::array<adouble, P::n> in;
+    for (std::size_t i = 0; i < P::n; ++i) in[i] <<= v[i];
+    return in;
+}
+template <class P>
+[[gnu::noinline]] result<P::n> adolc_retape(const P&, const std::array<double, P::n>& v) {
+    constexpr short tag = 1;
+    result<P::n> r{};
+    trace_on(tag);
+    {
+        const auto in = adolc_inputs<P>(v);
+        adouble out = P::f(in);
+        out >>= r.value;
+    }
+    trace_off();
+    gradient(tag, int(P::n), v.data(), r.grad.data());
+    return r;
+}
+template <class P>
+short adolc_taped() {
+    static const short tag = [] {
+        const short t = P::n == 3 ? 2 : 3;
+        trace_on(t, 1);
+        {
+            const auto in = adolc_inputs<P>(P::point(0));
+            adouble out = P::f(in);
+            double ignored = 0;
+            out >>= ignored;
+        }
+        trace_off();
+        return t;
+    }();
+    return tag;
+}
+template <class P>
+[[gnu::noinline]] result<P::n> adolc_reuse(const P&, const std::array<double, P::n>& v) {
+    const short tag = adolc_taped<P>();
+    result<P::n> r{};
+    zos_forward(tag, 1, int(P::n), 1, v.data(), &r.value);  // keep = 1: ready for the reverse sweep
+    double seed = 1.0;
+    fos_reverse(tag, 1, int(P::n), &seed, r.grad.data());
+    return r;
+}
+#endif
+
+// ---- the contenders, by name -------------------------------------------------------------------------
+template <class P>
+struct contender {
+    std::string name;
+    result<P::n> (*run)(const P&, const std::array<double, P::n>&);
+};
+
+template <class P>
+std::vector<contender<P>> contenders() {
+    std::vector<contender<P>> list{{"hand", &hand}, {"stag", &with_stag}};
+#if STAG_HAVE_ADOLC
+    list.push_back({"adolc_retape", &adolc_retape<P>});
+    list.push_back({"adolc_reuse", &adolc_reuse<P>});
+#endif
+#if STAG_HAVE_SACADO
+    list.push_back({"sacado_SFad", &sacado<Sacado::Fad::SFad<double, int(P::n)>, P>});
+    list.push_back({"sacado_CacheFad", &sacado<Sacado::CacheFad::SFad<double, int(P::n)>, P>});
+    list.push_back({"sacado_ELRCacheFad", &sacado<Sacado::ELRCacheFad::SFad<double, int(P::n)>, P>});
+#endif
+#if STAG_HAVE_CERES
+    list.push_back({"ceres_Jet", &ceres_jet<P>});
+#endif
+#if STAG_HAVE_EIGEN
+    list.push_back({"eigen_AutoDiffScalar", &eigen_autodiff<P>});
+#endif
+#if STAG_HAVE_BOOST_AUTODIFF
+    list.push_back({"boost_autodiff", &boost_autodiff<P>});
+#endif
+    return list;
+}
+
+template <class P>
+void run_benchmark(benchmark::State& state, result<P::n> (*run)(const P&, const std::array<double, P::n>&)) {
+    std::array<std::array<double, P::n>, points> in;
+    for (std::size_t i = 0; i < points; ++i) in[i] = P::point(i);
+    std::size_t i = 0;
+    result<P::n> out{};
+    run(P{}, in[0]);  // first-call work (ADOL-C's one tape) stays out of the count
+    const std::size_t before = allocations.load();
+    for (auto _ : state) {
+        out = run(P{}, in[i]);
+        benchmark::DoNotOptimize(out);
+        i = (i + 1) % points;
+    }
+    state.counters["allocs"] =
+        benchmark::Counter(double(allocations.load() - before), benchmark::Counter::kAvgIterations);
+}
+
+template <class P>
+void register_all() {
+    for (const auto& c : contenders<P>())
+        benchmark::RegisterBenchmark((std::string(P::name) + "/" + c.name).c_str(), run_benchmark<P>, c.run);
+}
+
+// Every contender's value and gradient against hand-written code at every point.
+template <class P>
+bool check_all() {
+    bool ok = true;
+    for (const auto& c : contenders<P>()) {
+        double worst = 0;
+        for (std::size_t i = 0; i < points; ++i) {
+            const auto v = P::point(i);
+            const auto want = hand(P{}, v), got = c.run(P{}, v);
+            auto err = [](double g, double w) { return std::fabs(g - w) / std::max(1.0, std::fabs(w)); };
+            worst = std::max(worst, err(got.value, want.value));
+            for (std::size_t k = 0; k < P::n; ++k) worst = std::max(worst, err(got.grad[k], want.grad[k]));
+        }
+        const bool good = worst <= 1e-12;
+        std::printf("%-10s %-22s largest error %.3g %s\n", P::name, c.name.c_str(), worst, good ? "ok" : "MISMATCH");
+        ok = ok && good;
+    }
+    return ok;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc > 1 && std::string_view(argv[1]) == "--check") {
+        const bool ok1 = check_all<P1>();  // both run, whatever the first says
+        const bool ok2 = check_all<P2>();
+        const bool ok = ok1 && ok2;
+        std::puts(ok ? "all contenders agree with hand-written code" : "some contenders disagree");
+        return ok ? 0 : 1;
+    }
+    register_all<P1>();
+    register_all<P2>();
+    benchmark::Initialize(&argc, argv);
+    benchmark::RunSpecifiedBenchmarks();
+    benchmark::Shutdown();
+}
