@@ -11,6 +11,8 @@
 #include <benchmark/benchmark.h>
 #include <stag/stag.hpp>
 
+#include "problems.hpp"
+
 #include <array>
 #include <atomic>
 #include <cmath>
@@ -133,18 +135,7 @@ struct P2 {
 }
 
 // ---- stag ----------------------------------------------------------------------------------------
-constexpr auto x = stag::var<"x">;
-constexpr auto y = stag::var<"y">;
-constexpr auto z = stag::var<"z">;
-constexpr auto a = stag::var<"a">;
-constexpr auto b = stag::var<"b">;
-constexpr auto c = stag::var<"c">;
-constexpr auto d = stag::var<"d">;
-constexpr auto e = stag::var<"e">;
-const auto p1 = (x + y) * z;
-const auto p2 = stag::sin(a * b) + stag::exp(c / d) * stag::log(1.0 + e * e) +
-                stag::tanh(a - c) * stag::sqrt(b * b + d * d + 1.0) + (a * b * c) / (1.0 + d * d + e * e) -
-                a * stag::cos(b - e);
+using namespace stag_problems;
 
 [[gnu::noinline]] result<3> with_stag(const P1&, const std::array<double, 3>& v) {
     const auto r = stag::value_and_grad(p1, x, y, z)(x = v[0], y = v[1], z = v[2]);

@@ -4,6 +4,7 @@
 #include <stag/testing/boost_test.hpp>
 
 #include "op_checker.hpp"
+#include "../benchmarks/problems.hpp"
 
 #include <cmath>
 #include <cstdio>
@@ -13,20 +14,8 @@
 #include <string>
 #include <vector>
 
-namespace {
-constexpr auto x = stag::var<"x">;
-constexpr auto y = stag::var<"y">;
-constexpr auto z = stag::var<"z">;
-// The scalar benchmark function, shared by several tests.
-constexpr auto a = stag::var<"a">;
-constexpr auto b = stag::var<"b">;
-constexpr auto c = stag::var<"c">;
-constexpr auto d = stag::var<"d">;
-constexpr auto e = stag::var<"e">;
-const auto p2 = stag::sin(a * b) + stag::exp(c / d) * stag::log(1.0 + e * e) +
-                stag::tanh(a - c) * stag::sqrt(b * b + d * d + 1.0) + (a * b * c) / (1.0 + d * d + e * e) -
-                a * stag::cos(b - e);
-}  // namespace
+// x, y, z, and P2 of the peers' benchmark (a, b, c, d, e and p2).
+using namespace stag_problems;
 
 BOOST_AUTO_TEST_SUITE(check_grad)
 
