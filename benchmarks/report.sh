@@ -77,7 +77,7 @@ fi
 # The machine code of stag's and the hand-written functions, compared (instructions only).
 body() {  # $1: function name prefix as objdump -C prints it
   objdump -d --no-show-raw-insn -C "$peers" |
-    awk -v f="$1" 'index($0, "<" f) && /^[0-9a-f]+ </ && !/constprop/ {on = 1; next} on && /^$/ {exit} on {sub(/^ *[0-9a-f]+:\t/, ""); print}' |
+    awk -v f="$1" 'done {next} index($0, "<" f) && /^[0-9a-f]+ </ && !/constprop/ {on = 1; next} on && /^$/ {done = 1; next} on {sub(/^ *[0-9a-f]+:\t/, ""); print}' |
     grep -v '^nop'
 }
 codes=""
