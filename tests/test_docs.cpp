@@ -6,7 +6,9 @@
 
 #include <stag/stag.hpp>
 
+#include <cmath>
 #include <sstream>
+#include <vector>
 #include <string>
 
 namespace {
@@ -33,6 +35,21 @@ BOOST_AUTO_TEST_CASE(design_an_expression_is_a_type) {
                                                                      std::remove_const_t<decltype(y)>>,
                                             std::remove_const_t<decltype(z)>>>);
     BOOST_TEST(stag::eval(f, x = 1.0, y = 3.0, z = -3.0) == -12.0);
+}
+
+BOOST_AUTO_TEST_CASE(api_loops) {
+    constexpr auto h = stag::var<"h">;
+    constexpr auto w = stag::var<"w">;
+    constexpr auto u = stag::var<"u">;
+    constexpr auto b = stag::var<"b">;
+    const auto next = stag::tanh(w * h + u * x + b);
+    const auto out = stag::square(next - y);
+    const auto loop = stag::scan(next, out, h, x, y);
+    const std::vector<double> xs{0.5}, ys{0.25};
+    const auto r = stag::value_and_grad(loop, w, h)(h = 0.5, stag::steps(x, xs), stag::steps(y, ys), w = 1.0, u = 1.0, b = 0.0);
+    const double n = std::tanh(1.0);
+    BOOST_TEST(std::fabs(r.value - (n - 0.25) * (n - 0.25)) < 1e-15);
+    BOOST_TEST(std::fabs(r.grad[w] - 2 * (n - 0.25) * (1 - n * n) * 0.5) < 1e-15);
 }
 
 // docs/tools.md
