@@ -4,7 +4,7 @@
 //
 // The loop is one node whose body compiles once: the sequence (200 steps) is a run-time value.
 // Each epoch is one forward pass through time and one backward pass through time, then a
-// gradient-descent step with momentum on the five shared weights.
+// gradient-descent step with momentum (stag::momentum) on the five shared weights.
 #include <stag/stag.hpp>
 
 #include <cmath>
@@ -35,25 +35,20 @@ int main() {
     }
     const std::vector<double> xs(wave.begin(), wave.end() - 1), ys(wave.begin() + 1, wave.end());
 
-    double p[5] = {0.1, 0.1, 0.0, 0.1, 0.0};  // w, u, b, a, c
-    double velocity[5] = {};
-    const double rate = 0.002, friction = 0.9;
+    double pw = 0.1, pu = 0.1, pb = 0.0, pa = 0.1, pc = 0.0;  // the weights' values
+    stag::momentum opt(0.002, 0.9, pw, pu, pb, pa, pc);       // learning rate, momentum, parameters
     double first = 0, last = 0;
     for (int epoch = 0; epoch <= 300; ++epoch) {
         const auto r = stag::value_and_grad(model, w, u, b, a, c)(h = 0.0, stag::steps(x, xs), stag::steps(target, ys),
-                                                                   w = p[0], u = p[1], b = p[2], a = p[3], c = p[4]);
+                                                                   w = pw, u = pu, b = pb, a = pa, c = pc);
         const double mean_loss = r.value / double(n);
         if (epoch == 0) first = mean_loss;
         last = mean_loss;
         if (epoch % 50 == 0) std::printf("epoch %3d  mean squared error %.6f\n", epoch, mean_loss);
         const auto [gw, gu, gb, ga, gc] = r.grad;
-        const double g[5] = {gw, gu, gb, ga, gc};
-        for (int i = 0; i < 5; ++i) {  // momentum: v = friction v - rate g; p = p + v
-            velocity[i] = friction * velocity[i] - rate * g[i];
-            p[i] += velocity[i];
-        }
+        opt.step(gw, gu, gb, ga, gc);  // v = 0.9 v - 0.002 g, p = p + v, for each weight
     }
     std::printf("loss fell from %.6f to %.6f (%.0f times); w = %.3f, u = %.3f, b = %.3f, a = %.3f, c = %.3f\n", first, last,
-                first / last, p[0], p[1], p[2], p[3], p[4]);
+                first / last, pw, pu, pb, pa, pc);
     return first / last >= 10 ? 0 : 1;
 }

@@ -25,3 +25,4 @@
 #include <stag/ops/special.hpp>
 #include <stag/ops/trigonometric.hpp>
 #include <stag/tensor/tensor.hpp>
+#include <stag/train/optimizers.hpp>
