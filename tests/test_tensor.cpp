@@ -50,3 +50,22 @@ BOOST_AUTO_TEST_CASE(elementwise_arithmetic_and_equality) {
     BOOST_TEST(w(2) == 3.0f);
     static_assert(std::is_same_v<decltype(stag::tensor<float, 2>{} * 2.0), stag::tensor<double, 2>>);
 }
+
+BOOST_AUTO_TEST_CASE(broadcasting_by_trailing_dimensions) {
+    using std::index_sequence;
+    static_assert(std::is_same_v<stag::broadcast_shape<index_sequence<8, 1>, index_sequence<4>>, index_sequence<8, 4>>);
+    static_assert(std::is_same_v<stag::broadcast_shape<index_sequence<3>, index_sequence<2, 1, 3>>, index_sequence<2, 1, 3>>);
+    static_assert(std::is_same_v<stag::broadcast_shape<index_sequence<>, index_sequence<2, 2>>, index_sequence<2, 2>>);
+    static_assert(stag::shapes_broadcast<index_sequence<1, 4>, index_sequence<3, 1>>);
+    static_assert(!stag::shapes_broadcast<index_sequence<2, 3>, index_sequence<3, 2>>);
+    static_assert(!stag::shapes_broadcast<index_sequence<4>, index_sequence<2>>);
+    // A row and a column make a table; a bias vector adds to every row of a matrix.
+    constexpr stag::tensor<int, 1, 3> row{1, 2, 3};
+    constexpr stag::tensor<int, 2, 1> column{10, 20};
+    static_assert(row + column == stag::tensor<int, 2, 3>{11, 12, 13, 21, 22, 23});
+    constexpr stag::tensor<double, 2, 3> m{1, 2, 3, 4, 5, 6};
+    constexpr stag::tensor<double, 3> bias{0.5, 0.25, 0.0};
+    static_assert(m + bias == stag::tensor<double, 2, 3>{1.5, 2.25, 3, 4.5, 5.25, 6});
+    static_assert(bias * m == stag::tensor<double, 2, 3>{0.5, 0.5, 0, 2, 1.25, 0});
+    BOOST_TEST(true);  // the checks above are static
+}

@@ -1,5 +1,5 @@
-// Tensors of different shapes in one elementwise operation: one stag error, both shapes in the note.
-// expect: stag: tensor arithmetic: the shapes differ
+// Shapes that do not broadcast in one elementwise operation: one stag error, both shapes in the note.
+// expect: stag: tensor arithmetic: the shapes do not broadcast
 // expect: 2, 3
 // expect: 3, 2
 #include <stag/stag.hpp>

@@ -89,25 +89,101 @@ template <class ShapeA, class ShapeB>
 inline constexpr bool shapes_agree = std::is_same_v<ShapeA, ShapeB>;
 
 namespace detail {
+template <std::size_t N>
+struct broadcast_dims {
+    std::array<std::size_t, N> dims{};
+    bool ok = true;
+};
+/// Broadcasting by the usual trailing-dimension rule: aligned from the right, two dimensions agree
+/// when they are equal or one of them is 1; a missing dimension counts as 1.
+template <std::size_t N, std::size_t NA, std::size_t NB>
+constexpr broadcast_dims<N> broadcast_of(const std::array<std::size_t, NA>& a, const std::array<std::size_t, NB>& b) {
+    broadcast_dims<N> r;
+    for (std::size_t i = 0; i < N; ++i) {  // i counts from the last dimension
+        const std::size_t da = i < NA ? a[NA - 1 - i] : 1, db = i < NB ? b[NB - 1 - i] : 1;
+        if (da != db && da != 1 && db != 1) r.ok = false;
+        r.dims[N - 1 - i] = da == 1 ? db : da;
+    }
+    return r;
+}
+template <class A, class B>
+struct broadcast;
+template <std::size_t... As, std::size_t... Bs>
+struct broadcast<std::index_sequence<As...>, std::index_sequence<Bs...>> {
+    static constexpr std::size_t rank = sizeof...(As) > sizeof...(Bs) ? sizeof...(As) : sizeof...(Bs);
+    static constexpr auto result =
+        broadcast_of<rank>(std::array<std::size_t, sizeof...(As)>{As...}, std::array<std::size_t, sizeof...(Bs)>{Bs...});
+    template <std::size_t... I>
+    static auto shape(std::index_sequence<I...>) -> std::index_sequence<result.dims[I]...>;
+    using type = decltype(shape(std::make_index_sequence<rank>{}));
+};
+}  // namespace detail
+
+/// Whether two shapes broadcast; where they must and do not, the note under stag's error shows both,
+/// as `shapes_broadcast<std::integer_sequence<unsigned long, 2, 3>, std::integer_sequence<unsigned long, 3, 2>>`.
+template <class ShapeA, class ShapeB>
+inline constexpr bool shapes_broadcast = detail::broadcast<ShapeA, ShapeB>::result.ok;
+/// The shape of a broadcast: broadcast_shape<index_sequence<8, 1>, index_sequence<4>> is <8, 4>.
+template <class ShapeA, class ShapeB>
+using broadcast_shape = typename detail::broadcast<ShapeA, ShapeB>::type;
+
+namespace detail {
+template <class T>
+struct shape_of {
+    using type = std::index_sequence<>;  // a number: a tensor of rank 0
+};
+template <class T, std::size_t... Dims>
+struct shape_of<tensor<T, Dims...>> {
+    using type = std::index_sequence<Dims...>;
+};
+template <class T>
+constexpr const auto& element(const T& v, std::size_t i) {
+    if constexpr (is_tensor<T>) return v.elements[i];
+    else return (static_cast<void>(i), v);
+}
+template <class T>
+using element_type = std::remove_cvref_t<decltype(element(std::declval<const T&>(), 0))>;
+
+/// Offset in a tensor of shape In of the element that broadcasts to output element `flat` of shape
+/// Out (In's dimensions aligned to the right of Out's, size-1 dimensions repeated).
+template <class In, class Out>
+struct broadcast_index;
+template <std::size_t... In, std::size_t... Out>
+struct broadcast_index<std::index_sequence<In...>, std::index_sequence<Out...>> {
+    static constexpr std::size_t offset(std::size_t flat) noexcept {
+        constexpr std::size_t out[] = {Out..., 1};
+        constexpr std::size_t in[] = {In..., 1};
+        constexpr std::size_t nout = sizeof...(Out), nin = sizeof...(In);
+        std::size_t at = 0, stride = 1;
+        for (std::size_t i = 0; i < nout; ++i) {  // from the last dimension
+            const std::size_t idx = flat % out[nout - 1 - i];
+            flat /= out[nout - 1 - i];
+            if (i < nin) {
+                const std::size_t d = in[nin - 1 - i];
+                at += (d == 1 ? 0 : idx) * stride;
+                stride *= d;
+            }
+        }
+        return at;
+    }
+};
+
 template <class A, class B, class F>
 constexpr auto elementwise(const A& a, const B& b, F f) {
-    if constexpr (is_tensor<A> && is_tensor<B>) {
-        constexpr bool agree = shapes_agree<typename A::shape_type, typename B::shape_type>;
-        static_assert(agree, "stag: tensor arithmetic: the shapes differ");
-        using R = std::remove_cvref_t<decltype(f(a.elements[0], b.elements[0]))>;
-        tensor_of<R, typename A::shape_type> out{};
-        if constexpr (agree)
-            for (std::size_t i = 0; i < A::count; ++i) out.elements[i] = f(a.elements[i], b.elements[i]);
-        return out;
-    } else if constexpr (is_tensor<A>) {
-        tensor_of<std::remove_cvref_t<decltype(f(a.elements[0], b))>, typename A::shape_type> out{};
-        for (std::size_t i = 0; i < A::count; ++i) out.elements[i] = f(a.elements[i], b);
-        return out;
-    } else {
-        tensor_of<std::remove_cvref_t<decltype(f(a, b.elements[0]))>, typename B::shape_type> out{};
-        for (std::size_t i = 0; i < B::count; ++i) out.elements[i] = f(a, b.elements[i]);
-        return out;
+    using SA = typename shape_of<A>::type;
+    using SB = typename shape_of<B>::type;
+    constexpr bool ok = shapes_broadcast<SA, SB>;
+    static_assert(ok, "stag: tensor arithmetic: the shapes do not broadcast");
+    using R = std::remove_cvref_t<decltype(f(std::declval<element_type<A>>(), std::declval<element_type<B>>()))>;
+    using Out = broadcast_shape<SA, SB>;
+    tensor_of<R, Out> out{};
+    if constexpr (ok) {
+        for (std::size_t i = 0; i < tensor_of<R, Out>::count; ++i) {
+            if constexpr (std::is_same_v<SA, SB>) out.elements[i] = f(element(a, i), element(b, i));  // no index map
+            else out.elements[i] = f(element(a, broadcast_index<SA, Out>::offset(i)), element(b, broadcast_index<SB, Out>::offset(i)));
+        }
     }
+    return out;
 }
 template <class A, class B>
 concept tensor_operands = (is_tensor<A> && (is_tensor<B> || std::is_arithmetic_v<B>)) || (std::is_arithmetic_v<A> && is_tensor<B>);
