@@ -69,3 +69,26 @@ BOOST_AUTO_TEST_CASE(broadcasting_by_trailing_dimensions) {
     static_assert(bias * m == stag::tensor<double, 2, 3>{0.5, 0.5, 0, 2, 1.25, 0});
     BOOST_TEST(true);  // the checks above are static
 }
+
+BOOST_AUTO_TEST_CASE(matmul_transpose_sum_dot) {
+    constexpr stag::tensor<double, 2, 3> a{1, 2, 3, 4, 5, 6};
+    constexpr stag::tensor<double, 3, 2> b{7, 8, 9, 10, 11, 12};
+    static_assert(stag::matmul(a, b) == stag::tensor<double, 2, 2>{58, 64, 139, 154});
+    static_assert(stag::matmul(a, stag::tensor<double, 3>{1, 0, -1}) == stag::tensor<double, 2>{-2, -2});
+    static_assert(stag::transpose(a) == stag::tensor<double, 3, 2>{1, 4, 2, 5, 3, 6});
+    static_assert(stag::matmul(stag::transpose(b), stag::transpose(a)) == stag::transpose(stag::matmul(a, b)));
+    static_assert(stag::sum(a) == 21);
+    static_assert(stag::dot(a, a) == 91);
+    // The MLP of the tensor issue, forward, on values: 4 inputs, 8 hidden units, 1 output.
+    stag::tensor<double, 8, 4> w1{};
+    stag::tensor<double, 8> b1{};
+    for (std::size_t i = 0; i < 8; ++i) {
+        b1(i) = 0.01 * double(i);
+        for (std::size_t j = 0; j < 4; ++j) w1(i, j) = 0.1 * double(i) - 0.05 * double(j);
+    }
+    const stag::tensor<double, 4> x{0.5, -1, 0.25, 2};
+    const auto pre = stag::matmul(w1, x) + b1;
+    double want = 0;
+    for (std::size_t j = 0; j < 4; ++j) want += w1(3, j) * x(j);
+    BOOST_TEST(pre(3) == want + b1(3));
+}

@@ -24,5 +24,6 @@
 #include <stag/ops/piecewise.hpp>
 #include <stag/ops/special.hpp>
 #include <stag/ops/trigonometric.hpp>
+#include <stag/tensor/linalg.hpp>
 #include <stag/tensor/tensor.hpp>
 #include <stag/train/optimizers.hpp>
