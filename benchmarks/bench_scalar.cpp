@@ -6,6 +6,8 @@
 #include <benchmark/benchmark.h>
 #include <stag/stag.hpp>
 
+#include "problems.hpp"
+
 #include <array>
 #include <cmath>
 #include <cstddef>
@@ -13,6 +15,8 @@
 #include <string_view>
 
 namespace {
+
+using namespace stag_problems;  // the variables, and p1 = (x + y) * z
 
 constexpr std::size_t points = 64;
 
@@ -35,13 +39,9 @@ struct seed_result {
     return {s * p.z, p.z, p.z, s};
 }
 
-constexpr auto x = stag::var<"x">;
-constexpr auto y = stag::var<"y">;
-constexpr auto z = stag::var<"z">;
-constexpr auto seed = (x + y) * z;
 
 [[gnu::noinline]] seed_result seed_stag(const seed_point& p) {
-    const auto r = stag::value_and_grad(seed, x, y, z)(x = p.x, y = p.y, z = p.z);
+    const auto r = stag::value_and_grad(p1, x, y, z)(x = p.x, y = p.y, z = p.z);
     return {r.value, r.grad[x], r.grad[y], r.grad[z]};
 }
 
@@ -95,11 +95,6 @@ struct result5 {
     return {value, ga, gb, gc, gd, ge};
 }
 
-constexpr auto a = stag::var<"a">;
-constexpr auto b = stag::var<"b">;
-constexpr auto c = stag::var<"c">;
-constexpr auto d = stag::var<"d">;
-constexpr auto e = stag::var<"e">;
 constexpr auto scalar_f = stag::sin(a * b) + stag::exp(c / d) * stag::log(1 + e * e) + stag::tanh(a - c) * stag::sqrt(b * b + d * d + 1) +
                           (a * b * c) / (1 + d * d + e * e);
 

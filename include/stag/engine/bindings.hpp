@@ -41,14 +41,19 @@ constexpr std::size_t first_true(const std::array<bool, N>& v) noexcept {
     while (i < N && !v[i]) ++i;
     return i;
 }
+/// Position of Name among Names, sizeof...(Names) if absent: how bindings, gradients and the
+/// environment find a variable by its name.
+template <class Name, class... Names>
+struct name_position
+    : std::integral_constant<std::size_t, first_true(std::array<bool, sizeof...(Names)>{std::is_same_v<Names, Name>...})> {};
+
 /// Index among Bs of the binding of node N, found by name: sizeof...(Bs) for a variable without
 /// binding, sizeof...(Bs) + 1 for a node that is not a variable. A class per node, not a variable
 /// template or a function: see graph/node_list.hpp.
 template <class N, class... Bs>
 struct binding_of : std::integral_constant<std::size_t, sizeof...(Bs) + 1> {};
 template <class Name, class T, class... Bs>
-struct binding_of<var_t<Name, T>, Bs...>
-    : std::integral_constant<std::size_t, first_true(std::array<bool, sizeof...(Bs)>{std::is_same_v<typename Bs::var::name, Name>...})> {};
+struct binding_of<var_t<Name, T>, Bs...> : name_position<Name, typename Bs::var::name...> {};
 
 template <class List, class... Bs>
 struct binding_check;
@@ -82,19 +87,22 @@ struct binding_check<graph::node_list<Ks...>, Bs...> {
     static constexpr bool value = check();
 };
 
+/// The binding b, with the value `value` if it binds V (the others unchanged): how check_grad
+/// moves one variable and scan sets the state of each step.
+template <class V, class B, class T>
+constexpr B rebind(const B& b, T value) {
+    if constexpr (std::is_same_v<typename B::var::name, typename V::name>) return B{static_cast<typename B::value_type>(value)};
+    else return b;
+}
+
 /// The bindings of one call, looked up by variable name at compile time.
 template <class... Bs>
 struct environment {
     record<Bs...> bindings;
 
+    /// Position of Var's binding, sizeof...(Bs) without one.
     template <class Var>
-    static constexpr std::size_t index = [] {
-        // The sentinel stops the search at sizeof...(Bs) for a variable without a binding.
-        constexpr bool match[] = {std::is_same_v<typename Bs::var::name, typename Var::name>..., true};
-        std::size_t i = 0;
-        while (!match[i]) ++i;
-        return i;
-    }();
+    static constexpr std::size_t index = name_position<typename Var::name, typename Bs::var::name...>::value;
     /// Whether Var has a binding here.
     template <class Var>
     static constexpr bool has = index<Var> < sizeof...(Bs);

@@ -41,15 +41,6 @@ struct grad_check {
 };
 
 namespace detail {
-/// The binding b, moved by h if it binds V.
-template <class V, class B, class T>
-constexpr B shifted(const B& b, T h) {
-    if constexpr (std::is_same_v<typename B::var::name, typename V::name>)
-        return B{static_cast<typename B::value_type>(b.value + h)};
-    else
-        return b;
-}
-
 template <class V, class F, class Env, class... Bs>
 double central_difference(const F& f, const Env& env, const Bs&... bs) {
     using T = typename Env::template value_type<V>;
@@ -57,8 +48,8 @@ double central_difference(const F& f, const Env& env, const Bs&... bs) {
     // The step that balances truncation (h^2) against rounding (eps / h) for a central difference.
     const T h = std::cbrt(std::numeric_limits<T>::epsilon()) * std::max(T(1), T(std::fabs(x)));
     const T up = static_cast<T>(x + h), down = static_cast<T>(x - h);  // the steps actually taken
-    const auto fu = eval(f, shifted<V>(bs, up - x)...);
-    const auto fd = eval(f, shifted<V>(bs, down - x)...);
+    const auto fu = eval(f, rebind<V>(bs, up)...);
+    const auto fd = eval(f, rebind<V>(bs, down)...);
     return static_cast<double>((fu - fd) / (up - down));
 }
 }  // namespace detail

@@ -18,14 +18,9 @@ struct gradient {
     detail::record<std::conditional_t<true, S, Vs>...> values;
     static constexpr S nothing{};  // what a misuse of operator[] returns after its error
 
+    /// Position of V among Vs, sizeof...(Vs) for a variable not given to grad.
     template <class V>
-    static constexpr std::size_t index_of = [] {
-        // The sentinel `true` stops the search at sizeof...(Vs) for a variable not given to grad.
-        constexpr bool match[] = {std::is_same_v<typename Vs::name, typename V::name>..., true};
-        std::size_t i = 0;
-        while (!match[i]) ++i;
-        return i;
-    }();
+    static constexpr std::size_t index_of = detail::name_position<typename V::name, typename Vs::name...>::value;
 
     template <class V>
     constexpr const S& operator[](const V&) const noexcept {

@@ -79,16 +79,10 @@ struct scan_runner {
     static auto call_at(std::size_t t, S h, const std::tuple<Bs...>& fixed, const std::tuple<Ss...>& seqs, F f) {
         return std::apply(
             [&](const Bs&... bs) {
-                return std::apply([&](const Ss&... ss) { return f(shifted_to<State>(bs, h)..., (typename Ss::var{} = ss.values[t])...); },
+                return std::apply([&](const Ss&... ss) { return f(rebind<State>(bs, h)..., (typename Ss::var{} = ss.values[t])...); },
                                   seqs);
             },
             fixed);
-    }
-    /// The binding b, set to value h if it binds V.
-    template <class V, class B, class S>
-    static B shifted_to(const B& b, S h) {
-        if constexpr (std::is_same_v<typename B::var::name, typename V::name>) return B{static_cast<typename B::value_type>(h)};
-        else return b;
     }
 };
 }  // namespace detail

@@ -261,10 +261,8 @@ using nodes_t = flat_list<typename E::nodes>;
 
 template <class L1, class L2>
 struct concat;
-template <class... As, class... Bs>
-struct concat<node_list<As...>, node_list<Bs...>> {
-    using type = node_list<As..., Bs...>;
-};
+template <class L1, class... Bs>
+struct concat<L1, node_list<Bs...>> : append<L1, Bs...> {};
 template <class List, class Seq = std::make_index_sequence<List::size>>
 struct reverse_segment;
 template <class List, std::size_t... Is>

@@ -58,20 +58,6 @@ inline std::string c_number(double v) {
     return v < 0 ? "(" + s + ")" : s;
 }
 
-/// `pattern` with $0, $1, $2 replaced by the arguments' C text.
-inline std::string fill_c(std::string_view pattern, const std::string* args, std::size_t n) {
-    std::string out;
-    for (std::size_t i = 0; i < pattern.size(); ++i) {
-        if (pattern[i] == '$' && i + 1 < pattern.size() && pattern[i + 1] >= '0' && pattern[i + 1] <= '9' &&
-            std::size_t(pattern[i + 1] - '0') < n) {
-            out += args[pattern[i + 1] - '0'];
-            ++i;
-        } else
-            out += pattern[i];
-    }
-    return out;
-}
-
 /// The C expression for e, fully parenthesised (every compound result is in parentheses or a call).
 template <class E>
 std::string c_text(const E& e) {
@@ -85,15 +71,17 @@ std::string c_text(const E& e) {
         using Op = typename E::op;
         using N = std::remove_cvref_t<decltype(Op::notation)>;
         constexpr std::size_t n = is_op_node<E>::arity;
+        // Every argument's text is an atom here: a name, a number, a call or in parentheses.
         const auto args = [&]<std::size_t... I>(std::index_sequence<I...>) {
-            return std::array<std::string, n>{c_text(arg<I>(e))...};
+            return std::array<printed, n>{printed{c_text(arg<I>(e)), precedence::atom}...};
         }(std::make_index_sequence<n>{});
-        if constexpr (requires { Op::c_code; }) return fill_c(Op::c_code, args.data(), n);
-        else if constexpr (std::is_same_v<N, infix>) return "(" + args[0] + " " + std::string(Op::notation.symbol) + " " + args[1] + ")";
-        else if constexpr (std::is_same_v<N, prefix>) return "(" + std::string(Op::notation.symbol) + args[0] + ")";
+        if constexpr (requires { Op::c_code; }) return fill_pattern(Op::c_code, args.data(), n, "(", ")");
+        else if constexpr (std::is_same_v<N, infix>)
+            return "(" + args[0].text + " " + std::string(Op::notation.symbol) + " " + args[1].text + ")";
+        else if constexpr (std::is_same_v<N, prefix>) return "(" + std::string(Op::notation.symbol) + args[0].text + ")";
         else {
             std::string out = std::string(Op::notation.name) + "(";
-            for (std::size_t i = 0; i < n; ++i) out += (i ? ", " : "") + args[i];
+            for (std::size_t i = 0; i < n; ++i) out += (i ? ", " : "") + args[i].text;
             return out + ")";
         }
     }

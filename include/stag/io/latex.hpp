@@ -13,35 +13,6 @@ namespace stag {
 
 namespace detail {
 
-/// Printed text and how tightly it binds (stag::precedence).
-struct latex_text {
-    std::string text;
-    int precedence;
-};
-
-/// `pattern` with $0, $1, $2 replaced by the arguments, and $(0)... by the argument in
-/// parentheses unless it is an atom.
-inline std::string fill_pattern(std::string_view pattern, const latex_text* args, std::size_t n, bool latex) {
-    std::string out;
-    for (std::size_t i = 0; i < pattern.size(); ++i) {
-        if (pattern[i] == '$' && i + 1 < pattern.size()) {
-            const bool wrap = pattern[i + 1] == '(';
-            const std::size_t d = wrap ? i + 2 : i + 1;
-            if (d < pattern.size() && pattern[d] >= '0' && pattern[d] <= '9' && std::size_t(pattern[d] - '0') < n) {
-                const latex_text& a = args[pattern[d] - '0'];
-                const bool parens = wrap && a.precedence < precedence::atom;
-                if (parens) out += latex ? "\\left(" : "(";
-                out += a.text;
-                if (parens) out += latex ? "\\right)" : ")";
-                i = wrap ? d + 1 : d;  // past the digit, and past ')' for $(N)
-                continue;
-            }
-        }
-        out += pattern[i];
-    }
-    return out;
-}
-
 /// LaTeX's own names for functions: \sin rather than \operatorname{sin}.
 inline bool latex_has_operator(std::string_view name) {
     constexpr std::array<std::string_view, 11> known{"sin", "cos", "tan", "sinh", "cosh", "tanh", "exp", "log", "max", "min", "arg"};
@@ -51,7 +22,7 @@ inline bool latex_has_operator(std::string_view name) {
 }
 
 template <class E>
-latex_text latex(const E& e) {
+printed latex(const E& e) {
     if constexpr (variable<E>) {
         // Multi-letter names are set upright, as in \mathrm{loss}.
         const std::string_view name = name_v<typename E::name>;
@@ -73,15 +44,15 @@ latex_text latex(const E& e) {
         using N = std::remove_cvref_t<decltype(Op::notation)>;
         constexpr std::size_t n = is_op_node<E>::arity;
         const auto args = [&]<std::size_t... I>(std::index_sequence<I...>) {
-            return std::array<latex_text, n>{latex(arg<I>(e))...};
+            return std::array<printed, n>{latex(arg<I>(e))...};
         }(std::make_index_sequence<n>{});
         if constexpr (requires { Op::latex; }) {
-            return {fill_pattern(Op::latex, args.data(), n, true), precedence::atom};
+            return {fill_pattern(Op::latex, args.data(), n, "\\left(", "\\right)"), precedence::atom};
         } else if constexpr (std::is_same_v<N, infix>) {
             const int p = Op::notation.precedence;
             std::string symbol(Op::notation.symbol);
             if constexpr (requires { Op::latex_symbol; }) symbol = std::string(Op::latex_symbol);
-            auto side = [](const latex_text& a, bool parens) { return parens ? "\\left(" + a.text + "\\right)" : a.text; };
+            auto side = [](const printed& a, bool parens) { return parens ? "\\left(" + a.text + "\\right)" : a.text; };
             constexpr bool associative = requires { requires Op::associative; };
             const bool right_parens = associative ? args[1].precedence < p : args[1].precedence <= p;
             return {side(args[0], args[0].precedence < p) + " " + symbol + " " + side(args[1], right_parens), p};

@@ -5,6 +5,7 @@
 
 #include <charconv>
 #include <string>
+#include <string_view>
 #include <type_traits>
 
 namespace stag {
@@ -44,6 +45,36 @@ void print_number(std::string& out, const T& v) {
         auto res = std::to_chars(buf, buf + sizeof buf, v);
         out.append(buf, res.ptr);
     }
+}
+
+/// Printed text and how tightly it binds (stag::precedence).
+struct printed {
+    std::string text;
+    int precedence;
+};
+
+/// An op's `latex` or `c_code` pattern with $0, $1, $2 replaced by the arguments, and $(0)... by
+/// the argument between `open` and `close` unless it is an atom.
+inline std::string fill_pattern(std::string_view pattern, const printed* args, std::size_t n, std::string_view open,
+                                std::string_view close) {
+    std::string out;
+    for (std::size_t i = 0; i < pattern.size(); ++i) {
+        if (pattern[i] == '$' && i + 1 < pattern.size()) {
+            const bool wrap = pattern[i + 1] == '(';
+            const std::size_t d = wrap ? i + 2 : i + 1;
+            if (d < pattern.size() && pattern[d] >= '0' && pattern[d] <= '9' && std::size_t(pattern[d] - '0') < n) {
+                const printed& a = args[pattern[d] - '0'];
+                const bool parens = wrap && a.precedence < precedence::atom;
+                if (parens) out += open;
+                out += a.text;
+                if (parens) out += close;
+                i = wrap ? d + 1 : d;  // past the digit, and past ')' for $(N)
+                continue;
+            }
+        }
+        out += pattern[i];
+    }
+    return out;
 }
 
 template <class E>
