@@ -78,7 +78,7 @@ fi
 body() {  # $1: function name prefix as objdump -C prints it
   objdump -d --no-show-raw-insn -C "$peers" |
     awk -v f="$1" 'done {next} index($0, "<" f) && /^[0-9a-f]+ </ && !/constprop/ {on = 1; next} on && /^$/ {done = 1; next} on {sub(/^ *[0-9a-f]+:\t/, ""); print}' |
-    grep -v '^nop'
+    grep -v 'nop'  # alignment padding, before and after a function
 }
 codes=""
 for p in P1 P2; do
