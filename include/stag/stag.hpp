@@ -25,5 +25,8 @@
 #include <stag/ops/special.hpp>
 #include <stag/ops/trigonometric.hpp>
 #include <stag/tensor/linalg.hpp>
+#include <stag/tensor/ops.hpp>
+#include <stag/tensor/shape.hpp>
+#include <stag/tensor/sweep.hpp>
 #include <stag/tensor/tensor.hpp>
 #include <stag/train/optimizers.hpp>

@@ -3,6 +3,7 @@
 
 #include <stag/core/name.hpp>
 #include <stag/graph/node_list.hpp>
+#include <stag/tensor/tensor.hpp>
 
 #include <algorithm>
 #include <concepts>
@@ -33,6 +34,8 @@ struct deduce {};
 
 template <class Var, class Value>
 struct binding;
+template <class Var, class Value>
+struct bound_ref;
 
 namespace detail {
 template <class T>
@@ -40,9 +43,34 @@ struct bound_value_type {
     // Integers are promoted to double: stag differentiates, so values are floating point.
     using type = std::conditional_t<std::is_floating_point_v<T>, T, double>;
 };
+
+// If one of these fails, the note below it shows the variable's declared shape and the bound one.
+template <class Declared, class Bound>
+inline constexpr bool bound_shape_matches = std::is_same_v<Declared, Bound>;
+
+/// The binding of a tensor variable (declared type T) to `value`: an lvalue is referred to, not
+/// copied; a temporary is kept by value.
+template <class Var, class T, class U>
+constexpr auto bind_tensor(U&& value) noexcept {
+    using D = std::remove_cvref_t<U>;
+    constexpr bool declared = is_tensor<T>;
+    static_assert(declared || !is_tensor<D>,
+                  "stag: a tensor is bound to a variable that does not declare a tensor type; declare it as "
+                  "stag::var<\"x\", stag::tensor<double, 4>>");
+    constexpr bool is_t = is_tensor<D>;
+    static_assert(!declared || is_t, "stag: a tensor variable must be bound to a stag::tensor of its declared shape");
+    if constexpr (declared && is_t) {
+        constexpr bool same = bound_shape_matches<typename T::shape_type, typename D::shape_type>;
+        static_assert(same, "stag: a tensor variable is bound to a tensor of another shape");
+        if constexpr (std::is_lvalue_reference_v<U>) return bound_ref<Var, D>{&value};
+        else return binding<Var, D>{value};
+    } else
+        return binding<Var, double>{};
+}
 }  // namespace detail
 
-/// A variable: a leaf named at compile time. `T` fixes its value type, or `deduce`.
+/// A variable: a leaf named at compile time. `T` fixes its value type (a number type, or a
+/// stag::tensor for a tensor variable), or `deduce` for a number whose type the binding gives.
 template <class Name, class T = deduce>
 struct var_t {
     static constexpr bool is_stag_node = true;
@@ -52,18 +80,24 @@ struct var_t {
     using value_type = T;
     using nodes = graph::node_list<graph::key<var_t>>;
 
-    /// `x = 1.0` binds a value to the variable (for eval, grad and friends).
+    /// `x = 1.0` binds a value to the variable (for eval, grad and friends); `w = tensor_value`
+    /// binds a tensor without copying it (the tensor must outlive the binding).
     template <class U>
         requires(!std::is_same_v<std::remove_cvref_t<U>, var_t>)
-    constexpr auto operator=(const U& value) const noexcept {
-        // Checked here for fixed value types too; after the error, a default binding keeps the
-        // rest of the call from adding a second one.
-        static_assert(std::is_arithmetic_v<U>,
-                      "stag: a scalar variable must be bound to an arithmetic value (float, double, int, ...)");
-        using V = typename std::conditional_t<std::is_same_v<T, deduce>, detail::bound_value_type<U>,
-                                              std::type_identity<T>>::type;
-        if constexpr (std::is_arithmetic_v<U>) return binding<var_t, V>{static_cast<V>(value)};
-        else return binding<var_t, V>{};
+    constexpr auto operator=(U&& value) const noexcept {
+        using D = std::remove_cvref_t<U>;
+        if constexpr (is_tensor<T> || is_tensor<D>)
+            return detail::bind_tensor<var_t, T>(static_cast<U&&>(value));
+        else {
+            // Checked here for fixed value types too; after the error, a default binding keeps the
+            // rest of the call from adding a second one.
+            static_assert(std::is_arithmetic_v<D>,
+                          "stag: a scalar variable must be bound to an arithmetic value (float, double, int, ...)");
+            using V = typename std::conditional_t<std::is_same_v<T, deduce>, detail::bound_value_type<D>,
+                                                  std::type_identity<T>>::type;
+            if constexpr (std::is_arithmetic_v<D>) return binding<var_t, V>{static_cast<V>(value)};
+            else return binding<var_t, V>{};
+        }
     }
 };
 
@@ -73,6 +107,16 @@ struct binding {
     using var = Var;
     using value_type = Value;
     Value value;
+    constexpr const Value& get() const noexcept { return value; }
+};
+
+/// A tensor lvalue bound to a variable, referred to rather than copied: what `w = weights` returns.
+template <class Var, class Value>
+struct bound_ref {
+    using var = Var;
+    using value_type = Value;
+    const Value* ref;
+    constexpr const Value& get() const noexcept { return *ref; }
 };
 
 /// `stag::var<"x">` is the variable named x; `stag::var<"y", double>` fixes its value type.

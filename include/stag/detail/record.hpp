@@ -6,9 +6,11 @@
 
 namespace stag::detail {
 
+/// A slot is left uninitialised by default-initialisation (`record<...> r;`), so that a result
+/// written in place in full is not first zeroed; value-initialisation (`record<...> r{};`) zeroes it.
 template <std::size_t I, class T>
 struct slot {
-    [[no_unique_address]] T value{};
+    [[no_unique_address]] T value;
 };
 
 template <std::size_t I, class T>

@@ -16,6 +16,8 @@ template <class T>
 inline constexpr bool is_binding = false;
 template <class V, class T>
 inline constexpr bool is_binding<binding<V, T>> = true;
+template <class V, class T>
+inline constexpr bool is_binding<bound_ref<V, T>> = true;
 
 namespace detail {
 
@@ -107,9 +109,9 @@ struct environment {
     template <class Var>
     static constexpr bool has = index<Var> < sizeof...(Bs);
     template <class Var>
-    constexpr const auto& lookup() const noexcept { return bindings.template get<index<Var>>().value; }
+    constexpr const auto& lookup() const noexcept { return bindings.template get<index<Var>>().get(); }
     template <class Var>
-    using value_type = std::remove_cvref_t<decltype(std::declval<const record<Bs...>&>().template get<index<Var>>().value)>;
+    using value_type = std::remove_cvref_t<decltype(std::declval<const record<Bs...>&>().template get<index<Var>>().get())>;
 };
 
 // ---- the scalar type of an evaluation --------------------------------------------------------------
@@ -138,7 +140,7 @@ struct bindings_contribution;
 template <const auto& Used, std::size_t... Is, class... Bs>
 struct bindings_contribution<Used, std::index_sequence<Is...>, Bs...> {
     using type = decltype((type_acc<no_type>{} | ... |
-                           std::conditional_t<Used[Is], type_acc<typename Bs::value_type>, type_acc<no_type>>{}));
+                           std::conditional_t<Used[Is], type_acc<element_type<typename Bs::value_type>>, type_acc<no_type>>{}));
 };
 
 template <class N>

@@ -3,6 +3,7 @@
 
 #include <stag/engine/bindings.hpp>
 #include <stag/engine/sweep.hpp>
+#include <stag/tensor/sweep.hpp>
 
 #include <array>
 #include <utility>
@@ -31,9 +32,13 @@ constexpr auto eval(const F& f, const Bs&... bs) {
         using S = typename detail::scalar_type<List, Env>::type;
         constexpr std::size_t n = List::size;
         const Env env{detail::record<Bs...>{bs...}};
-        const auto v = detail::run_forward<S, List>(f, env);
-        if constexpr (graph::info<List>::nodes[n - 1].piecewise_constant) return v[n - 1] != S(0);
-        else return v[n - 1];
+        if constexpr (detail::tensor_graph<List>::value) {
+            return detail::tensor_eval<S>(f, env);
+        } else {
+            const auto v = detail::run_forward<S, List>(f, env);
+            if constexpr (graph::info<List>::nodes[n - 1].piecewise_constant) return v[n - 1] != S(0);
+            else return v[n - 1];
+        }
     } else
         return detail::failed{};
 }

@@ -3,6 +3,7 @@
 
 #include <stag/engine/bindings.hpp>
 #include <stag/engine/sweep.hpp>
+#include <stag/tensor/sweep.hpp>
 
 #include <array>
 #include <cstddef>
@@ -11,11 +12,26 @@
 
 namespace stag {
 
+namespace detail {
+/// The type of the gradient with respect to V: S for a number, a tensor of S of V's shape for a
+/// tensor variable.
+template <class S, class V>
+struct gradient_value {
+    using type = S;
+};
+template <class S, class Name, class T, std::size_t... Dims>
+struct gradient_value<S, var_t<Name, tensor<T, Dims...>>> {
+    using type = tensor<S, Dims...>;
+};
+}  // namespace detail
+template <class S, class V>
+using gradient_value_t = typename detail::gradient_value<S, V>::type;
+
 /// Gradient with respect to variables Vs, in the order they were given: `g[x]`, or
-/// `auto [gx, gy] = g;`.
+/// `auto [gx, gy] = g;`. The gradient with respect to a tensor variable is a tensor of its shape.
 template <class S, class... Vs>
 struct gradient {
-    detail::record<std::conditional_t<true, S, Vs>...> values;
+    detail::record<gradient_value_t<S, Vs>...> values;
     static constexpr S nothing{};  // what a misuse of operator[] returns after its error
 
     /// Position of V among Vs, sizeof...(Vs) for a variable not given to grad.
@@ -23,7 +39,7 @@ struct gradient {
     static constexpr std::size_t index_of = detail::name_position<typename V::name, typename Vs::name...>::value;
 
     template <class V>
-    constexpr const S& operator[](const V&) const noexcept {
+    constexpr const auto& operator[](const V&) const noexcept {
         static_assert(variable<V>, "stag: gradient[v]: v must be a variable");
         if constexpr (variable<V>) {
             static_assert(index_of<V> < sizeof...(Vs), "stag: gradient[v]: v is not among the variables given to grad");
@@ -33,13 +49,14 @@ struct gradient {
             return nothing;
     }
     template <class V>
-    constexpr S& operator[](const V& v) noexcept {
-        return const_cast<S&>(static_cast<const gradient&>(*this)[v]);
+    constexpr auto& operator[](const V& v) noexcept {
+        using R = std::remove_cvref_t<decltype(static_cast<const gradient&>(*this)[v])>;
+        return const_cast<R&>(static_cast<const gradient&>(*this)[v]);
     }
     template <std::size_t I>
-    constexpr const S& get() const noexcept { return values.template get<I>(); }
+    constexpr const auto& get() const noexcept { return values.template get<I>(); }
     template <std::size_t I>
-    constexpr S& get() noexcept { return values.template get<I>(); }
+    constexpr auto& get() noexcept { return values.template get<I>(); }
     static constexpr std::size_t size() noexcept { return sizeof...(Vs); }
 };
 
@@ -92,20 +109,26 @@ struct reverse_mode {
         using Act = graph::activity<List, Vs...>;
         constexpr std::size_t n = List::size;
         const Env env{record<Bs...>{bs...}};
-        const auto v = run_forward<S, List>(f, env);
-        const auto adj = run_backward<S, F, List, Act>(v);
-        gradient<S, Vs...> g{};
-        auto take = [&]<std::size_t I>(std::integral_constant<std::size_t, I>) {
-            using V = graph::type_at<I, graph::node_list<Vs...>>;
-            if constexpr (graph::contains<graph::key<V>, List>::value) {
-                constexpr std::size_t k = graph::position_of<graph::key<V>, List>::value;
-                if constexpr (Act::reached[k]) g.template get<I>() = adj[k];
-            }
-        };
-        [&]<std::size_t... Is>(std::index_sequence<Is...>) {
-            (take(std::integral_constant<std::size_t, Is>{}), ...);
-        }(std::index_sequence_for<Vs...>{});
-        return value_and_gradient<S, gradient<S, Vs...>>{v[n - 1], g};
+        if constexpr (tensor_graph<List>::value) {
+            value_and_gradient<S, gradient<S, Vs...>> r;  // written in full by the sweep
+            tensor_value_and_grad<S, F, Env, decltype(r), Vs...>(f, env, r);
+            return r;
+        } else {
+            const auto v = run_forward<S, List>(f, env);
+            const auto adj = run_backward<S, F, List, Act>(v);
+            gradient<S, Vs...> g{};
+            auto take = [&]<std::size_t I>(std::integral_constant<std::size_t, I>) {
+                using V = graph::type_at<I, graph::node_list<Vs...>>;
+                if constexpr (graph::contains<graph::key<V>, List>::value) {
+                    constexpr std::size_t k = graph::position_of<graph::key<V>, List>::value;
+                    if constexpr (Act::reached[k]) g.template get<I>() = adj[k];
+                }
+            };
+            [&]<std::size_t... Is>(std::index_sequence<Is...>) {
+                (take(std::integral_constant<std::size_t, Is>{}), ...);
+            }(std::index_sequence_for<Vs...>{});
+            return value_and_gradient<S, gradient<S, Vs...>>{v[n - 1], g};
+        }
     }
 };
 
@@ -154,5 +177,5 @@ template <class S, class... Vs>
 struct std::tuple_size<stag::gradient<S, Vs...>> : std::integral_constant<std::size_t, sizeof...(Vs)> {};
 template <std::size_t I, class S, class... Vs>
 struct std::tuple_element<I, stag::gradient<S, Vs...>> {
-    using type = S;
+    using type = stag::gradient_value_t<S, stag::graph::type_at<I, stag::graph::node_list<Vs...>>>;
 };

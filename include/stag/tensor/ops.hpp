@@ -1,0 +1,451 @@
+// Tensor-level ops of expressions: matmul, transpose, sum and mean (whole tensor or along an
+// axis), reshape, softmax, log_softmax, pick, and what is written with them: dot, mse,
+// cross_entropy. Each op states, in one place, its shape rule (`shape`), its printing, its forward
+// loop and the backward loop for each argument (`backward<J, Assign>`: Assign when it is the first
+// push into that adjoint, which it then overwrites instead of adding to). Every scalar function and
+// operator applies to tensors elementwise without any code here (tensor/sweep.hpp).
+#pragma once
+
+#include <stag/core/op.hpp>
+#include <stag/ops/arithmetic.hpp>
+#include <stag/ops/exponential.hpp>
+#include <stag/tensor/shape.hpp>
+#include <stag/tensor/sweep.hpp>
+
+#include <algorithm>
+#include <cassert>
+#include <cmath>
+#include <cstddef>
+#include <utility>
+
+namespace stag {
+
+namespace detail {
+template <bool Assign, class S, class T>
+[[gnu::always_inline]] constexpr void put(S& to, const T& x) noexcept {
+    if constexpr (Assign) to = x;
+    else to += x;
+}
+template <class Shape>
+struct dims;
+template <std::size_t... D>
+struct dims<std::index_sequence<D...>> {
+    static constexpr std::size_t rank = sizeof...(D);
+    static constexpr std::size_t of[] = {D..., 0};
+};
+/// The rows and columns of a matmul operand: a vector is one row on the left, one column on the right.
+template <class Shape, bool Left>
+struct matrix_dims {
+    static constexpr std::size_t rows = dims<Shape>::rank == 2 ? dims<Shape>::of[0] : (Left ? 1 : dims<Shape>::of[0]);
+    static constexpr std::size_t cols = dims<Shape>::rank == 2 ? dims<Shape>::of[1] : (Left ? dims<Shape>::of[0] : 1);
+};
+template <class A, class B>
+struct matmul_shape {
+    static constexpr std::size_t m = matrix_dims<A, true>::rows, n = matrix_dims<B, false>::cols;
+    static constexpr std::size_t ra = dims<A>::rank, rb = dims<B>::rank;
+    using type = std::conditional_t<ra == 2 && rb == 2, std::index_sequence<m, n>,
+                                    std::conditional_t<ra == 2, std::index_sequence<m>,
+                                                       std::conditional_t<rb == 2, std::index_sequence<n>, std::index_sequence<>>>>;
+};
+
+/// A shape without its dimension Axis.
+template <std::size_t Axis, class Shape, class Seq = std::make_index_sequence<dims<Shape>::rank - 1>>
+struct drop_axis;
+template <std::size_t Axis, class Shape, std::size_t... I>
+struct drop_axis<Axis, Shape, std::index_sequence<I...>> {
+    using type = std::index_sequence<dims<Shape>::of[I < Axis ? I : I + 1]...>;
+};
+/// A tensor of shape Shape seen as outer x length x inner around dimension Axis.
+template <std::size_t Axis, class Shape>
+struct around_axis {
+    static constexpr std::size_t length = dims<Shape>::of[Axis];
+    static constexpr std::size_t outer = [] {
+        std::size_t p = 1;
+        for (std::size_t i = 0; i < Axis; ++i) p *= dims<Shape>::of[i];
+        return p;
+    }();
+    static constexpr std::size_t inner = shape_count<Shape>::value / (outer * length);
+};
+/// A tensor of shape Shape seen as rows along its last dimension.
+template <class Shape>
+struct rows_of {
+    static constexpr std::size_t length = dims<Shape>::rank == 0 ? 1 : dims<Shape>::of[dims<Shape>::rank - 1];
+    static constexpr std::size_t count = shape_count<Shape>::value / length;
+};
+
+inline constexpr const char* sum_axis_names[] = {"sum<0>", "sum<1>", "sum<2>", "sum<3>", "sum<axis>"};
+}  // namespace detail
+
+// ---- shape checks whose failures show the shapes in the note under stag's error -------------------
+template <class ShapeA, class ShapeB>
+inline constexpr bool matmul_shapes_fit =
+    detail::dims<ShapeA>::rank >= 1 && detail::dims<ShapeA>::rank <= 2 && detail::dims<ShapeB>::rank >= 1 &&
+    detail::dims<ShapeB>::rank <= 2 && detail::matrix_dims<ShapeA, true>::cols == detail::matrix_dims<ShapeB, false>::rows;
+template <std::size_t Axis, class Shape>
+inline constexpr bool axis_in_shape = Axis < detail::dims<Shape>::rank;
+template <class From, class To>
+inline constexpr bool reshape_keeps_count = detail::shape_count<From>::value == detail::shape_count<To>::value;
+template <class ShapeA, class ShapeB>
+inline constexpr bool pick_shapes_fit =
+    (detail::dims<ShapeA>::rank == 1 && detail::dims<ShapeB>::rank == 0) ||
+    (detail::dims<ShapeA>::rank == 2 && std::is_same_v<ShapeB, std::index_sequence<detail::dims<ShapeA>::of[0]>>);
+
+// ---- the ops --------------------------------------------------------------------------------------
+
+/// Matrix product: (M x K)(K x N) is M x N, (M x K) times a vector of K is a vector of M, a vector
+/// of K times (K x N) a vector of N. Adjoints: adj * B^T and A^T * adj.
+struct matmul_op {
+    static constexpr bool tensor_level = true;
+    static constexpr call notation{"matmul"};
+    template <class A, class B>
+    using shape = typename detail::matmul_shape<A, B>::type;
+
+    template <class Sh, class S, class PA, class PB>
+    [[gnu::always_inline]] static constexpr void forward(Sh, S* out, const PA* a, const PB* b) {
+        using da = detail::matrix_dims<typename Sh::template arg<0>, true>;
+        using db = detail::matrix_dims<typename Sh::template arg<1>, false>;
+        constexpr std::size_t M = da::rows, K = da::cols, N = db::cols;
+        if constexpr (N == 1) {
+            for (std::size_t i = 0; i < M; ++i) {
+                S s = detail::negative_zero<S>();
+                for (std::size_t k = 0; k < K; ++k) s += S(a[i * K + k]) * S(b[k]);
+                out[i] = s;
+            }
+        } else {
+            for (std::size_t i = 0; i < M; ++i) {
+                for (std::size_t j = 0; j < N; ++j) out[i * N + j] = S(a[i * K]) * S(b[j]);
+                for (std::size_t k = 1; k < K; ++k)
+                    for (std::size_t j = 0; j < N; ++j) out[i * N + j] += S(a[i * K + k]) * S(b[k * N + j]);
+            }
+        }
+    }
+    template <std::size_t J, bool Assign, class Sh, class S, class PA, class PB>
+    [[gnu::always_inline]] static constexpr void backward(Sh, S* to, const S* g, const S*, const PA* a, const PB* b) {
+        using da = detail::matrix_dims<typename Sh::template arg<0>, true>;
+        using db = detail::matrix_dims<typename Sh::template arg<1>, false>;
+        constexpr std::size_t M = da::rows, K = da::cols, N = db::cols;
+        if constexpr (J == 0) {  // adj_A[i, k] = sum_j g[i, j] b[k, j]
+            for (std::size_t i = 0; i < M; ++i)
+                for (std::size_t k = 0; k < K; ++k) {
+                    S s = detail::negative_zero<S>();
+                    for (std::size_t j = 0; j < N; ++j) s += g[i * N + j] * S(b[k * N + j]);
+                    detail::put<Assign>(to[i * K + k], s);
+                }
+        } else {  // adj_B[k, j] = sum_i a[i, k] g[i, j], row by row of A
+            for (std::size_t k = 0; k < K; ++k)
+                for (std::size_t j = 0; j < N; ++j) detail::put<Assign>(to[k * N + j], S(a[k]) * g[j]);
+            for (std::size_t i = 1; i < M; ++i)
+                for (std::size_t k = 0; k < K; ++k)
+                    for (std::size_t j = 0; j < N; ++j) to[k * N + j] += S(a[i * K + k]) * g[i * N + j];
+        }
+    }
+};
+
+/// The transpose of a matrix.
+struct transpose_op {
+    static constexpr bool tensor_level = true;
+    static constexpr call notation{"transpose"};
+    template <class A>
+    using shape = std::index_sequence<detail::dims<A>::of[1], detail::dims<A>::of[0]>;
+
+    template <class Sh, class S, class PA>
+    [[gnu::always_inline]] static constexpr void forward(Sh, S* out, const PA* a) {
+        constexpr std::size_t M = detail::dims<typename Sh::template arg<0>>::of[0], N = detail::dims<typename Sh::template arg<0>>::of[1];
+        for (std::size_t j = 0; j < N; ++j)
+            for (std::size_t i = 0; i < M; ++i) out[j * M + i] = S(a[i * N + j]);
+    }
+    template <std::size_t J, bool Assign, class Sh, class S, class PA>
+    [[gnu::always_inline]] static constexpr void backward(Sh, S* to, const S* g, const S*, const PA*) {
+        constexpr std::size_t M = detail::dims<typename Sh::template arg<0>>::of[0], N = detail::dims<typename Sh::template arg<0>>::of[1];
+        for (std::size_t i = 0; i < M; ++i)
+            for (std::size_t j = 0; j < N; ++j) detail::put<Assign>(to[i * N + j], g[j * M + i]);
+    }
+};
+
+/// The sum of all elements; the adjoint is broadcast back to every element.
+struct sum_op {
+    static constexpr bool tensor_level = true;
+    static constexpr call notation{"sum"};
+    template <class A>
+    using shape = std::index_sequence<>;
+
+    template <class Sh, class S, class PA>
+    [[gnu::always_inline]] static constexpr void forward(Sh, S* out, const PA* a) {
+        S s = detail::negative_zero<S>();
+        for (std::size_t e = 0; e < Sh::template arg_count<0>; ++e) s += S(a[e]);
+        out[0] = s;
+    }
+    template <std::size_t J, bool Assign, class Sh, class S, class PA>
+    [[gnu::always_inline]] static constexpr void backward(Sh, S* to, const S* g, const S*, const PA*) {
+        const S s = g[0];
+        for (std::size_t e = 0; e < Sh::template arg_count<0>; ++e) detail::put<Assign>(to[e], s);
+    }
+};
+
+/// The sum along dimension Axis, which the result drops.
+template <std::size_t Axis>
+struct sum_axis_op {
+    static constexpr bool tensor_level = true;
+    static constexpr call notation{detail::sum_axis_names[Axis < 4 ? Axis : 4]};
+    template <class A>
+    using shape = typename detail::drop_axis<Axis, A>::type;
+
+    template <class Sh, class S, class PA>
+    [[gnu::always_inline]] static constexpr void forward(Sh, S* out, const PA* a) {
+        using ax = detail::around_axis<Axis, typename Sh::template arg<0>>;
+        for (std::size_t o = 0; o < ax::outer; ++o) {
+            for (std::size_t i = 0; i < ax::inner; ++i) out[o * ax::inner + i] = S(a[o * ax::length * ax::inner + i]);
+            for (std::size_t l = 1; l < ax::length; ++l)
+                for (std::size_t i = 0; i < ax::inner; ++i) out[o * ax::inner + i] += S(a[(o * ax::length + l) * ax::inner + i]);
+        }
+    }
+    template <std::size_t J, bool Assign, class Sh, class S, class PA>
+    [[gnu::always_inline]] static constexpr void backward(Sh, S* to, const S* g, const S*, const PA*) {
+        using ax = detail::around_axis<Axis, typename Sh::template arg<0>>;
+        for (std::size_t o = 0; o < ax::outer; ++o)
+            for (std::size_t l = 0; l < ax::length; ++l)
+                for (std::size_t i = 0; i < ax::inner; ++i) detail::put<Assign>(to[(o * ax::length + l) * ax::inner + i], g[o * ax::inner + i]);
+    }
+};
+
+/// The same elements in another shape.
+template <std::size_t... Dims>
+struct reshape_op {
+    static constexpr bool tensor_level = true;
+    static constexpr call notation{"reshape"};
+    template <class A>
+    using shape = std::index_sequence<Dims...>;
+
+    template <class Sh, class S, class PA>
+    [[gnu::always_inline]] static constexpr void forward(Sh, S* out, const PA* a) {
+        for (std::size_t e = 0; e < Sh::out_count; ++e) out[e] = S(a[e]);
+    }
+    template <std::size_t J, bool Assign, class Sh, class S, class PA>
+    [[gnu::always_inline]] static constexpr void backward(Sh, S* to, const S* g, const S*, const PA*) {
+        for (std::size_t e = 0; e < Sh::out_count; ++e) detail::put<Assign>(to[e], g[e]);
+    }
+};
+
+/// softmax along the last dimension: exp(a - max) / sum(exp(a - max)), row by row. Adjoint from the
+/// result y: y * (adj - sum(adj * y)).
+struct softmax_op {
+    static constexpr bool tensor_level = true;
+    static constexpr call notation{"softmax"};
+    template <class A>
+    using shape = A;
+
+    template <class Sh, class S, class PA>
+    [[gnu::always_inline]] static constexpr void forward(Sh, S* out, const PA* a) {
+        using rows = detail::rows_of<typename Sh::out>;
+        using std::exp;
+        for (std::size_t r = 0; r < rows::count; ++r) {
+            const std::size_t at = r * rows::length;
+            S m = S(a[at]);
+            for (std::size_t k = 1; k < rows::length; ++k) m = std::max(m, S(a[at + k]));
+            S s = 0;
+            for (std::size_t k = 0; k < rows::length; ++k) s += out[at + k] = exp(S(a[at + k]) - m);
+            const S inv = S(1) / s;
+            for (std::size_t k = 0; k < rows::length; ++k) out[at + k] *= inv;
+        }
+    }
+    template <std::size_t J, bool Assign, class Sh, class S, class PA>
+    [[gnu::always_inline]] static constexpr void backward(Sh, S* to, const S* g, const S* y, const PA*) {
+        using rows = detail::rows_of<typename Sh::out>;
+        for (std::size_t r = 0; r < rows::count; ++r) {
+            const std::size_t at = r * rows::length;
+            S dot = 0;
+            for (std::size_t k = 0; k < rows::length; ++k) dot += g[at + k] * y[at + k];
+            for (std::size_t k = 0; k < rows::length; ++k) detail::put<Assign>(to[at + k], y[at + k] * (g[at + k] - dot));
+        }
+    }
+};
+
+/// log(softmax(a)) along the last dimension, computed as a - max - log(sum(exp(a - max))) so that
+/// it neither overflows nor underflows to log(0). Adjoint: adj - exp(y) * sum(adj).
+struct log_softmax_op {
+    static constexpr bool tensor_level = true;
+    static constexpr call notation{"log_softmax"};
+    template <class A>
+    using shape = A;
+
+    template <class Sh, class S, class PA>
+    [[gnu::always_inline]] static constexpr void forward(Sh, S* out, const PA* a) {
+        using rows = detail::rows_of<typename Sh::out>;
+        using std::exp, std::log;
+        for (std::size_t r = 0; r < rows::count; ++r) {
+            const std::size_t at = r * rows::length;
+            S m = S(a[at]);
+            for (std::size_t k = 1; k < rows::length; ++k) m = std::max(m, S(a[at + k]));
+            S s = 0;
+            for (std::size_t k = 0; k < rows::length; ++k) s += exp(S(a[at + k]) - m);
+            const S lse = m + log(s);
+            for (std::size_t k = 0; k < rows::length; ++k) out[at + k] = S(a[at + k]) - lse;
+        }
+    }
+    template <std::size_t J, bool Assign, class Sh, class S, class PA>
+    [[gnu::always_inline]] static constexpr void backward(Sh, S* to, const S* g, const S* y, const PA*) {
+        using rows = detail::rows_of<typename Sh::out>;
+        using std::exp;
+        for (std::size_t r = 0; r < rows::count; ++r) {
+            const std::size_t at = r * rows::length;
+            S total = 0;
+            for (std::size_t k = 0; k < rows::length; ++k) total += g[at + k];
+            for (std::size_t k = 0; k < rows::length; ++k) detail::put<Assign>(to[at + k], g[at + k] - exp(y[at + k]) * total);
+        }
+    }
+};
+
+/// pick(a, k): element k of a vector, or element k[r] of each row r of a matrix. The indices are
+/// numbers rounded down (a class label bound as an integer); out of range is a failed assert. The
+/// result is piecewise constant in k: its adjoint is zero.
+struct pick_op {
+    static constexpr bool tensor_level = true;
+    static constexpr call notation{"pick"};
+    template <class A, class K>
+    using shape = K;
+
+    template <class S, class PK>
+    [[gnu::always_inline]] static constexpr std::size_t index(const PK* k, std::size_t r, std::size_t length) {
+        const auto i = static_cast<std::size_t>(k[r]);
+        assert(k[r] >= 0 && i < length && "stag: pick(a, k): k is out of range");
+        (void)length;
+        return i;
+    }
+    template <class Sh, class S, class PA, class PK>
+    [[gnu::always_inline]] static constexpr void forward(Sh, S* out, const PA* a, const PK* k) {
+        using rows = detail::rows_of<typename Sh::template arg<0>>;
+        for (std::size_t r = 0; r < rows::count; ++r) out[r] = S(a[r * rows::length + index<S>(k, r, rows::length)]);
+    }
+    template <std::size_t J, bool Assign, class Sh, class S, class PA, class PK>
+    [[gnu::always_inline]] static constexpr void backward(Sh, S* to, const S* g, const S*, const PA*, const PK* k) {
+        if constexpr (J == 0) {
+            using rows = detail::rows_of<typename Sh::template arg<0>>;
+            if constexpr (Assign)
+                for (std::size_t e = 0; e < Sh::template arg_count<0>; ++e) to[e] = S(0);
+            for (std::size_t r = 0; r < rows::count; ++r) to[r * rows::length + index<S>(k, r, rows::length)] += g[r];
+        } else if constexpr (Assign) {
+            for (std::size_t e = 0; e < Sh::template arg_count<1>; ++e) to[e] = S(0);
+        }
+    }
+};
+
+// ---- the builders: each checks its shapes where the expression is written --------------------------
+
+template <class A, class B>
+    requires(operand<A> && operand<B> && (expression<A> || expression<B>))
+constexpr auto matmul(const A& a, const B& b) noexcept {
+    using SA = node_shape_t<as_expr_t<A>>;
+    using SB = node_shape_t<as_expr_t<B>>;
+    constexpr bool fit = matmul_shapes_fit<SA, SB>;
+    static_assert(fit, "stag: matmul(a, b): a and b must be matrices or vectors, and the columns of a must match the rows of b");
+    if constexpr (fit) return make_node<matmul_op>(as_expr(a), as_expr(b));
+    else return detail::failed{};
+}
+
+template <expression A>
+constexpr auto transpose(const A& a) noexcept {
+    constexpr bool matrix = detail::dims<node_shape_t<A>>::rank == 2;
+    static_assert(matrix, "stag: transpose(a): a must be a matrix");
+    if constexpr (matrix) return make_node<transpose_op>(a);
+    else return detail::failed{};
+}
+
+/// The sum of all elements of a.
+template <expression A>
+constexpr auto sum(const A& a) noexcept {
+    return make_node<sum_op>(a);
+}
+/// The sum along dimension Axis: sum<1>(m) of an 8 x 4 matrix is a vector of 8.
+template <std::size_t Axis, expression A>
+constexpr auto sum(const A& a) noexcept {
+    constexpr bool ok = axis_in_shape<Axis, node_shape_t<A>>;
+    static_assert(ok, "stag: sum<axis>(a): a has no such axis");
+    if constexpr (ok) return make_node<sum_axis_op<Axis>>(a);
+    else return detail::failed{};
+}
+/// The mean of all elements of a.
+template <expression A>
+constexpr auto mean(const A& a) noexcept {
+    return c<1, static_cast<std::intmax_t>(detail::shape_count<node_shape_t<A>>::value)> * sum(a);
+}
+/// The mean along dimension Axis.
+template <std::size_t Axis, expression A>
+constexpr auto mean(const A& a) noexcept {
+    constexpr bool ok = axis_in_shape<Axis, node_shape_t<A>>;
+    static_assert(ok, "stag: mean<axis>(a): a has no such axis");
+    if constexpr (ok) return c<1, static_cast<std::intmax_t>(detail::dims<node_shape_t<A>>::of[Axis])> * sum<Axis>(a);
+    else return detail::failed{};
+}
+
+/// a with the shape Dims... (the same number of elements, row-major order kept).
+template <std::size_t... Dims, expression A>
+constexpr auto reshape(const A& a) noexcept {
+    constexpr bool ok = reshape_keeps_count<node_shape_t<A>, std::index_sequence<Dims...>>;
+    static_assert(ok, "stag: reshape<dims...>(a): the new shape must have as many elements as a");
+    if constexpr (ok) return make_node<reshape_op<Dims...>>(a);
+    else return detail::failed{};
+}
+
+/// softmax along the last dimension.
+template <expression A>
+constexpr auto softmax(const A& a) noexcept {
+    return make_node<softmax_op>(a);
+}
+/// log(softmax(a)) along the last dimension, computed stably.
+template <expression A>
+constexpr auto log_softmax(const A& a) noexcept {
+    return make_node<log_softmax_op>(a);
+}
+
+/// Element k of the vector a, or element k[r] of each row r of the matrix a.
+template <expression A, operand K>
+constexpr auto pick(const A& a, const K& k) noexcept {
+    constexpr bool ok = pick_shapes_fit<node_shape_t<A>, node_shape_t<as_expr_t<K>>>;
+    static_assert(ok, "stag: pick(a, k): a vector takes one index, a matrix a vector of one index per row");
+    if constexpr (ok) return make_node<pick_op>(a, as_expr(k));
+    else return detail::failed{};
+}
+
+/// The dot product: the sum of the elementwise product of two tensors of one shape.
+template <class A, class B>
+    requires(operand<A> && operand<B> && (expression<A> || expression<B>))
+constexpr auto dot(const A& a, const B& b) noexcept {
+    constexpr bool agree = shapes_agree<node_shape_t<as_expr_t<A>>, node_shape_t<as_expr_t<B>>>;
+    static_assert(agree, "stag: dot(a, b): the shapes differ");
+    if constexpr (agree) return sum(as_expr(a) * as_expr(b));
+    else return detail::failed{};
+}
+
+/// Mean squared error: mean((a - b)^2).
+template <class A, class B>
+    requires(operand<A> && operand<B> && (expression<A> || expression<B>))
+constexpr auto mse(const A& a, const B& b) noexcept {
+    constexpr bool agree = shapes_agree<node_shape_t<as_expr_t<A>>, node_shape_t<as_expr_t<B>>>;
+    static_assert(agree, "stag: mse(a, b): the shapes differ");
+    if constexpr (agree) return mean(square(as_expr(a) - as_expr(b)));
+    else return detail::failed{};
+}
+
+/// Cross-entropy of the logits z (a vector, or a matrix of one row per sample) against a target:
+/// either a one-hot (or probability) tensor of z's shape, or a class index (a number for a vector,
+/// a vector of one index per row for a matrix). Over rows it is the mean. Computed through
+/// log_softmax, so it neither overflows nor takes log(0).
+template <expression Z, operand T>
+constexpr auto cross_entropy(const Z& z, const T& target) noexcept {
+    using SZ = node_shape_t<Z>;
+    using ST = node_shape_t<as_expr_t<T>>;
+    constexpr std::size_t rank = detail::dims<SZ>::rank;
+    static_assert(rank == 1 || rank == 2, "stag: cross_entropy(z, target): z must be a vector or a matrix of logits");
+    if constexpr (std::is_same_v<SZ, ST>) {
+        const auto per_element = as_expr(target) * log_softmax(z);
+        if constexpr (rank == 1) return -sum(per_element);
+        else return -(c<1, static_cast<std::intmax_t>(detail::dims<SZ>::of[0])> * sum(per_element));
+    } else {
+        constexpr bool index = pick_shapes_fit<SZ, ST>;
+        static_assert(index, "stag: cross_entropy(z, target): the target must be one-hot of z's shape or class indices");
+        if constexpr (index) return -mean(pick(log_softmax(z), target));
+        else return detail::failed{};
+    }
+}
+
+}  // namespace stag

@@ -1,0 +1,285 @@
+// The tensor engine: the same fused forward and backward sweeps as the scalar engine, over a graph
+// whose nodes are tensors. Every node's elements sit at a compile-time offset of one flat slab
+// (tensor/shape.hpp); a variable is read where it is bound and its adjoint is written straight into
+// the gradient, so nothing is copied in or out and nothing is allocated.
+//
+// An elementwise op is lifted from its scalar rules: its forward step applies `Op::apply` to every
+// element, and its backward step the same `chain_term` as the scalar engine, element by element,
+// with a compile-time index map for an argument that is broadcast (which then receives the sum of
+// the adjoints along the broadcast dimensions). A tensor-level op (matmul, sum, softmax, ...) states
+// loops of its own (tensor/ops.hpp). The first push into an adjoint assigns instead of adding, so no
+// adjoint is zeroed before the backward sweep, as hand-written backpropagation does it.
+#pragma once
+
+#include <stag/engine/bindings.hpp>
+#include <stag/engine/chain.hpp>
+#include <stag/engine/sweep.hpp>
+#include <stag/engine/tree_eval.hpp>
+#include <stag/tensor/shape.hpp>
+
+#include <array>
+#include <cstddef>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+
+namespace stag {
+
+/// The shapes of a tensor-level op's node: its own (`out`) and its arguments' (`arg<J>`), passed to
+/// the op's loops as a tag.
+template <class Out, class... In>
+struct shapes {
+    using out = Out;
+    template <std::size_t J>
+    using arg = typename detail::nth_type<J, In...>::type;
+    static constexpr std::size_t out_count = detail::shape_count<Out>::value;
+    template <std::size_t J>
+    static constexpr std::size_t arg_count = detail::shape_count<arg<J>>::value;
+};
+
+namespace detail {
+
+/// Position in an argument of shape In of the element that broadcasts to output element e of
+/// shape Out: e itself where the shapes agree, 0 for a number, the general map otherwise.
+template <class In, class Out>
+[[gnu::always_inline]] constexpr std::size_t broadcast_at(std::size_t e) noexcept {
+    if constexpr (std::is_same_v<In, Out>) return e;
+    else if constexpr (shape_count<In>::value == 1) return 0;
+    else return broadcast_index<In, Out>::offset(e);
+}
+
+template <class T>
+[[gnu::always_inline]] constexpr const auto* elements_of(const T& value) noexcept {
+    if constexpr (is_tensor<T>) return value.data();
+    else return &value;
+}
+template <class T>
+[[gnu::always_inline]] constexpr auto* elements_of(T& value) noexcept {
+    if constexpr (is_tensor<T>) return value.data();
+    else return &value;
+}
+
+inline constexpr std::size_t no_writer = ~std::size_t{0};
+/// For each node, which push of the backward sweep reaches its adjoint first: node i's argument j
+/// is `4 * i + j`. That push assigns; the later ones add.
+template <std::size_t N>
+constexpr std::array<std::size_t, N> first_writers(const std::array<graph::node_info, N>& nodes, const std::array<bool, N>& active,
+                                                   const std::array<bool, N>& reached) noexcept {
+    std::array<std::size_t, N> w{};
+    for (auto& x : w) x = no_writer;
+    for (std::size_t i = N; i-- > 0;) {
+        if (!reached[i] || nodes[i].piecewise_constant) continue;
+        for (std::size_t j = 0; j < nodes[i].arity; ++j)
+            if (active[nodes[i].child[j]] && w[nodes[i].child[j]] == no_writer) w[nodes[i].child[j]] = 4 * i + j;
+    }
+    return w;
+}
+template <class List, class Act>
+struct writers {
+    static constexpr auto first = first_writers(graph::info<List>::nodes, Act::active, Act::reached);
+};
+
+/// No gradient: what eval's pass carries.
+struct no_gradient {};
+
+/// One pass over a tensor graph: the slabs, the bindings, the run-time constants, the gradient.
+template <class S, class List, class Env, class G = no_gradient>
+struct tensor_pass {
+    using L = layout<List>;
+    using facts = graph::info<List>;
+    template <std::size_t I>
+    using node = graph::node_t<graph::type_at<I, List>>;
+    template <std::size_t I>
+    using shape = node_shape_t<node<I>>;
+
+    S* v;
+    S* adj;
+    const Env& env;
+    G* g;
+    const S* lits;
+
+    /// The elements of node I: where its binding is for a variable, in the slab otherwise.
+    template <std::size_t I>
+    [[gnu::always_inline]] constexpr const auto* value() const noexcept {
+        if constexpr (variable<node<I>>) return elements_of(env.template lookup<node<I>>());
+        else return static_cast<const S*>(v + L::offset[I]);
+    }
+    /// Element e of node I as its op's argument: a boolean for a comparison (stored as 0 or 1).
+    template <std::size_t I>
+    [[gnu::always_inline]] constexpr auto read(std::size_t e) const noexcept {
+        if constexpr (facts::nodes[I].piecewise_constant) return v[L::offset[I] + e] != S(0);
+        else return static_cast<S>(value<I>()[e]);
+    }
+    /// The adjoint of node I: in the gradient for a variable, in the slab otherwise.
+    template <std::size_t I>
+    [[gnu::always_inline]] constexpr S* adjoint() const noexcept {
+        if constexpr (variable<node<I>>) return elements_of(g->template get<G::template index_of<node<I>>>());
+        else return adj + L::offset[I];
+    }
+
+    // ---- forward ----------------------------------------------------------------------------------
+    template <std::size_t I, std::size_t... J>
+    [[gnu::always_inline]] constexpr void forward_op(std::index_sequence<J...>) const {
+        using N = node<I>;
+        using Op = typename N::op;
+        S* out = v + L::offset[I];
+        if constexpr (tensor_level_op<Op>)
+            Op::forward(shapes<shape<I>, shape<facts::nodes[I].child[J]>...>{}, out, value<facts::nodes[I].child[J]>()...);
+        else
+            for (std::size_t e = 0; e < L::count[I]; ++e)
+                out[e] = static_cast<S>(
+                    Op::apply(read<facts::nodes[I].child[J]>(broadcast_at<shape<facts::nodes[I].child[J]>, shape<I>>(e))...));
+    }
+    template <std::size_t I>
+    [[gnu::always_inline]] constexpr void forward() const {
+        using N = node<I>;
+        constexpr auto kind = graph::node_traits<N>::kind;
+        if constexpr (kind == graph::node_kind::constant) v[L::offset[I]] = N::template value<S>();
+        else if constexpr (kind == graph::node_kind::literal) {
+            static_assert(!is_tensor<decltype(N::value)>, "stag: a tensor constant in an expression is not supported; bind it to a variable");
+            v[L::offset[I]] = lits[graph::literal_facts<List>::position[I]];
+        } else if constexpr (kind == graph::node_kind::op)
+            forward_op<I>(std::make_index_sequence<facts::nodes[I].arity>{});
+    }
+
+    // ---- backward ---------------------------------------------------------------------------------
+    /// The push of node I's adjoint into its argument J (an elementwise op).
+    template <std::size_t I, std::size_t J, bool Assign, std::size_t... K>
+    [[gnu::always_inline]] constexpr void push_elementwise(std::index_sequence<K...>) const {
+        using Op = typename node<I>::op;
+        constexpr std::size_t c = facts::nodes[I].child[J];
+        using In = shape<c>;
+        const S* seed = adj + L::offset[I];
+        const S* r = v + L::offset[I];
+        S* a = adjoint<c>();
+        auto term = [&](std::size_t e) {
+            return static_cast<S>(tree_eval<S>(chain_term<Op, J>(
+                lit_t<S>{seed[e]},
+                lit_t<decltype(read<facts::nodes[I].child[K]>(0))>{
+                    read<facts::nodes[I].child[K]>(broadcast_at<shape<facts::nodes[I].child[K]>, shape<I>>(e))}...,
+                lit_t<S>{r[e]})));
+        };
+        if constexpr (std::is_same_v<In, shape<I>>) {
+            for (std::size_t e = 0; e < L::count[I]; ++e) {
+                if constexpr (Assign) a[e] = term(e);
+                else a[e] += term(e);
+            }
+        } else if constexpr (shape_count<In>::value == 1) {
+            S sum = negative_zero<S>();
+            for (std::size_t e = 0; e < L::count[I]; ++e) sum += term(e);
+            if constexpr (Assign) a[0] = sum;
+            else a[0] += sum;
+        } else {
+            if constexpr (Assign)
+                for (std::size_t e = 0; e < shape_count<In>::value; ++e) a[e] = S(0);
+            for (std::size_t e = 0; e < L::count[I]; ++e) a[broadcast_at<In, shape<I>>(e)] += term(e);
+        }
+    }
+    template <std::size_t I, class Act, std::size_t J>
+    [[gnu::always_inline]] constexpr void push() const {
+        constexpr std::size_t c = facts::nodes[I].child[J];
+        if constexpr (Act::active[c]) {
+            constexpr bool assign = writers<List, Act>::first[c] == 4 * I + J;
+            using Op = typename node<I>::op;
+            if constexpr (tensor_level_op<Op>)
+                push_tensor<I, J, assign>(std::make_index_sequence<facts::nodes[I].arity>{});
+            else
+                push_elementwise<I, J, assign>(std::make_index_sequence<facts::nodes[I].arity>{});
+        }
+    }
+    template <std::size_t I, std::size_t J, bool Assign, std::size_t... K>
+    [[gnu::always_inline]] constexpr void push_tensor(std::index_sequence<K...>) const {
+        using Op = typename node<I>::op;
+        Op::template backward<J, Assign>(shapes<shape<I>, shape<facts::nodes[I].child[K]>...>{},
+                                         adjoint<facts::nodes[I].child[J]>(), adj + L::offset[I], v + L::offset[I],
+                                         value<facts::nodes[I].child[K]>()...);
+    }
+    template <std::size_t I, class Act, std::size_t... J>
+    [[gnu::always_inline]] constexpr void push_all(std::index_sequence<J...>) const {
+        (push<I, Act, J>(), ...);
+    }
+    template <std::size_t I, class Act>
+    [[gnu::always_inline]] constexpr void backward() const {
+        if constexpr (graph::node_traits<node<I>>::kind == graph::node_kind::op && Act::reached[I] &&
+                      !facts::nodes[I].piecewise_constant)
+            push_all<I, Act>(std::make_index_sequence<facts::nodes[I].arity>{});
+    }
+
+    template <std::size_t... I>
+    [[gnu::flatten]] constexpr void forward_sweep(std::index_sequence<I...>) const {
+        const int steps[] = {0, (forward<I>(), 0)...};
+        (void)steps;
+    }
+    template <class Act, std::size_t... I>
+    [[gnu::flatten]] constexpr void backward_sweep(std::index_sequence<I...>) const {
+        const int steps[] = {0, (backward<I, Act>(), 0)...};
+        (void)steps;
+    }
+};
+
+/// The value of a tensor graph's root: a number, or a tensor of its shape.
+template <class S, class Shape>
+struct root_value {
+    using type = tensor_of<S, Shape>;
+};
+template <class S>
+struct root_value<S, std::index_sequence<>> {
+    using type = S;
+};
+
+/// eval over a tensor graph.
+template <class S, class F, class Env>
+constexpr auto tensor_eval(const F& f, const Env& env) {
+    using List = graph::nodes_t<F>;
+    using L = layout<List>;
+    constexpr std::size_t n = List::size;
+    const auto lits = gather_literals<S>(f);
+    std::array<S, L::total + 1> v;
+    const tensor_pass<S, List, Env> pass{v.data(), nullptr, env, nullptr, lits.data()};
+    pass.forward_sweep(std::make_index_sequence<n>{});
+    using R = typename root_value<S, node_shape_t<graph::node_t<graph::type_at<n - 1, List>>>>::type;
+    R out;
+    const auto* root = pass.template value<n - 1>();
+    auto* to = elements_of(out);
+    for (std::size_t e = 0; e < L::count[n - 1]; ++e) to[e] = static_cast<S>(root[e]);
+    return out;
+}
+
+/// value_and_grad over a tensor graph: one forward sweep, one backward sweep, the gradient written
+/// in place into the result.
+template <class S, class F, class Env, class R, class... Vs>
+constexpr void tensor_value_and_grad(const F& f, const Env& env, R& result) {
+    using List = graph::nodes_t<F>;
+    using L = layout<List>;
+    using Act = graph::activity<List, Vs...>;
+    constexpr std::size_t n = List::size;
+    static_assert(L::count[n - 1] == 1,
+                  "stag: grad(f, ...): f must have one element; reduce a tensor with stag::sum or stag::mean first");
+    const auto lits = gather_literals<S>(f);
+    std::array<S, L::total + 1> v;
+    std::array<S, L::total + 1> adj;
+    const tensor_pass<S, List, Env, std::remove_cvref_t<decltype(result.grad)>> pass{v.data(), adj.data(), env, &result.grad,
+                                                                                    lits.data()};
+    pass.forward_sweep(std::make_index_sequence<n>{});
+    result.value = static_cast<S>(pass.template value<n - 1>()[0]);
+    if constexpr (Act::active[n - 1]) {
+        pass.template adjoint<n - 1>()[0] = S(1);
+        pass.template backward_sweep<Act>(reverse_index_sequence<n>{});
+    }
+    // The gradient of a variable no adjoint reaches is zero.
+    auto clear = [&]<std::size_t I>(std::integral_constant<std::size_t, I>) {
+        using V = graph::type_at<I, graph::node_list<Vs...>>;
+        bool reached = false;
+        if constexpr (graph::contains<graph::key<V>, List>::value) reached = Act::reached[graph::position_of<graph::key<V>, List>::value];
+        if (!reached) {
+            auto& gv = result.grad.template get<I>();
+            auto* p = elements_of(gv);
+            for (std::size_t e = 0; e < sizeof(gv) / sizeof(S); ++e) p[e] = S(0);
+        }
+    };
+    [&]<std::size_t... I>(std::index_sequence<I...>) { (clear(std::integral_constant<std::size_t, I>{}), ...); }(
+        std::index_sequence_for<Vs...>{});
+}
+
+}  // namespace detail
+}  // namespace stag

@@ -1,0 +1,308 @@
+// The tensor engine: tensor variables in expressions, every op's value and gradient rule (against
+// hand-written code and central differences), broadcasting, shared weights, no copies.
+#define BOOST_TEST_MODULE tensor_grad
+#include <boost/test/unit_test.hpp>
+
+#include <stag/stag.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <type_traits>
+
+namespace {
+
+template <std::size_t... D>
+using T = stag::tensor<double, D...>;
+
+/// A deterministic, irregular filling: no two elements alike, no element zero.
+template <class X>
+void fill(X& x, double phase) {
+    for (std::size_t i = 0; i < x.size(); ++i) x.data()[i] = 0.6 * std::sin(1.3 * double(i) + phase) + 0.05;
+}
+
+/// The largest error of the gradient `g` of f with respect to the tensor `p`, which the bindings
+/// `bs` refer to (a tensor lvalue is bound by reference), against central differences; relative where the gradient is large.
+template <class F, class P, class G, class... Bs>
+double difference_error(const F& f, P& p, const G& g, const Bs&... bs) {
+    const double h = 1e-6;
+    double worst = 0;
+    auto* x = stag::detail::elements_of(p);
+    const auto* want = stag::detail::elements_of(g);
+    for (std::size_t i = 0; i < sizeof(P) / sizeof(double); ++i) {
+        const double old = x[i];
+        x[i] = old + h;
+        const double up = stag::eval(f, bs...);
+        x[i] = old - h;
+        const double down = stag::eval(f, bs...);
+        x[i] = old;
+        const double numeric = (up - down) / (2 * h);
+        worst = std::max(worst, std::fabs(numeric - want[i]) / std::max(1.0, std::fabs(numeric)));
+    }
+    return worst;
+}
+
+constexpr auto W1 = stag::var<"W1", T<8, 4>>;
+constexpr auto b1 = stag::var<"b1", T<8>>;
+constexpr auto x = stag::var<"x", T<4>>;
+constexpr auto t = stag::var<"t", T<1>>;
+constexpr auto W2 = stag::var<"W2", T<1, 8>>;
+constexpr auto b2 = stag::var<"b2", T<1>>;
+constexpr auto h = stag::tanh(stag::matmul(W1, x) + b1);
+constexpr auto loss = 0.5 * stag::sum(stag::square(stag::matmul(W2, h) + b2 - t));
+
+struct mlp_data {
+    T<8, 4> w1;
+    T<8> v1;
+    T<1, 8> w2;
+    T<1> v2;
+    T<4> xin{0.5, -1, 0.25, 2};
+    T<1> target{0.7};
+    mlp_data() {
+        fill(w1, 0.1);
+        fill(v1, 0.2);
+        fill(w2, 0.3);
+        fill(v2, 0.4);
+    }
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(types_and_shapes) {
+    static_assert(std::is_same_v<stag::node_shape_t<decltype(h)>, std::index_sequence<8>>);
+    static_assert(std::is_same_v<stag::node_shape_t<decltype(loss)>, std::index_sequence<>>);
+    static_assert(std::is_same_v<stag::node_shape_t<decltype(stag::matmul(W2, W1))>, std::index_sequence<1, 4>>);
+    static_assert(std::is_same_v<stag::node_shape_t<decltype(stag::transpose(W1))>, std::index_sequence<4, 8>>);
+    static_assert(std::is_same_v<stag::node_shape_t<decltype(stag::sum<0>(W1))>, std::index_sequence<4>>);
+    static_assert(std::is_same_v<stag::node_shape_t<decltype(stag::reshape<2, 16>(W1))>, std::index_sequence<2, 16>>);
+    mlp_data d;
+    // An lvalue tensor is bound by reference, a temporary by value.
+    const auto by_ref = (W1 = d.w1);
+    static_assert(std::is_same_v<std::remove_const_t<decltype(by_ref)>, stag::bound_ref<std::remove_const_t<decltype(W1)>, T<8, 4>>>);
+    BOOST_TEST(&by_ref.get() == &d.w1);
+    static_assert(std::is_same_v<decltype(W1 = T<8, 4>{}), stag::binding<std::remove_const_t<decltype(W1)>, T<8, 4>>>);
+    // Gradients have their variable's tensor type.
+    const auto g = stag::grad(loss, W1, b2)(W1 = d.w1, b1 = d.v1, W2 = d.w2, b2 = d.v2, x = d.xin, t = d.target);
+    static_assert(std::is_same_v<std::remove_cvref_t<decltype(g[W1])>, T<8, 4>>);
+    static_assert(std::is_same_v<std::remove_cvref_t<decltype(g[b2])>, T<1>>);
+    auto [gw1, gb2] = g;
+    static_assert(std::is_same_v<decltype(gw1), T<8, 4>>);
+    BOOST_TEST(gb2(0) == g[b2](0));
+}
+
+// The network against hand-written forward and backward passes.
+BOOST_AUTO_TEST_CASE(mlp_against_hand_written_backpropagation) {
+    mlp_data d;
+    const auto vg = stag::value_and_grad(loss, W1, b1, W2, b2)(W1 = d.w1, b1 = d.v1, W2 = d.w2, b2 = d.v2, x = d.xin, t = d.target);
+    double hv[8], out = d.v2(0);
+    for (std::size_t i = 0; i < 8; ++i) {
+        double s = d.v1(i);
+        for (std::size_t k = 0; k < 4; ++k) s += d.w1(i, k) * d.xin(k);
+        hv[i] = std::tanh(s);
+        out += d.w2(0, i) * hv[i];
+    }
+    const double r = out - d.target(0);
+    BOOST_TEST(vg.value == 0.5 * r * r, boost::test_tools::tolerance(1e-14));
+    BOOST_TEST(vg.grad[b2](0) == r, boost::test_tools::tolerance(1e-14));
+    for (std::size_t i = 0; i < 8; ++i) {
+        BOOST_TEST(vg.grad[W2](0, i) == r * hv[i], boost::test_tools::tolerance(1e-14));
+        const double dz = r * d.w2(0, i) * (1 - hv[i] * hv[i]);
+        BOOST_TEST(vg.grad[b1](i) == dz, boost::test_tools::tolerance(1e-14));
+        for (std::size_t k = 0; k < 4; ++k) BOOST_TEST(vg.grad[W1](i, k) == dz * d.xin(k), boost::test_tools::tolerance(1e-14));
+    }
+    // And the inference alone, through eval.
+    const T<1> y = stag::eval(stag::matmul(W2, h) + b2, W1 = d.w1, b1 = d.v1, W2 = d.w2, b2 = d.v2, x = d.xin);
+    BOOST_TEST(y(0) == out, boost::test_tools::tolerance(1e-14));
+}
+
+BOOST_AUTO_TEST_CASE(mlp_against_central_differences) {
+    mlp_data d;
+    const auto g = stag::grad(loss, W1, b1, W2, b2)(W1 = d.w1, b1 = d.v1, W2 = d.w2, b2 = d.v2, x = d.xin, t = d.target);
+    const auto bs = std::tuple{W1 = d.w1, b1 = d.v1, W2 = d.w2, b2 = d.v2, x = d.xin, t = d.target};
+    auto err = [&](auto& p, const auto& gp) {
+        return std::apply([&](const auto&... b) { return difference_error(loss, p, gp, b...); }, bs);
+    };
+    BOOST_TEST(err(d.w1, g[W1]) < 1e-8);
+    BOOST_TEST(err(d.v1, g[b1]) < 1e-8);
+    BOOST_TEST(err(d.w2, g[W2]) < 1e-8);
+    BOOST_TEST(err(d.v2, g[b2]) < 1e-8);
+}
+
+// Every scalar function applies elementwise, with its scalar derivative rule.
+BOOST_AUTO_TEST_CASE(elementwise_functions_lifted) {
+    constexpr auto a = stag::var<"a", T<3, 2>>;
+    T<3, 2> av;
+    fill(av, 0.7);  // in (-0.55, 0.65): inside every domain below once shifted by 1 where needed
+    auto check = [&](const auto& f) {
+        const auto g = stag::grad(f, a)(a = av);
+        BOOST_TEST(difference_error(f, av, g[a], a = av) < 1e-7);
+    };
+    check(stag::sum(stag::sin(a) * stag::cos(a) + stag::exp(a) - stag::tanh(a)));
+    check(stag::sum(stag::log(a + 1.0) + stag::sqrt(a + 1.0) + stag::sigmoid(a) + stag::softplus(a)));
+    check(stag::sum(stag::atan(a) + stag::asin(a) + stag::erf(a) + stag::abs(a) + stag::relu(a)));
+    check(stag::sum(stag::pow(a + 1.0, a) + a / (a * a + 1.0) + stag::hypot(a, 0.5) + stag::atan2(a, 2.0)));
+    check(stag::sum(stag::select(a < 0.0, -a, a * a) + stag::max(a, 0.1) + stag::min(a, 0.1)));
+    check(stag::sum(stag::sinh(a) + stag::cosh(a) + stag::expm1(a) + stag::log1p(a + 0.5) + stag::cbrt(a + 1.0)));
+    // And the values are the scalar functions' values.
+    const T<3, 2> v = stag::eval(stag::exp(a) * 2.0, a = av);
+    for (std::size_t i = 0; i < 6; ++i) BOOST_TEST(v.data()[i] == std::exp(av.data()[i]) * 2.0, boost::test_tools::tolerance(1e-15));
+}
+
+BOOST_AUTO_TEST_CASE(broadcasting_sums_the_adjoint_along_broadcast_dimensions) {
+    constexpr auto m = stag::var<"m", T<3, 4>>;
+    constexpr auto col = stag::var<"col", T<3, 1>>;
+    constexpr auto row = stag::var<"row", T<4>>;
+    constexpr auto s = stag::var<"s", double>;
+    T<3, 4> mv;
+    T<3, 1> cv;
+    T<4> rv;
+    double sv = 0.8;
+    fill(mv, 0.1);
+    fill(cv, 0.2);
+    fill(rv, 0.3);
+    const auto f = stag::sum(stag::square(m * col + row) * s + stag::sin(col * row));
+    static_assert(std::is_same_v<stag::node_shape_t<decltype(col * row)>, std::index_sequence<3, 4>>);
+    const auto g = stag::grad(f, m, col, row, s)(m = mv, col = cv, row = rv, s = sv);
+    BOOST_TEST(difference_error(f, mv, g[m], m = mv, col = cv, row = rv, s = sv) < 1e-8);
+    BOOST_TEST(difference_error(f, cv, g[col], m = mv, col = cv, row = rv, s = sv) < 1e-8);
+    BOOST_TEST(difference_error(f, rv, g[row], m = mv, col = cv, row = rv, s = sv) < 1e-8);
+    // A number is bound by value: its differences are taken by binding moved values.
+    const double ds = (stag::eval(f, m = mv, col = cv, row = rv, s = sv + 1e-6) - stag::eval(f, m = mv, col = cv, row = rv, s = sv - 1e-6)) / 2e-6;
+    BOOST_TEST(g[s] == ds, boost::test_tools::tolerance(1e-8));
+    // A number broadcasts too: 2.0 * m, m - 1.
+    const T<3, 4> v = stag::eval(2.0 * m - 1, m = mv);
+    BOOST_TEST(v(2, 3) == 2.0 * mv(2, 3) - 1.0);
+}
+
+BOOST_AUTO_TEST_CASE(matmul_transpose_and_reductions) {
+    constexpr auto A = stag::var<"A", T<3, 4>>;
+    constexpr auto B = stag::var<"B", T<4, 2>>;
+    constexpr auto v = stag::var<"v", T<3>>;
+    T<3, 4> av;
+    T<4, 2> bv;
+    T<3> vv;
+    fill(av, 0.1);
+    fill(bv, 0.2);
+    fill(vv, 0.3);
+    const auto mm = stag::matmul(A, B);
+    const T<3, 2> p = stag::eval(mm, A = av, B = bv);
+    BOOST_TEST(p(2, 1) == av(2, 0) * bv(0, 1) + av(2, 1) * bv(1, 1) + av(2, 2) * bv(2, 1) + av(2, 3) * bv(3, 1),
+               boost::test_tools::tolerance(1e-15));
+    const auto check = [&](const auto& f) {
+        const auto g = stag::grad(f, A, B, v)(A = av, B = bv, v = vv);
+        BOOST_TEST(difference_error(f, av, g[A], A = av, B = bv, v = vv) < 1e-8);
+        BOOST_TEST(difference_error(f, bv, g[B], A = av, B = bv, v = vv) < 1e-8);
+        BOOST_TEST(difference_error(f, vv, g[v], A = av, B = bv, v = vv) < 1e-8);
+    };
+    check(stag::sum(stag::tanh(stag::matmul(A, B))));                                    // matrix x matrix
+    check(stag::sum(stag::sin(stag::matmul(v, A))) + stag::sum(stag::matmul(A, B) * 0.5));  // vector x matrix
+    check(stag::dot(stag::matmul(stag::transpose(A), v), stag::sum<1>(B)));               // transpose, sum<axis>
+    check(stag::mean(stag::exp(stag::sum<0>(A))) + stag::sum(stag::cos(stag::mean<1>(A))));
+    check(stag::sum(stag::square(stag::reshape<6, 2>(A) - stag::reshape<6, 2>(stag::transpose(stag::reshape<4, 3>(A))))));
+    check(stag::mse(stag::matmul(A, B), stag::transpose(stag::matmul(stag::transpose(B), stag::transpose(A)))) + stag::dot(v, v));
+    // The value of sum<axis> and mean.
+    const T<4> cs = stag::eval(stag::sum<0>(A), A = av);
+    BOOST_TEST(cs(1) == av(0, 1) + av(1, 1) + av(2, 1), boost::test_tools::tolerance(1e-15));
+    BOOST_TEST(stag::eval(stag::mean(A), A = av) == stag::sum(av) / 12, boost::test_tools::tolerance(1e-15));
+}
+
+BOOST_AUTO_TEST_CASE(softmax_and_losses) {
+    constexpr auto z = stag::var<"z", T<5>>;
+    constexpr auto Z = stag::var<"Z", T<3, 5>>;
+    constexpr auto onehot = stag::var<"onehot", T<5>>;
+    constexpr auto k = stag::var<"k", int>;
+    constexpr auto ks = stag::var<"ks", T<3>>;
+    T<5> zv, hot{0, 0, 1, 0, 0};
+    T<3, 5> Zv;
+    T<3> kv{4, 0, 2};
+    fill(zv, 0.4);
+    fill(Zv, 0.9);
+    // softmax sums to one, log_softmax is its logarithm, both stable for large logits.
+    const T<5> p = stag::eval(stag::softmax(z), z = zv);
+    double total = 0;
+    for (double e : p) total += e;
+    BOOST_TEST(total == 1.0, boost::test_tools::tolerance(1e-15));
+    const T<5> lp = stag::eval(stag::log_softmax(z * 1000.0), z = zv);
+    for (double e : lp) BOOST_TEST(std::isfinite(e));
+    BOOST_TEST(stag::eval(stag::sum(stag::exp(stag::log_softmax(z))), z = zv) == 1.0, boost::test_tools::tolerance(1e-15));
+    // Cross-entropy against a one-hot target and against a class index agree.
+    const double one_hot = stag::eval(stag::cross_entropy(z, onehot), z = zv, onehot = hot);
+    const double index = stag::eval(stag::cross_entropy(z, k), z = zv, k = 2);
+    BOOST_TEST(one_hot == -std::log(p(2)), boost::test_tools::tolerance(1e-14));
+    BOOST_TEST(index == one_hot, boost::test_tools::tolerance(1e-15));
+    // Gradients: softmax(z) - onehot for the cross-entropy, and every rule against differences.
+    const auto g = stag::grad(stag::cross_entropy(z, k), z)(z = zv, k = 2);
+    for (std::size_t i = 0; i < 5; ++i) BOOST_TEST(g[z](i) == p(i) - hot(i), boost::test_tools::tolerance(1e-14));
+    const auto check = [&](const auto& f) {
+        const auto gz = stag::grad(f, z, Z)(z = zv, Z = Zv, onehot = hot, k = 3, ks = kv);
+        BOOST_TEST(difference_error(f, zv, gz[z], z = zv, Z = Zv, onehot = hot, k = 3, ks = kv) < 1e-8);
+        BOOST_TEST(difference_error(f, Zv, gz[Z], z = zv, Z = Zv, onehot = hot, k = 3, ks = kv) < 1e-8);
+    };
+    check(stag::dot(stag::softmax(z), stag::sin(z)) + stag::sum(stag::softmax(Z) * stag::cos(Z)));
+    check(stag::dot(stag::log_softmax(z), stag::sin(z)) + stag::sum(stag::log_softmax(Z) * Z));
+    check(stag::cross_entropy(z, onehot) + stag::cross_entropy(z, k) + stag::cross_entropy(Z, ks));
+    check(stag::cross_entropy(Z * 2.0, stag::softmax(Z)) + stag::sum(stag::pick(Z, ks)) + stag::pick(z, k));
+    // Over the rows of a matrix, cross_entropy is the mean of the rows' cross-entropies.
+    double mean = 0;
+    for (std::size_t r = 0; r < 3; ++r) {
+        T<5> row;
+        for (std::size_t c = 0; c < 5; ++c) row(c) = Zv(r, c);
+        mean += stag::eval(stag::cross_entropy(z, k), z = row, k = kv(r)) / 3;
+    }
+    BOOST_TEST(stag::eval(stag::cross_entropy(Z, ks), Z = Zv, ks = kv) == mean, boost::test_tools::tolerance(1e-14));
+}
+
+// A weight used in two places gets the sum of the gradients of its uses: the tied model's
+// gradient equals the untied model's two gradients added.
+BOOST_AUTO_TEST_CASE(shared_weights_get_the_sum_of_their_gradients) {
+    constexpr auto W = stag::var<"W", T<4, 4>>;
+    constexpr auto Wa = stag::var<"Wa", T<4, 4>>;
+    constexpr auto Wb = stag::var<"Wb", T<4, 4>>;
+    constexpr auto x1 = stag::var<"x1", T<4>>;
+    constexpr auto x2 = stag::var<"x2", T<4>>;
+    // A siamese pair: one encoder applied to two inputs, then applied again (a tied second layer).
+    const auto tied = stag::mse(stag::tanh(stag::matmul(W, stag::tanh(stag::matmul(W, x1)))), stag::tanh(stag::matmul(W, x2)));
+    const auto untied = stag::mse(stag::tanh(stag::matmul(Wa, stag::tanh(stag::matmul(Wb, x1)))), stag::tanh(stag::matmul(Wa, x2)));
+    T<4, 4> w;
+    T<4> u1, u2;
+    fill(w, 0.3);
+    fill(u1, 0.5);
+    fill(u2, 0.9);
+    const auto gt = stag::grad(tied, W)(W = w, x1 = u1, x2 = u2);
+    const auto gu = stag::grad(untied, Wa, Wb)(Wa = w, Wb = w, x1 = u1, x2 = u2);
+    for (std::size_t i = 0; i < 16; ++i)
+        BOOST_TEST(gt[W].data()[i] == gu[Wa].data()[i] + gu[Wb].data()[i], boost::test_tools::tolerance(1e-14));
+    BOOST_TEST(difference_error(tied, w, gt[W], W = w, x1 = u1, x2 = u2) < 1e-8);
+}
+
+BOOST_AUTO_TEST_CASE(unused_variables_and_constants) {
+    mlp_data d;
+    constexpr auto unused = stag::var<"unused", T<2>>;
+    // A variable the loss does not use, or uses only through data, gets a zero gradient.
+    const auto g = stag::grad(loss, unused, x, W1)(W1 = d.w1, b1 = d.v1, W2 = d.w2, b2 = d.v2, x = d.xin, t = d.target,
+                                                  unused = T<2>{1, 2});
+    BOOST_TEST(g[unused](0) == 0.0);
+    BOOST_TEST(g[unused](1) == 0.0);
+    BOOST_TEST(difference_error(loss, d.xin, g[x], W1 = d.w1, b1 = d.v1, W2 = d.w2, b2 = d.v2, x = d.xin, t = d.target) < 1e-8);
+    // Compile-time rationals and pi broadcast like numbers.
+    const T<4> v = stag::eval(stag::c<1, 2> * x + stag::pi, x = d.xin);
+    BOOST_TEST(v(3) == 0.5 * d.xin(3) + 3.141592653589793, boost::test_tools::tolerance(1e-15));
+}
+
+// Small tensor gradients are constant expressions: derivatives checked by the compiler.
+namespace {
+constexpr auto cv = stag::var<"cv", stag::tensor<double, 3>>;
+constexpr stag::tensor<double, 3> cv_value{1.0, 2.0, 3.0};
+constexpr auto cg = stag::grad(stag::dot(cv, cv) + stag::sum(cv * 2.0), cv)(cv = cv_value);
+static_assert(cg[cv](0) == 4.0 && cg[cv](1) == 6.0 && cg[cv](2) == 8.0);
+constexpr stag::tensor<double, 3> cv_scaled = stag::eval(cv * 3.0 - 1.0, cv = cv_value);
+static_assert(cv_scaled(2) == 8.0);
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(float_tensors) {
+    constexpr auto a = stag::var<"a", stag::tensor<float, 4>>;
+    stag::tensor<float, 4> av{0.5f, -1.0f, 0.25f, 2.0f};
+    const auto g = stag::grad(stag::sum(stag::square(a)), a)(a = av);
+    static_assert(std::is_same_v<std::remove_cvref_t<decltype(g[a])>, stag::tensor<float, 4>>);
+    BOOST_TEST(g[a](3) == 4.0f);
+}
