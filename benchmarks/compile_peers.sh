@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Compile time and peak memory of one translation unit per contender holding P2 (the value and
-# gradient of the scalar problem of bench_peers.cpp), with g++ -O2 -c. (P6 joins when stag's tensor
-# engine exists.) A contender whose headers are missing is reported as such.
+# Compile time and peak memory of one translation unit per contender holding P2 and P6 (the value
+# and gradient of the scalar problem and of the MLP loss of bench_peers.cpp), with g++ -O2 -c.
+# stag's translation unit holds P2 alone: P6 is written with stag's tensor engine, and joins it then.
+# A contender whose headers are missing is reported as such.
 # Usage: benchmarks/compile_peers.sh [compiler]     Prints a Markdown table. Needs GNU time.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -10,17 +11,37 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 [ -x /usr/bin/time ] || { echo "needs GNU time: apt-get install time" >&2; exit 1; }
 
-p2='template <class T> T p2(const T& a, const T& b, const T& c, const T& d, const T& e) {
+# The problems as bench_peers.cpp writes them, on an array of inputs: P6's are W1 (8x4, row by row),
+# b1, W2, b2.
+problems='template <class T> T p2(const T* v) {
   using std::cos, std::exp, std::log, std::sin, std::sqrt, std::tanh;
+  const T &a = v[0], &b = v[1], &c = v[2], &d = v[3], &e = v[4];
   return sin(a * b) + exp(c / d) * log(1.0 + e * e) + tanh(a - c) * sqrt(b * b + d * d + 1.0) +
          (a * b * c) / (1.0 + d * d + e * e) - a * cos(b - e);
+}
+template <class T> T p6(const T* w) {
+  using std::tanh;
+  const double x[4] = {0.5, -1.0, 0.25, 2.0};
+  T out = w[48];
+  for (int j = 0; j < 8; ++j) {
+    T a = w[32 + j];
+    for (int k = 0; k < 4; ++k) a += w[4 * j + k] * x[k];
+    out += w[40 + j] * tanh(a);
+  }
+  const T r = out - 0.7;
+  return 0.5 * r * r;
 }'
-# A forward-mode contender: the type T, how input i is made from value s, and the outputs.
+# Every contender but stag defines grad<N>(f, v, out) for a problem f of N inputs; these call it.
+both='void grad_p2(const double* v, double* out) { grad<5>(p2, v, out); }
+void grad_p6(const double* v, double* out) { grad<49>(p6, v, out); }'
+# A forward-mode contender: the type T<N> carrying N derivatives, how input i is made from value s,
+# and the outputs.
 forward() {  # $1 includes, $2 type, $3 make(s, i), $4 value(r), $5 derivative(r, i)
-  printf '%s\n#include <cmath>\n%s\nusing T = %s;\nvoid grad(const double* v, double* out) {\n' "$1" "$p2" "$2"
-  printf '  T in[5];\n  for (int i = 0; i < 5; ++i) { const double s = v[i]; in[i] = %s; }\n' "$3"
-  printf '  const T r = p2(in[0], in[1], in[2], in[3], in[4]);\n  out[0] = %s;\n' "$4"
-  printf '  for (int i = 0; i < 5; ++i) out[i + 1] = %s;\n}\n' "$5"
+  printf '%s\n#include <cmath>\n%s\ntemplate <int N> using T = %s;\n' "$1" "$problems" "$2"
+  printf 'template <int N> void grad(T<N> (*f)(const T<N>*), const double* v, double* out) {\n'
+  printf '  T<N> in[N];\n  for (int i = 0; i < N; ++i) { const double s = v[i]; in[i] = %s; }\n' "$3"
+  printf '  const T<N> r = f(in);\n  out[0] = %s;\n' "$4"
+  printf '  for (int i = 0; i < N; ++i) out[i + 1] = %s;\n}\n%s\n' "$5" "$both"
 }
 source_for() {
   case $1 in
@@ -28,7 +49,7 @@ source_for() {
 #include <stag/stag.hpp>
 constexpr auto a = stag::var<"a">; constexpr auto b = stag::var<"b">; constexpr auto c = stag::var<"c">;
 constexpr auto d = stag::var<"d">; constexpr auto e = stag::var<"e">;
-void grad(const double* v, double* out) {
+void grad_p2(const double* v, double* out) {
   const auto f = stag::sin(a * b) + stag::exp(c / d) * stag::log(1.0 + e * e) + stag::tanh(a - c) * stag::sqrt(b * b + d * d + 1.0) +
                  (a * b * c) / (1.0 + d * d + e * e) - a * stag::cos(b - e);
   const auto r = stag::value_and_grad(f, a, b, c, d, e)(a = v[0], b = v[1], c = v[2], d = v[3], e = v[4]);
@@ -36,47 +57,49 @@ void grad(const double* v, double* out) {
 }
 CPP
     ;;
-    adolc) printf '#include <adolc/adolc.h>\n#include <cmath>\n%s\n' "$p2"; cat <<'CPP'
-void grad(const double* v, double* out) {
-  trace_on(1);
-  adouble in[5];
-  for (int i = 0; i < 5; ++i) in[i] <<= v[i];
-  adouble r = p2(in[0], in[1], in[2], in[3], in[4]);
+    adolc) printf '#include <adolc/adolc.h>\n#include <cmath>\n%s\n' "$problems"; cat <<'CPP'
+template <int N> void grad(adouble (*f)(const adouble*), const double* v, double* out) {
+  trace_on(N);  // a tape per problem
+  adouble in[N];
+  for (int i = 0; i < N; ++i) in[i] <<= v[i];
+  adouble r = f(in);
   r >>= out[0];
   trace_off();
-  gradient(1, 5, const_cast<double*>(v), out + 1);
+  gradient(N, N, const_cast<double*>(v), out + 1);
 }
 CPP
-    ;;
+      echo "$both" ;;
     sacado) forward '#define SACADO_DISABLE_FAD_VIEW_SPEC
-#include <Sacado.hpp>' 'Sacado::Fad::SFad<double, 5>' 'T(5, i, s)' 'r.val()' 'r.dx(i)' ;;
-    ceres) forward '#include <ceres/jet.h>' 'ceres::Jet<double, 5>' 'T(s, i)' 'r.a' 'r.v[i]' ;;
+#include <Sacado.hpp>' 'Sacado::Fad::SFad<double, N>' 'T<N>(N, i, s)' 'r.val()' 'r.dx(i)' ;;
+    ceres) forward '#include <ceres/jet.h>' 'ceres::Jet<double, N>' 'T<N>(s, i)' 'r.a' 'r.v[i]' ;;
     eigen) forward '#include <Eigen/Core>
-#include <unsupported/Eigen/AutoDiff>' 'Eigen::AutoDiffScalar<Eigen::Matrix<double, 5, 1>>' 'T(s, 5, i)' 'r.value()' 'r.derivatives()(i)' ;;
-    boost) printf '#include <boost/math/differentiation/autodiff.hpp>\n#include <cmath>\n%s\n' "$p2"; cat <<'CPP'
+#include <unsupported/Eigen/AutoDiff>' 'Eigen::AutoDiffScalar<Eigen::Matrix<double, N, 1>>' 'T<N>(s, N, i)' 'r.value()' 'r.derivatives()(i)' ;;
+    boost) printf '#include <boost/math/differentiation/autodiff.hpp>\n#include <cmath>\n%s\n' "$problems"; cat <<'CPP'
 using T = boost::math::differentiation::autodiff_fvar<double, 1>;
-void grad(const double* v, double* out) {
-  for (int k = 0; k < 5; ++k) {
-    T in[5];
-    for (int i = 0; i < 5; ++i) in[i] = T(v[i], i == k);
-    const T r = p2(in[0], in[1], in[2], in[3], in[4]);
+template <int N> void grad(T (*f)(const T*), const double* v, double* out) {
+  for (int k = 0; k < N; ++k) {
+    T in[N];
+    for (int i = 0; i < N; ++i) in[i] = T(v[i], i == k);
+    const T r = f(in);
     out[0] = r.derivative(0); out[k + 1] = r.derivative(1);
   }
 }
 CPP
-    ;;
+      echo "$both" ;;
   esac
 }
 
-echo "| contender (P2, one translation unit) | $cxx -O2 seconds | peak memory (MB) |"
+echo "| contender (P2 and P6, one translation unit) | $cxx -O2 seconds | peak memory (MB) |"
 echo "| --- | ---: | ---: |"
 for who in stag adolc sacado ceres eigen boost; do
   source_for "$who" > "$work/$who.cpp"
+  label=$who
+  [ "$who" = stag ] && label="stag (P2 only)"
   if /usr/bin/time -f "%e %M" -o "$work/time" "$cxx" -std=c++20 -O2 -c -I"$here/../include" -I/usr/include/eigen3 \
        -I/usr/include/trilinos "$work/$who.cpp" -o "$work/$who.o" 2> "$work/$who.err"; then
     read -r seconds kb < "$work/time"
-    echo "| $who | $seconds | $((kb / 1024)) |"
+    echo "| $label | $seconds | $((kb / 1024)) |"
   else
-    echo "| $who | not built: $(grep -m1 -o 'fatal error: [^ ]*' "$work/$who.err" || echo 'compile error') | |"
+    echo "| $label | not built: $(grep -m1 -o 'fatal error: [^ ]*' "$work/$who.err" || echo 'compile error') | |"
   fi
 done
