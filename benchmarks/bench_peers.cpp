@@ -15,6 +15,7 @@
 
 #include "problems.hpp"
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cmath>
@@ -22,6 +23,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
+#include <span>
 #include <numbers>
 #include <string>
 #include <string_view>
@@ -334,8 +336,43 @@ using namespace stag_problems;
     const auto r = stag::value_and_grad(p2, a, b, c, d, e)(a = v[0], b = v[1], c = v[2], d = v[3], e = v[4]);
     return {r.value, {r.grad[a], r.grad[b], r.grad[c], r.grad[d], r.grad[e]}};
 }
-// stag's P3 to P6 go here, as further with_stag overloads, with the tensor engine; contenders()
-// lists stag for every problem that has one.
+// P3 to P6: a tensor variable is bound to the input array itself (no copy); the gradient comes in
+// stag::tensor values, copied into the result as every contender's is.
+template <std::size_t N>
+[[gnu::noinline]] result<N> with_stag(const P3<N>&, const std::array<double, N>& in) {
+    const auto r = stag::value_and_grad(p3<N>, v<N>)(v<N> = in);
+    result<N> out;  // written in full below
+    out.value = r.value;
+    std::copy(r.grad[v<N>].begin(), r.grad[v<N>].end(), out.grad.begin());
+    return out;
+}
+template <std::size_t N>
+[[gnu::noinline]] result<N> with_stag(const P4<N>&, const std::array<double, N>& in) {
+    const auto r = stag::value_and_grad(p4<N>, v<N>)(v<N> = in);
+    result<N> out;  // written in full below
+    out.value = r.value;
+    std::copy(r.grad[v<N>].begin(), r.grad[v<N>].end(), out.grad.begin());
+    return out;
+}
+[[gnu::noinline]] result<2> with_stag(const P5&, const std::array<double, 2>& in) {
+    const auto r = stag::value_and_grad(p5, mu, sigma)(mu = in[0], sigma = in[1], obs = P5::y);
+    return {r.value, {r.grad[mu], r.grad[sigma]}};
+}
+[[gnu::noinline]] result<P6::n> with_stag(const P6&, const std::array<double, P6::n>& in) {
+    using m = p6;
+    static constexpr stag::tensor<double, 1> target{P6::t};
+    const auto r = stag::value_and_grad(m::loss, m::W1, m::b1, m::W2, m::b2)(
+        m::W1 = std::span<const double, 32>(in.data(), 32), m::b1 = std::span<const double, 8>(in.data() + P6::b1, 8),
+        m::W2 = std::span<const double, 8>(in.data() + P6::w2, 8), m::b2 = std::span<const double, 1>(in.data() + P6::b2, 1),
+        m::x = P6::x, m::t = target);
+    result<P6::n> out;  // written in full below
+    out.value = r.value;
+    auto to = std::copy(r.grad[m::W1].begin(), r.grad[m::W1].end(), out.grad.begin());
+    to = std::copy(r.grad[m::b1].begin(), r.grad[m::b1].end(), to);
+    to = std::copy(r.grad[m::W2].begin(), r.grad[m::W2].end(), to);
+    *to = r.grad[m::b2](0);
+    return out;
+}
 
 // ---- forward-mode peers: one sweep carrying n derivatives ------------------------------------------
 // Make(value, i) makes input i; Value(y) and Deriv(y, i) read the result.

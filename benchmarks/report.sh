@@ -8,7 +8,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 cmake --preset gcc > /dev/null
-cmake --build --preset gcc --target bench_scalar bench_peers > /dev/null
+cmake --build --preset gcc --target bench_scalar bench_tensor bench_peers > /dev/null
 bench=build/gcc/benchmarks/bench_scalar
 "$bench" --check > /dev/null
 raw=$(mktemp)
@@ -17,7 +17,9 @@ trap 'rm -f "$raw"' EXIT
          --benchmark_format=console --benchmark_color=false > "$raw" 2>/dev/null
 
 # name/kind/contender_median  <time> ns ...  ->  a table row per (problem, kind) with the ratio.
-table=$(awk '
+# "problem/work/contender_median  time ..." lines into "| problem/work | hand | stag | stag / hand |" rows.
+hand_stag_table() {
+  awk '
   /_median/ {
     split($1, p, "/"); sub(/_median$/, "", p[3]);
     key = p[1] "/" p[2]; t[key "/" p[3]] = $2; if (!(key in seen)) { seen[key] = 1; order[++n] = key }
@@ -27,14 +29,29 @@ table=$(awk '
       k = order[i]; h = t[k "/hand"]; s = t[k "/stag"];
       printf "| %s | %.2f | %.2f | %.3f |\n", k, h, s, s / h
     }
-  }' "$raw")
+  }' "$1"
+}
+table=$(hand_stag_table "$raw")
+
+tensor=build/gcc/benchmarks/bench_tensor
+"$tensor" --check > /dev/null
+tensor_raw=$(mktemp)
+trap 'rm -f "$raw" "$tensor_raw"' EXIT
+"$tensor" --benchmark_repetitions=9 --benchmark_report_aggregates_only=true --benchmark_min_time=0.2 \
+          --benchmark_format=console --benchmark_color=false > "$tensor_raw" 2>/dev/null
+tensor_table=$(hand_stag_table "$tensor_raw")
+mlp_compile=$(printf '#include <stag/stag.hpp>\n#include "problems.hpp"\nusing m = stag_problems::mlp<32, 64, 10>;\n%s\n' \
+  'auto grad(const stag::tensor<double, 64, 32>& w1, const stag::tensor<double, 64>& v1, const stag::tensor<double, 10, 64>& w2,
+            const stag::tensor<double, 10>& v2, const stag::tensor<double, 32>& in, const stag::tensor<double, 10>& target) {
+  return stag::value_and_grad(m::loss, m::W1, m::b1, m::W2, m::b2)(m::W1 = w1, m::b1 = v1, m::W2 = w2, m::b2 = v2, m::x = in, m::t = target);
+}' | /usr/bin/time -f "%e s, %M KB" g++ -std=c++20 -O2 -c -Iinclude -Ibenchmarks -x c++ - -o /dev/null 2>&1)
 
 # Peers: per problem, every contender's median, its ratio to hand-written code, its allocations.
 peers=build/gcc/benchmarks/bench_peers
 "$peers" --check > /dev/null
 peers_raw=$(mktemp)
 ratios=$(mktemp)
-trap 'rm -f "$raw" "$peers_raw" "$ratios"' EXIT
+trap 'rm -f "$raw" "$tensor_raw" "$peers_raw" "$ratios"' EXIT
 "$peers" --benchmark_repetitions=5 --benchmark_report_aggregates_only=true --benchmark_min_time=0.1 \
          --benchmark_format=console --benchmark_color=false > "$peers_raw" 2>/dev/null
 peer_table=$(awk -v ratios="$ratios" '
@@ -121,6 +138,23 @@ compiler=$(g++ --version | head -n 1)
   echo "  the plain double expression. Inputs change at every call (64 points); both results are checked"
   echo "  equal before timing (\`bench_scalar --check\`, also a CTest test)."
   echo
+  echo "## Tensors: the MLP of the tensor issue"
+  echo
+  echo "Command: \`$tensor --benchmark_repetitions=9 --benchmark_report_aggregates_only=true --benchmark_min_time=0.2\`"
+  echo
+  echo "| network / work | hand-written (ns) | stag (ns) | stag / hand |"
+  echo "| --- | ---: | ---: | ---: |"
+  echo "$tensor_table"
+  echo
+  echo "- The network: h = tanh(W1 x + b1), out = W2 h + b2, loss = 0.5 sum((out - t)^2), shapes 4-8-1 and 32-64-10."
+  echo "- \`grad\`: \`stag::value_and_grad\` of the loss with respect to W1, b1, W2, b2, against hand-written"
+  echo "  backpropagation in plain loops; \`infer\`: \`stag::eval\` of out against the hand-written forward pass;"
+  echo "  \`adam_step\`: one \`stag::adam\` step on all parameters against a hand-written Adam loop. Inputs change"
+  echo "  at every call (64 samples); the results are checked equal first (\`bench_tensor --check\`, a CTest test)."
+  echo "- Compile time of a translation unit holding the 32-64-10 gradient alone, \`g++ -O2\`: $mlp_compile."
+  echo "- No heap allocation: \`tests/test_tensor_alloc.cpp\` counts every operator new around a 32-64-10 gradient,"
+  echo "  an evaluation and an Adam step."
+  echo
   echo "## stag against C++ AD libraries"
   echo
   echo "Command: \`$peers --benchmark_repetitions=5 --benchmark_report_aggregates_only=true --benchmark_min_time=0.1\`"
@@ -135,7 +169,7 @@ compiler=$(g++ --version | head -n 1)
   echo "(W2 tanh(W1 x + b1) + b2 - t)^2 / 2 of an MLP with 4 inputs, 8 tanh units and one output, in its 49"
   echo "parameters. \`hand_eigen\` is the hand-written code of P3 to P5 on Eigen's fixed-size arrays, whose sums"
   echo "and exp are vectorised: the plain loops of \`hand\` keep the order of a floating-point sum, one addition at a"
-  echo "time. stag's rows for P3 to P6 come with its tensor engine."
+  echo "time."
   echo
   echo "| problem | contender | ns per call | ratio to hand-written | allocs |"
   echo "| --- | --- | ---: | ---: | ---: |"
@@ -149,8 +183,7 @@ compiler=$(g++ --version | head -n 1)
   echo
   echo "$chart"
   echo
-  echo "Compile time of one translation unit per contender holding P2 and P6 (stag's holds P2 only, until P6 is"
-  echo "written with its tensor engine; \`benchmarks/compile_peers.sh\`):"
+  echo "Compile time of one translation unit per contender holding P2 and P6 (\`benchmarks/compile_peers.sh\`):"
   echo
   benchmarks/compile_peers.sh g++
   echo

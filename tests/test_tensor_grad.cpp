@@ -6,8 +6,11 @@
 #include <stag/stag.hpp>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstddef>
+#include <span>
+#include <tuple>
 #include <type_traits>
 
 namespace {
@@ -305,4 +308,19 @@ BOOST_AUTO_TEST_CASE(float_tensors) {
     const auto g = stag::grad(stag::sum(stag::square(a)), a)(a = av);
     static_assert(std::is_same_v<std::remove_cvref_t<decltype(g[a])>, stag::tensor<float, 4>>);
     BOOST_TEST(g[a](3) == 4.0f);
+}
+
+// A tensor variable binds to a std::array or fixed-extent std::span of its element count, read
+// row-major, without a copy: data that lives in other containers needs no conversion.
+BOOST_AUTO_TEST_CASE(binding_arrays_and_spans) {
+    constexpr auto m = stag::var<"m", T<2, 3>>;
+    std::array<double, 6> storage{1, 2, 3, 4, 5, 6};
+    const auto b = (m = storage);
+    BOOST_TEST(b.get().data() == storage.data());
+    BOOST_TEST(stag::eval(stag::sum<1>(m), m = storage)(1) == 15.0);
+    const std::span<const double, 6> view(storage);
+    const auto g = stag::grad(stag::sum(stag::square(m)), m)(m = view);
+    BOOST_TEST(g[m](1, 2) == 12.0);
+    std::array<float, 6> f{};
+    static_assert(std::is_same_v<decltype(stag::eval(stag::sum(m), m = f)), float>);
 }

@@ -6,8 +6,10 @@
 #include <stag/tensor/tensor.hpp>
 
 #include <algorithm>
+#include <array>
 #include <concepts>
 #include <cstdint>
+#include <span>
 #include <type_traits>
 
 namespace stag {
@@ -48,8 +50,29 @@ struct bound_value_type {
 template <class Declared, class Bound>
 inline constexpr bool bound_shape_matches = std::is_same_v<Declared, Bound>;
 
-/// The binding of a tensor variable (declared type T) to `value`: an lvalue is referred to, not
-/// copied; a temporary is kept by value.
+/// Contiguous storage of a fixed number of elements that a tensor variable can be bound to, read
+/// row-major as a tensor of the variable's shape: a std::array, or a std::span of static extent.
+template <class T>
+struct flat_storage : std::false_type {};
+template <class E, std::size_t N>
+struct flat_storage<std::array<E, N>> : std::true_type {
+    static constexpr std::size_t count = N;
+};
+template <class E, std::size_t N>
+    requires(N != std::dynamic_extent)
+struct flat_storage<std::span<E, N>> : std::true_type {
+    static constexpr std::size_t count = N;
+};
+template <class T>
+struct is_span : std::false_type {};
+template <class E, std::size_t N>
+struct is_span<std::span<E, N>> : std::true_type {};
+template <class Declared, std::size_t Count>
+inline constexpr bool bound_count_matches = Declared::count == Count;
+
+/// The binding of a tensor variable (declared type T) to `value`: a tensor of its shape, or a
+/// std::array or fixed-extent std::span of as many elements. An lvalue is referred to, not copied;
+/// a temporary is kept by value (a span is a view anyway).
 template <class Var, class T, class U>
 constexpr auto bind_tensor(U&& value) noexcept {
     using D = std::remove_cvref_t<U>;
@@ -57,16 +80,35 @@ constexpr auto bind_tensor(U&& value) noexcept {
     static_assert(declared || !is_tensor<D>,
                   "stag: a tensor is bound to a variable that does not declare a tensor type; declare it as "
                   "stag::var<\"x\", stag::tensor<double, 4>>");
-    constexpr bool is_t = is_tensor<D>;
-    static_assert(!declared || is_t, "stag: a tensor variable must be bound to a stag::tensor of its declared shape");
-    if constexpr (declared && is_t) {
-        constexpr bool same = bound_shape_matches<typename T::shape_type, typename D::shape_type>;
-        static_assert(same, "stag: a tensor variable is bound to a tensor of another shape");
-        if constexpr (std::is_lvalue_reference_v<U>) return bound_ref<Var, D>{&value};
+    constexpr bool is_t = is_tensor<D>, is_flat = flat_storage<D>::value;
+    static_assert(!declared || is_t || is_flat,
+                  "stag: a tensor variable must be bound to a stag::tensor of its declared shape (or a std::array or "
+                  "std::span of as many elements)");
+    if constexpr (declared && (is_t || is_flat)) {
+        if constexpr (is_t) {
+            constexpr bool same = bound_shape_matches<typename T::shape_type, typename D::shape_type>;
+            static_assert(same, "stag: a tensor variable is bound to a tensor of another shape");
+        } else {
+            constexpr bool same = bound_count_matches<T, flat_storage<D>::count>;
+            static_assert(same, "stag: a tensor variable is bound to a std::array or std::span whose size is not its element count");
+        }
+        if constexpr (std::is_lvalue_reference_v<U> && !is_span<D>::value)
+            return bound_ref<Var, D>{&value};
         else return binding<Var, D>{value};
     } else
         return binding<Var, double>{};
 }
+
+/// The element type of a bound value: the value itself for a number.
+template <class T>
+struct bound_element {
+    using type = T;
+};
+template <class T>
+    requires(is_tensor<T> || flat_storage<T>::value)
+struct bound_element<T> {
+    using type = std::remove_cv_t<typename T::value_type>;
+};
 }  // namespace detail
 
 /// A variable: a leaf named at compile time. `T` fixes its value type (a number type, or a

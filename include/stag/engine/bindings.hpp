@@ -140,7 +140,7 @@ struct bindings_contribution;
 template <const auto& Used, std::size_t... Is, class... Bs>
 struct bindings_contribution<Used, std::index_sequence<Is...>, Bs...> {
     using type = decltype((type_acc<no_type>{} | ... |
-                           std::conditional_t<Used[Is], type_acc<element_type<typename Bs::value_type>>, type_acc<no_type>>{}));
+                           std::conditional_t<Used[Is], type_acc<typename bound_element<typename Bs::value_type>::type>, type_acc<no_type>>{}));
 };
 
 template <class N>

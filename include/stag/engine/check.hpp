@@ -59,8 +59,9 @@ double central_difference(const F& f, const Env& env, const Bs&... bs) {
 template <class F, class... Bs>
 grad_check check_grad(const F& f, const Bs&... bs) {
     static_assert(expression<F>, "stag: check_grad(f, bindings...): f must be a stag expression");
+    static_assert(!tensor_expression<F>, "stag: check_grad(f, bindings...) works on scalar expressions; for a tensor expression use stag::grad, stag::value_and_grad or stag::eval");
     grad_check out;
-    if constexpr (expression<F>) {
+    if constexpr (expression<F> && !tensor_expression<F>) {
         if constexpr (detail::binding_check<graph::nodes_t<F>, Bs...>::value) {
             using List = graph::nodes_t<F>;
             using Act = graph::activity<List, graph::all_variables>;

@@ -109,7 +109,9 @@ struct reverse_mode {
         using Act = graph::activity<List, Vs...>;
         constexpr std::size_t n = List::size;
         const Env env{record<Bs...>{bs...}};
-        if constexpr (tensor_graph<List>::value) {
+        if constexpr (tensor_graph<List>::value && !report_shapes<F>()) {
+            return value_and_gradient<failed, failed>{};
+        } else if constexpr (tensor_graph<List>::value) {
             value_and_gradient<S, gradient<S, Vs...>> r;  // written in full by the sweep
             tensor_value_and_grad<S, F, Env, decltype(r), Vs...>(f, env, r);
             return r;

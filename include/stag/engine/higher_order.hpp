@@ -76,7 +76,8 @@ constexpr auto jvp(const F& f, const Primals& at, const Tangents& along) {
     constexpr bool packs = (detail::is_binding_pack<Primals> || detail::is_failed<Primals>) &&
                            (detail::is_binding_pack<Tangents> || detail::is_failed<Tangents>);
     static_assert(packs, "stag: jvp(f, primals(...), tangents(...)): pass the bindings through stag::primals and stag::tangents");
-    if constexpr (expression<F> && packs && !detail::is_failed<Primals> && !detail::is_failed<Tangents>) {
+    static_assert(!tensor_expression<F>, "stag: jvp(f, primals, tangents) works on scalar expressions; for a tensor expression use stag::grad, stag::value_and_grad or stag::eval");
+    if constexpr (expression<F> && packs && !tensor_expression<F> && !detail::is_failed<Primals> && !detail::is_failed<Tangents>) {
         return [&]<class... Bs, class... Ts>(const binding_pack<Bs...>& p, const binding_pack<Ts...>& t) {
             if constexpr (detail::binding_check<graph::nodes_t<F>, Bs...>::value) return detail::jvp_sweep(f, p.bindings, t.bindings);
             else return value_and_tangent<detail::failed>{};
@@ -132,7 +133,8 @@ struct jacobian_fn<std::tuple<Fs...>, Vs...> {
 /// fused sweep per output.
 template <class... Fs, class... Vs>
 constexpr auto jacobian(const std::tuple<Fs...>& fs, const Vs&...) {
-    if constexpr ((detail::check_grad_arguments<Fs, Vs...>() && ...)) return jacobian_fn<std::tuple<Fs...>, Vs...>{fs};
+    static_assert(!(tensor_expression<Fs> || ...), "stag: jacobian(outputs(...), vars...) works on scalar expressions; for a tensor expression use stag::grad, stag::value_and_grad or stag::eval");
+    if constexpr ((detail::check_grad_arguments<Fs, Vs...>() && ...) && !(tensor_expression<Fs> || ...)) return jacobian_fn<std::tuple<Fs...>, Vs...>{fs};
     else return detail::failed{};
 }
 
@@ -181,7 +183,8 @@ struct hessian_fn {
 /// fused reverse sweep; `H[x][y]`, `H.value`, `H.grad[x]`.
 template <class F, class... Vs>
 constexpr auto hessian(const F& f, const Vs&...) {
-    if constexpr (detail::check_grad_arguments<F, Vs...>()) return hessian_fn<F, Vs...>{f};
+    static_assert(!tensor_expression<F>, "stag: hessian(f, vars...) works on scalar expressions; for a tensor expression use stag::grad, stag::value_and_grad or stag::eval");
+    if constexpr (detail::check_grad_arguments<F, Vs...>() && !tensor_expression<F>) return hessian_fn<F, Vs...>{f};
     else return detail::failed{};
 }
 

@@ -37,6 +37,8 @@ constexpr auto scan(const Next& next, const Out& out, const State&, const Inputs
     static_assert(variable<State> && (variable<Inputs> && ...),
                   "stag: scan(next, out, state, inputs...): the state and the inputs must be variables");
     static_assert(sizeof...(Inputs) > 0, "stag: scan(next, out, state, inputs...): give at least one per-step input");
+    static_assert(!tensor_expression<Next> && !tensor_expression<Out>,
+                  "stag: scan(next, out, state, inputs...) carries a scalar state over scalar inputs; tensor bodies are not supported yet");
     return scan_t<Next, Out, State, Inputs...>{next, out};
 }
 

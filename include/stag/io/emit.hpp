@@ -123,6 +123,7 @@ std::string leaf_text(const F& f) {
 
 template <class F, class... Vs>
 std::string emit_c(const F& f, std::string_view name, bool with_gradient) {
+    static_assert(!tensor_expression<F>, "stag: to_c(f, name) writes scalar C99 code; tensor expressions are not supported yet");
     using List = graph::nodes_t<F>;
     using Act = graph::activity<List, Vs...>;
     constexpr std::size_t n = List::size;

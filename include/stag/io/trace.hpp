@@ -27,7 +27,8 @@ struct trace_entry {
 template <class F, class... Bs>
 auto trace(const F& f, const Bs&... bs) {
     static_assert(expression<F>, "stag: trace(f, bindings...): f must be a stag expression");
-    if constexpr (expression<F>) {
+    static_assert(!tensor_expression<F>, "stag: trace(f, bindings...) works on scalar expressions; for a tensor expression use stag::grad, stag::value_and_grad or stag::eval");
+    if constexpr (expression<F> && !tensor_expression<F>) {
         if constexpr (detail::binding_check<graph::nodes_t<F>, Bs...>::value) {
             using List = graph::nodes_t<F>;
             using Act = graph::activity<List, graph::all_variables>;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <stag/core/op.hpp>
+#include <stag/tensor/shape.hpp>
 
 namespace stag {
 
@@ -144,12 +145,21 @@ template <class A, class B>
 struct plain<div_op, A, B>
     : std::bool_constant<!zero_test<A>::value && !one_test<B>::value && !nonzero_rational<B>::value> {};
 
+/// Whether a / b divides a tensor by a number: it is then built as a * (1 / b), one division and
+/// a vectorisable product, as hand-written code does it (the result may differ in the last bit
+/// from dividing each element).
+template <class A, class B>
+struct tensor_by_number : std::bool_constant<scalar_node<B> && !scalar_node<A>> {};
+
 /// Whether `a op b` is a plain node without run-time data: the operator then makes it (R{}) without
 /// instantiating the builder, one function fewer per node of a deep graph.
 template <class Op, class A, class B, bool Exprs = expression<A> && expression<B>>
 struct plain_stateless : std::false_type {};
 template <class Op, class A, class B>
 struct plain_stateless<Op, A, B, true> : std::bool_constant<A::stateless && B::stateless && plain<Op, A, B>::value> {};
+template <class A, class B>
+struct plain_stateless<div_op, A, B, true>
+    : std::bool_constant<A::stateless && B::stateless && plain<div_op, A, B>::value && !tensor_by_number<A, B>::value> {};
 }  // namespace detail
 
 template <expression A, expression B>
@@ -207,7 +217,8 @@ constexpr auto mul(const A& a, const B& b) noexcept {
 template <expression A, expression B>
 constexpr auto div(const A& a, const B& b) noexcept {
     using namespace detail;
-    if constexpr (plain<div_op, A, B>::value) return build<expr<div_op, A, B>>(a, b);
+    if constexpr (tensor_by_number<A, B>::value && !rational_parts<B>::value) return mul(a, div(one_t{}, b));
+    else if constexpr (plain<div_op, A, B>::value) return build<expr<div_op, A, B>>(a, b);
     else if constexpr (zero_test<A>::value) return zero_t{};
     else if constexpr (one_test<B>::value) return a;
     else return mul(rational_inverse<B>{}, a);  // nonzero_rational<B>

@@ -13,6 +13,7 @@
 #include <stag/tensor/sweep.hpp>
 
 #include <algorithm>
+#include <array>
 #include <cassert>
 #include <cmath>
 #include <cstddef>
@@ -31,7 +32,7 @@ struct dims;
 template <std::size_t... D>
 struct dims<std::index_sequence<D...>> {
     static constexpr std::size_t rank = sizeof...(D);
-    static constexpr std::size_t of[] = {D..., 0};
+    static constexpr std::array<std::size_t, sizeof...(D) + 1> of{D..., 0};  // (clang reads a std::array here, not a C array)
 };
 /// The rows and columns of a matmul operand: a vector is one row on the left, one column on the right.
 template <class Shape, bool Left>
@@ -106,11 +107,7 @@ struct matmul_op {
         using db = detail::matrix_dims<typename Sh::template arg<1>, false>;
         constexpr std::size_t M = da::rows, K = da::cols, N = db::cols;
         if constexpr (N == 1) {
-            for (std::size_t i = 0; i < M; ++i) {
-                S s = detail::negative_zero<S>();
-                for (std::size_t k = 0; k < K; ++k) s += S(a[i * K + k]) * S(b[k]);
-                out[i] = s;
-            }
+            for (std::size_t i = 0; i < M; ++i) out[i] = detail::sum_of<S, K>([&](std::size_t k) { return S(a[i * K + k]) * S(b[k]); });
         } else {
             for (std::size_t i = 0; i < M; ++i) {
                 for (std::size_t j = 0; j < N; ++j) out[i * N + j] = S(a[i * K]) * S(b[j]);
@@ -126,11 +123,8 @@ struct matmul_op {
         constexpr std::size_t M = da::rows, K = da::cols, N = db::cols;
         if constexpr (J == 0) {  // adj_A[i, k] = sum_j g[i, j] b[k, j]
             for (std::size_t i = 0; i < M; ++i)
-                for (std::size_t k = 0; k < K; ++k) {
-                    S s = detail::negative_zero<S>();
-                    for (std::size_t j = 0; j < N; ++j) s += g[i * N + j] * S(b[k * N + j]);
-                    detail::put<Assign>(to[i * K + k], s);
-                }
+                for (std::size_t k = 0; k < K; ++k)
+                    detail::put<Assign>(to[i * K + k], detail::sum_of<S, N>([&](std::size_t j) { return g[i * N + j] * S(b[k * N + j]); }));
         } else {  // adj_B[k, j] = sum_i a[i, k] g[i, j], row by row of A
             for (std::size_t k = 0; k < K; ++k)
                 for (std::size_t j = 0; j < N; ++j) detail::put<Assign>(to[k * N + j], S(a[k]) * g[j]);
@@ -171,9 +165,7 @@ struct sum_op {
 
     template <class Sh, class S, class PA>
     [[gnu::always_inline]] static constexpr void forward(Sh, S* out, const PA* a) {
-        S s = detail::negative_zero<S>();
-        for (std::size_t e = 0; e < Sh::template arg_count<0>; ++e) s += S(a[e]);
-        out[0] = s;
+        out[0] = detail::sum_of<S, Sh::template arg_count<0>>([&](std::size_t e) { return S(a[e]); });
     }
     template <std::size_t J, bool Assign, class Sh, class S, class PA>
     [[gnu::always_inline]] static constexpr void backward(Sh, S* to, const S* g, const S*, const PA*) {
@@ -350,10 +342,11 @@ constexpr auto transpose(const A& a) noexcept {
     else return detail::failed{};
 }
 
-/// The sum of all elements of a.
+/// The sum of all elements of a (a number is its own sum).
 template <expression A>
 constexpr auto sum(const A& a) noexcept {
-    return make_node<sum_op>(a);
+    if constexpr (scalar_node<A>) return a;
+    else return make_node<sum_op>(a);
 }
 /// The sum along dimension Axis: sum<1>(m) of an 8 x 4 matrix is a vector of 8.
 template <std::size_t Axis, expression A>
@@ -363,10 +356,11 @@ constexpr auto sum(const A& a) noexcept {
     if constexpr (ok) return make_node<sum_axis_op<Axis>>(a);
     else return detail::failed{};
 }
-/// The mean of all elements of a.
+/// The mean of all elements of a (a number is its own mean).
 template <expression A>
 constexpr auto mean(const A& a) noexcept {
-    return c<1, static_cast<std::intmax_t>(detail::shape_count<node_shape_t<A>>::value)> * sum(a);
+    if constexpr (scalar_node<A>) return a;
+    else return c<1, static_cast<std::intmax_t>(detail::shape_count<node_shape_t<A>>::value)> * sum(a);
 }
 /// The mean along dimension Axis.
 template <std::size_t Axis, expression A>
@@ -380,8 +374,8 @@ constexpr auto mean(const A& a) noexcept {
 /// a with the shape Dims... (the same number of elements, row-major order kept).
 template <std::size_t... Dims, expression A>
 constexpr auto reshape(const A& a) noexcept {
-    constexpr bool ok = reshape_keeps_count<node_shape_t<A>, std::index_sequence<Dims...>>;
-    static_assert(ok, "stag: reshape<dims...>(a): the new shape must have as many elements as a");
+    constexpr bool ok = !scalar_node<A> && reshape_keeps_count<node_shape_t<A>, std::index_sequence<Dims...>>;
+    static_assert(ok, "stag: reshape<dims...>(a): a must be a tensor, and the new shape must have as many elements");
     if constexpr (ok) return make_node<reshape_op<Dims...>>(a);
     else return detail::failed{};
 }
@@ -389,12 +383,16 @@ constexpr auto reshape(const A& a) noexcept {
 /// softmax along the last dimension.
 template <expression A>
 constexpr auto softmax(const A& a) noexcept {
-    return make_node<softmax_op>(a);
+    static_assert(!scalar_node<A>, "stag: softmax(a): a must be a tensor");
+    if constexpr (!scalar_node<A>) return make_node<softmax_op>(a);
+    else return detail::failed{};
 }
 /// log(softmax(a)) along the last dimension, computed stably.
 template <expression A>
 constexpr auto log_softmax(const A& a) noexcept {
-    return make_node<log_softmax_op>(a);
+    static_assert(!scalar_node<A>, "stag: log_softmax(a): a must be a tensor");
+    if constexpr (!scalar_node<A>) return make_node<log_softmax_op>(a);
+    else return detail::failed{};
 }
 
 /// Element k of the vector a, or element k[r] of each row r of the matrix a.

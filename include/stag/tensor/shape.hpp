@@ -28,20 +28,22 @@ struct shape_count<std::index_sequence<Dims...>> : std::integral_constant<std::s
 template <class A, class B>
 inline constexpr bool elementwise_shapes_broadcast = shapes_broadcast<A, B>;
 
-template <class A, class B>
-struct broadcast_checked {
-    static_assert(elementwise_shapes_broadcast<A, B>,
-                  "stag: the shapes of the arguments of an elementwise operation do not broadcast");
-    using type = std::conditional_t<shapes_broadcast<A, B>, broadcast_shape<A, B>, A>;
-};
+/// The broadcast of an elementwise op's argument shapes; where they do not broadcast, `ok` is false
+/// (and the type is the first shape, so that nothing else fails): the engine's entry points then
+/// give stag's error (report_shapes below), once, rather than a class that fails to instantiate.
 template <class... Shapes>
 struct elementwise_shape;
 template <class A>
 struct elementwise_shape<A> {
     using type = A;
+    static constexpr bool ok = true;
 };
 template <class A, class B, class... Rest>
-struct elementwise_shape<A, B, Rest...> : elementwise_shape<typename broadcast_checked<A, B>::type, Rest...> {};
+struct elementwise_shape<A, B, Rest...> {
+    using rest = elementwise_shape<std::conditional_t<shapes_broadcast<A, B>, broadcast_shape<A, B>, A>, Rest...>;
+    using type = typename rest::type;
+    static constexpr bool ok = shapes_broadcast<A, B> && rest::ok;
+};
 
 template <class Op, class... Shapes>
 struct op_shape : elementwise_shape<Shapes...> {};
@@ -49,7 +51,22 @@ template <class Op, class... Shapes>
     requires requires { typename Op::template shape<Shapes...>; }
 struct op_shape<Op, Shapes...> {
     using type = typename Op::template shape<Shapes...>;
+    static constexpr bool ok = true;  // a tensor-level op checks its shapes where it is written
 };
+
+/// stag's error for two argument shapes of an elementwise op that do not broadcast, both shapes in
+/// the note.
+template <class A, class B>
+constexpr bool check_broadcast() {
+    constexpr bool ok = elementwise_shapes_broadcast<A, B>;
+    static_assert(ok, "stag: the shapes of the arguments of an elementwise operation do not broadcast");
+    return ok;
+}
+template <class A, class B, class C>
+constexpr bool check_broadcast() {
+    if constexpr (check_broadcast<A, B>()) return check_broadcast<broadcast_shape<A, B>, C>();
+    else return false;
+}
 }  // namespace detail
 
 /// Whether Op has tensor-level rules (its own shape, forward and backward loops) rather than being
@@ -71,6 +88,26 @@ struct node_shape<expr<Op, Args...>> : detail::op_shape<Op, typename node_shape<
 template <class N>
 using node_shape_t = typename node_shape<std::remove_cvref_t<N>>::type;
 
+/// Whether every elementwise op of N has arguments whose shapes broadcast.
+template <class N>
+struct shapes_valid : std::true_type {};
+template <class Op, class... Args>
+struct shapes_valid<expr<Op, Args...>>
+    : std::bool_constant<detail::op_shape<Op, node_shape_t<Args>...>::ok && (shapes_valid<Args>::value && ...)> {};
+
+namespace detail {
+/// Gives stag's error for the first elementwise op of N (from the leaves up) whose shapes do not
+/// broadcast; true where there is none.
+template <class N>
+constexpr bool report_shapes() {
+    if constexpr (shapes_valid<N>::value) return true;
+    else return []<class Op, class... Args>(std::type_identity<expr<Op, Args...>>) {
+        if constexpr ((shapes_valid<Args>::value && ...)) return check_broadcast<node_shape_t<Args>...>();
+        else return (report_shapes<Args>() && ...);
+    }(std::type_identity<N>{});
+}
+}  // namespace detail
+
 /// Whether node N is a number (a tensor of rank 0).
 template <class N>
 inline constexpr bool scalar_node = std::is_same_v<node_shape_t<N>, std::index_sequence<>>;
@@ -91,8 +128,13 @@ template <class List, std::size_t... J>
 struct tensor_graph<List, std::index_sequence<J...>>
     : std::bool_constant<(tensor_leaf<graph::node_t<graph::type_at<graph::heights<List>::leaves[J], List>>>::value || ...)> {};
 
+template <class F, bool = expression<F>>
+struct tensor_expression_test : std::false_type {};
+template <class F>
+struct tensor_expression_test<F, true> : tensor_graph<graph::nodes_t<F>> {};
+
 template <std::size_t N>
-constexpr std::array<std::size_t, N + 1> prefix_sums(const std::size_t (&counts)[N]) noexcept {
+constexpr std::array<std::size_t, N + 1> prefix_sums(const std::array<std::size_t, N>& counts) noexcept {
     std::array<std::size_t, N + 1> at{};
     for (std::size_t i = 0; i < N; ++i) at[i + 1] = at[i] + counts[i];
     return at;
@@ -105,11 +147,18 @@ template <class List, class Pack = List>
 struct layout;
 template <class List, class... Ks>
 struct layout<List, graph::node_list<Ks...>> {
-    static constexpr std::size_t count[] = {shape_count<node_shape_t<graph::node_t<Ks>>>::value...};
-    static constexpr std::size_t stored[] = {(variable<graph::node_t<Ks>> ? 0 : shape_count<node_shape_t<graph::node_t<Ks>>>::value)...};
+    static constexpr std::array<std::size_t, sizeof...(Ks)> count{shape_count<node_shape_t<graph::node_t<Ks>>>::value...};
+    static constexpr std::array<std::size_t, sizeof...(Ks)> stored{
+        (variable<graph::node_t<Ks>> ? 0 : shape_count<node_shape_t<graph::node_t<Ks>>>::value)...};
     static constexpr auto offset = prefix_sums(stored);
     static constexpr std::size_t total = offset[sizeof...(Ks)];
 };
 }  // namespace detail
+
+/// Whether F is an expression over tensors (it has a tensor variable): eval, grad and
+/// value_and_grad take it; the scalar-only tools (d, jvp, jacobian, hessian, check_grad, trace,
+/// to_c, scan) say so in their error.
+template <class F>
+inline constexpr bool tensor_expression = detail::tensor_expression_test<std::remove_cvref_t<F>>::value;
 
 }  // namespace stag

@@ -48,15 +48,40 @@ template <class In, class Out>
     else return broadcast_index<In, Out>::offset(e);
 }
 
+/// The elements of a bound value or a gradient: a tensor's (or std::array's, std::span's), or the number.
 template <class T>
 [[gnu::always_inline]] constexpr const auto* elements_of(const T& value) noexcept {
-    if constexpr (is_tensor<T>) return value.data();
+    if constexpr (requires { value.data(); }) return value.data();
     else return &value;
 }
 template <class T>
 [[gnu::always_inline]] constexpr auto* elements_of(T& value) noexcept {
-    if constexpr (is_tensor<T>) return value.data();
+    if constexpr (requires { value.data(); }) return value.data();
     else return &value;
+}
+
+/// term(0) + ... + term(N - 1), in 16 interleaved partial sums added pairwise at the end: the
+/// compiler keeps them in vector registers, so a long sum runs at the adder's throughput rather
+/// than its latency (a plain `s += term(e)` loop may not be vectorised without -ffast-math, since
+/// that reorders the additions). The order of the additions is fixed, so results are reproducible.
+template <class S, std::size_t N, class Term>
+[[gnu::always_inline]] constexpr S sum_of(Term term) {
+    constexpr std::size_t lanes = 16;
+    if constexpr (N < 2 * lanes) {
+        S s = negative_zero<S>();
+        for (std::size_t e = 0; e < N; ++e) s += term(e);
+        return s;
+    } else {
+        S lane[lanes];
+        for (std::size_t l = 0; l < lanes; ++l) lane[l] = term(l);
+        std::size_t e = lanes;
+        for (; e + lanes <= N; e += lanes)
+            for (std::size_t l = 0; l < lanes; ++l) lane[l] += term(e + l);
+        for (std::size_t l = 0; e + l < N; ++l) lane[l] += term(e + l);
+        for (std::size_t width = lanes / 2; width > 0; width /= 2)
+            for (std::size_t l = 0; l < width; ++l) lane[l] += lane[l + width];
+        return lane[0];
+    }
 }
 
 inline constexpr std::size_t no_writer = ~std::size_t{0};
@@ -165,8 +190,7 @@ struct tensor_pass {
                 else a[e] += term(e);
             }
         } else if constexpr (shape_count<In>::value == 1) {
-            S sum = negative_zero<S>();
-            for (std::size_t e = 0; e < L::count[I]; ++e) sum += term(e);
+            const S sum = sum_of<S, L::count[I]>(term);
             if constexpr (Assign) a[0] = sum;
             else a[0] += sum;
         } else {

@@ -1,0 +1,271 @@
+// Tensor gradients, inference and optimizer steps: stag against hand-written loops, in one binary
+// (the tensor issue). The network is the issue's: h = tanh(W1 x + b1), out = W2 h + b2,
+// loss = 0.5 * sum((out - t)^2), with shapes 4-8-1 and 32-64-10.
+//
+// Every call gets another input (a table of 64 inputs and targets), and writes its results to
+// memory, so the compiler can neither hoist the work out of the loop nor drop part of it.
+//
+//   bench_tensor --check        checks stag's values and gradients against the hand-written ones
+//   bench_tensor [benchmark flags]
+#include <benchmark/benchmark.h>
+#include <stag/stag.hpp>
+
+#include "problems.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstddef>
+#include <cstdio>
+#include <string_view>
+
+namespace {
+
+constexpr std::size_t points = 64;
+
+template <std::size_t In, std::size_t Hidden, std::size_t Out>
+struct network {
+    using model = stag_problems::mlp<In, Hidden, Out>;
+    stag::tensor<double, Hidden, In> w1;
+    stag::tensor<double, Hidden> b1;
+    stag::tensor<double, Out, Hidden> w2;
+    stag::tensor<double, Out> b2;
+
+    network() {
+        auto fill = [](auto& t, double phase, double scale) {
+            for (std::size_t i = 0; i < t.size(); ++i) t.data()[i] = scale * std::sin(1.7 * double(i) + phase);
+        };
+        fill(w1, 0.1, 1.0 / std::sqrt(double(In)));
+        fill(b1, 0.2, 0.1);
+        fill(w2, 0.3, 1.0 / std::sqrt(double(Hidden)));
+        fill(b2, 0.4, 0.1);
+    }
+};
+
+template <std::size_t In, std::size_t Out>
+struct samples {
+    std::array<stag::tensor<double, In>, points> x;
+    std::array<stag::tensor<double, Out>, points> t;
+    samples() {
+        for (std::size_t p = 0; p < points; ++p) {
+            for (std::size_t i = 0; i < In; ++i) x[p](i) = std::cos(0.37 * double(i) + 0.11 * double(p));
+            for (std::size_t i = 0; i < Out; ++i) t[p](i) = 0.5 * std::sin(0.53 * double(i) + 0.07 * double(p));
+        }
+    }
+};
+
+template <std::size_t In, std::size_t Hidden, std::size_t Out>
+struct gradients {
+    double loss;
+    stag::tensor<double, Hidden, In> w1;
+    stag::tensor<double, Hidden> b1;
+    stag::tensor<double, Out, Hidden> w2;
+    stag::tensor<double, Out> b2;
+};
+
+// ---- hand-written: the forward pass, then backpropagation, in plain loops ----------------------------
+template <std::size_t In, std::size_t Hidden, std::size_t Out>
+[[gnu::noinline]] void hand_grad(const network<In, Hidden, Out>& n, const stag::tensor<double, In>& x, const stag::tensor<double, Out>& t,
+                                 gradients<In, Hidden, Out>& g) {
+    double h[Hidden], r[Out];
+    for (std::size_t j = 0; j < Hidden; ++j) {
+        double a = n.b1(j);
+        for (std::size_t k = 0; k < In; ++k) a += n.w1(j, k) * x(k);
+        h[j] = std::tanh(a);
+    }
+    double loss = 0;
+    for (std::size_t o = 0; o < Out; ++o) {
+        double out = n.b2(o);
+        for (std::size_t j = 0; j < Hidden; ++j) out += n.w2(o, j) * h[j];
+        r[o] = out - t(o);
+        loss += r[o] * r[o];
+    }
+    g.loss = 0.5 * loss;
+    for (std::size_t o = 0; o < Out; ++o) {
+        g.b2(o) = r[o];
+        for (std::size_t j = 0; j < Hidden; ++j) g.w2(o, j) = r[o] * h[j];
+    }
+    for (std::size_t j = 0; j < Hidden; ++j) {
+        double dh = 0;
+        for (std::size_t o = 0; o < Out; ++o) dh += n.w2(o, j) * r[o];
+        const double dz = dh * (1 - h[j] * h[j]);
+        g.b1(j) = dz;
+        for (std::size_t k = 0; k < In; ++k) g.w1(j, k) = dz * x(k);
+    }
+}
+
+template <std::size_t In, std::size_t Hidden, std::size_t Out>
+[[gnu::noinline]] void hand_infer(const network<In, Hidden, Out>& n, const stag::tensor<double, In>& x, stag::tensor<double, Out>& y) {
+    double h[Hidden];
+    for (std::size_t j = 0; j < Hidden; ++j) {
+        double a = n.b1(j);
+        for (std::size_t k = 0; k < In; ++k) a += n.w1(j, k) * x(k);
+        h[j] = std::tanh(a);
+    }
+    for (std::size_t o = 0; o < Out; ++o) {
+        double out = n.b2(o);
+        for (std::size_t j = 0; j < Hidden; ++j) out += n.w2(o, j) * h[j];
+        y(o) = out;
+    }
+}
+
+// ---- stag --------------------------------------------------------------------------------------------
+template <std::size_t In, std::size_t Hidden, std::size_t Out>
+[[gnu::noinline]] void stag_grad(const network<In, Hidden, Out>& n, const stag::tensor<double, In>& x, const stag::tensor<double, Out>& t,
+                                 gradients<In, Hidden, Out>& g) {
+    using m = typename network<In, Hidden, Out>::model;
+    const auto r = stag::value_and_grad(m::loss, m::W1, m::b1, m::W2, m::b2)(m::W1 = n.w1, m::b1 = n.b1, m::W2 = n.w2, m::b2 = n.b2,
+                                                                             m::x = x, m::t = t);
+    g = {r.value, r.grad[m::W1], r.grad[m::b1], r.grad[m::W2], r.grad[m::b2]};
+}
+
+template <std::size_t In, std::size_t Hidden, std::size_t Out>
+[[gnu::noinline]] void stag_infer(const network<In, Hidden, Out>& n, const stag::tensor<double, In>& x, stag::tensor<double, Out>& y) {
+    using m = typename network<In, Hidden, Out>::model;
+    y = stag::eval(m::out, m::W1 = n.w1, m::b1 = n.b1, m::W2 = n.w2, m::b2 = n.b2, m::x = x);
+}
+
+// ---- one optimizer step: Adam on every parameter -------------------------------------------------------
+// Hand-written Adam over the four tensors, with the textbook bias correction.
+template <std::size_t In, std::size_t Hidden, std::size_t Out>
+struct hand_adam {
+    double rate, beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8, p1 = 1, p2 = 1;
+    gradients<In, Hidden, Out> m{}, v{};
+    template <class P, class G, class M>
+    static void update(P& p, const G& g, M& m, M& v, double rate, double b1, double b2, double c1, double c2, double eps) {
+        for (std::size_t i = 0; i < p.size(); ++i) {
+            m.data()[i] = b1 * m.data()[i] + (1 - b1) * g.data()[i];
+            v.data()[i] = b2 * v.data()[i] + (1 - b2) * g.data()[i] * g.data()[i];
+            p.data()[i] -= rate * (m.data()[i] / c1) / (std::sqrt(v.data()[i] / c2) + eps);
+        }
+    }
+    [[gnu::noinline]] void step(network<In, Hidden, Out>& n, const gradients<In, Hidden, Out>& g) {
+        p1 *= beta1;
+        p2 *= beta2;
+        const double c1 = 1 - p1, c2 = 1 - p2;
+        update(n.w1, g.w1, m.w1, v.w1, rate, beta1, beta2, c1, c2, epsilon);
+        update(n.b1, g.b1, m.b1, v.b1, rate, beta1, beta2, c1, c2, epsilon);
+        update(n.w2, g.w2, m.w2, v.w2, rate, beta1, beta2, c1, c2, epsilon);
+        update(n.b2, g.b2, m.b2, v.b2, rate, beta1, beta2, c1, c2, epsilon);
+    }
+};
+
+template <class Adam, class N, class G>
+[[gnu::noinline]] void stag_adam_step(Adam& opt, N&, const G& g) {
+    opt.step(g.w1, g.b1, g.w2, g.b2);
+}
+
+// ---- the benchmarks ---------------------------------------------------------------------------------
+template <std::size_t In, std::size_t Hidden, std::size_t Out, auto Grad>
+void bench_grad(benchmark::State& state) {
+    const network<In, Hidden, Out> n;
+    const samples<In, Out> s;
+    gradients<In, Hidden, Out> g{};
+    std::size_t p = 0;
+    for (auto _ : state) {
+        Grad(n, s.x[p], s.t[p], g);
+        benchmark::DoNotOptimize(g);
+        p = (p + 1) % points;
+    }
+}
+template <std::size_t In, std::size_t Hidden, std::size_t Out, auto Infer>
+void bench_infer(benchmark::State& state) {
+    const network<In, Hidden, Out> n;
+    const samples<In, Out> s;
+    stag::tensor<double, Out> y{};
+    std::size_t p = 0;
+    for (auto _ : state) {
+        Infer(n, s.x[p], y);
+        benchmark::DoNotOptimize(y);
+        p = (p + 1) % points;
+    }
+}
+template <std::size_t In, std::size_t Hidden, std::size_t Out>
+void bench_adam_hand(benchmark::State& state) {
+    network<In, Hidden, Out> n;
+    gradients<In, Hidden, Out> g{};
+    hand_grad(n, samples<In, Out>{}.x[0], samples<In, Out>{}.t[0], g);
+    hand_adam<In, Hidden, Out> opt{1e-6};
+    for (auto _ : state) {
+        opt.step(n, g);
+        benchmark::DoNotOptimize(n);
+    }
+}
+template <std::size_t In, std::size_t Hidden, std::size_t Out>
+void bench_adam_stag(benchmark::State& state) {
+    network<In, Hidden, Out> n;
+    gradients<In, Hidden, Out> g{};
+    hand_grad(n, samples<In, Out>{}.x[0], samples<In, Out>{}.t[0], g);
+    stag::adam opt(1e-6, n.w1, n.b1, n.w2, n.b2);
+    for (auto _ : state) {
+        stag_adam_step(opt, n, g);
+        benchmark::DoNotOptimize(n);
+    }
+}
+
+BENCHMARK(bench_grad<4, 8, 1, hand_grad<4, 8, 1>>)->Name("mlp_4_8_1/grad/hand");
+BENCHMARK(bench_grad<4, 8, 1, stag_grad<4, 8, 1>>)->Name("mlp_4_8_1/grad/stag");
+BENCHMARK(bench_grad<32, 64, 10, hand_grad<32, 64, 10>>)->Name("mlp_32_64_10/grad/hand");
+BENCHMARK(bench_grad<32, 64, 10, stag_grad<32, 64, 10>>)->Name("mlp_32_64_10/grad/stag");
+BENCHMARK(bench_infer<4, 8, 1, hand_infer<4, 8, 1>>)->Name("mlp_4_8_1/infer/hand");
+BENCHMARK(bench_infer<4, 8, 1, stag_infer<4, 8, 1>>)->Name("mlp_4_8_1/infer/stag");
+BENCHMARK(bench_infer<32, 64, 10, hand_infer<32, 64, 10>>)->Name("mlp_32_64_10/infer/hand");
+BENCHMARK(bench_infer<32, 64, 10, stag_infer<32, 64, 10>>)->Name("mlp_32_64_10/infer/stag");
+BENCHMARK(bench_adam_hand<4, 8, 1>)->Name("mlp_4_8_1/adam_step/hand");
+BENCHMARK(bench_adam_stag<4, 8, 1>)->Name("mlp_4_8_1/adam_step/stag");
+BENCHMARK(bench_adam_hand<32, 64, 10>)->Name("mlp_32_64_10/adam_step/hand");
+BENCHMARK(bench_adam_stag<32, 64, 10>)->Name("mlp_32_64_10/adam_step/stag");
+
+// ---- --check: stag against the hand-written code, at every input ---------------------------------------
+template <std::size_t In, std::size_t Hidden, std::size_t Out>
+double worst_error() {
+    const network<In, Hidden, Out> n;
+    const samples<In, Out> s;
+    double worst = 0;
+    auto compare = [&](const auto& a, const auto& b) {
+        for (std::size_t i = 0; i < a.size(); ++i)
+            worst = std::max(worst, std::fabs(a.data()[i] - b.data()[i]) / std::max(1.0, std::fabs(b.data()[i])));
+    };
+    for (std::size_t p = 0; p < points; ++p) {
+        gradients<In, Hidden, Out> want{}, got{};
+        hand_grad(n, s.x[p], s.t[p], want);
+        stag_grad(n, s.x[p], s.t[p], got);
+        worst = std::max(worst, std::fabs(got.loss - want.loss) / std::max(1.0, want.loss));
+        compare(got.w1, want.w1);
+        compare(got.b1, want.b1);
+        compare(got.w2, want.w2);
+        compare(got.b2, want.b2);
+        stag::tensor<double, Out> y_hand{}, y_stag{};
+        hand_infer(n, s.x[p], y_hand);
+        stag_infer(n, s.x[p], y_stag);
+        compare(y_stag, y_hand);
+    }
+    // One Adam step each, from the same gradient.
+    network<In, Hidden, Out> a, b;
+    gradients<In, Hidden, Out> g{};
+    hand_grad(a, s.x[0], s.t[0], g);
+    hand_adam<In, Hidden, Out> hand_opt{1e-3};
+    stag::adam stag_opt(1e-3, b.w1, b.b1, b.w2, b.b2);
+    for (int step = 0; step < 3; ++step) {
+        hand_opt.step(a, g);
+        stag_adam_step(stag_opt, b, g);
+    }
+    compare(b.w1, a.w1);
+    compare(b.b2, a.b2);
+    return worst;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc > 1 && std::string_view(argv[1]) == "--check") {
+        const double small = worst_error<4, 8, 1>(), large = worst_error<32, 64, 10>();
+        const bool ok = small <= 1e-12 && large <= 1e-12;
+        std::printf("largest relative error: 4-8-1 %.3g, 32-64-10 %.3g\n%s\n", small, large,
+                    ok ? "stag agrees with hand-written code" : "stag DISAGREES with hand-written code");
+        return ok ? 0 : 1;
+    }
+    benchmark::Initialize(&argc, argv);
+    benchmark::RunSpecifiedBenchmarks();
+    benchmark::Shutdown();
+}

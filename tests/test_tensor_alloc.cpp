@@ -1,0 +1,89 @@
+// No heap allocation anywhere in a gradient, an evaluation or an optimizer step (the tensor issue):
+// every global operator new of this executable counts its calls, and each call below must leave the
+// count where it was. (stag allocates nothing on purpose: the slabs are std::arrays on the stack.)
+#define BOOST_TEST_MODULE tensor_alloc
+#include <boost/test/unit_test.hpp>
+
+#include <stag/stag.hpp>
+
+#include <cstddef>
+#include <cstdlib>
+#include <new>
+
+namespace {
+std::size_t allocations = 0;
+
+void* counted(std::size_t n) {
+    ++allocations;
+    if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
+    throw std::bad_alloc{};
+}
+void* counted_aligned(std::size_t n, std::align_val_t a) {
+    ++allocations;
+    const std::size_t alignment = static_cast<std::size_t>(a);
+    if (void* p = std::aligned_alloc(alignment, (n + alignment - 1) / alignment * alignment)) return p;
+    throw std::bad_alloc{};
+}
+}  // namespace
+
+void* operator new(std::size_t n) { return counted(n); }
+void* operator new[](std::size_t n) { return counted(n); }
+void* operator new(std::size_t n, const std::nothrow_t&) noexcept { return ++allocations, std::malloc(n == 0 ? 1 : n); }
+void* operator new[](std::size_t n, const std::nothrow_t&) noexcept { return ++allocations, std::malloc(n == 0 ? 1 : n); }
+void* operator new(std::size_t n, std::align_val_t a) { return counted_aligned(n, a); }
+void* operator new[](std::size_t n, std::align_val_t a) { return counted_aligned(n, a); }
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete[](void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
+
+namespace {
+constexpr auto W1 = stag::var<"W1", stag::tensor<double, 64, 32>>;
+constexpr auto b1 = stag::var<"b1", stag::tensor<double, 64>>;
+constexpr auto W2 = stag::var<"W2", stag::tensor<double, 10, 64>>;
+constexpr auto b2 = stag::var<"b2", stag::tensor<double, 10>>;
+constexpr auto x = stag::var<"x", stag::tensor<double, 32>>;
+constexpr auto label = stag::var<"label", int>;
+constexpr auto logits = stag::matmul(W2, stag::tanh(stag::matmul(W1, x) + b1)) + b2;
+constexpr auto loss = stag::cross_entropy(logits, label);
+
+// Large enough to live outside the test's stack frame.
+struct model {
+    stag::tensor<double, 64, 32> w1{};
+    stag::tensor<double, 64> v1{};
+    stag::tensor<double, 10, 64> w2{};
+    stag::tensor<double, 10> v2{};
+    stag::tensor<double, 32> input{};
+};
+model m;
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(the_counter_counts) {
+    const std::size_t before = allocations;
+    delete new double(1.0);
+    BOOST_TEST(allocations == before + 1);
+}
+
+BOOST_AUTO_TEST_CASE(gradient_evaluation_and_optimizer_step_do_not_allocate) {
+    for (std::size_t i = 0; i < m.w1.size(); ++i) m.w1.data()[i] = 0.01 * double(i % 17) - 0.08;
+    for (std::size_t i = 0; i < m.w2.size(); ++i) m.w2.data()[i] = 0.02 * double(i % 13) - 0.1;
+    for (std::size_t i = 0; i < m.input.size(); ++i) m.input.data()[i] = 0.1 * double(i % 7);
+    stag::adam opt(1e-3, m.w1, m.v1, m.w2, m.v2);
+    constexpr auto s = stag::var<"s">;
+
+    const std::size_t before = allocations;
+    const auto r = stag::value_and_grad(loss, W1, b1, W2, b2)(W1 = m.w1, b1 = m.v1, W2 = m.w2, b2 = m.v2, x = m.input, label = 3);
+    const auto y = stag::eval(stag::softmax(logits), W1 = m.w1, b1 = m.v1, W2 = m.w2, b2 = m.v2, x = m.input);
+    opt.step(r.grad[W1], r.grad[b1], r.grad[W2], r.grad[b2]);
+    const auto scalar = stag::grad(stag::tanh(s * s) / s, s)(s = 0.5);
+    const std::size_t after = allocations;
+
+    BOOST_TEST(after == before);
+    BOOST_TEST(r.value > 0.0);  // the results are used, so none of the calls above is dropped
+    BOOST_TEST(y(3) > 0.0);
+    BOOST_TEST(scalar[s] != 0.0);
+}
