@@ -324,3 +324,29 @@ BOOST_AUTO_TEST_CASE(binding_arrays_and_spans) {
     std::array<float, 6> f{};
     static_assert(std::is_same_v<decltype(stag::eval(stag::sum(m), m = f)), float>);
 }
+
+// The tensor issue's API sample, as docs/tensors.md shows it.
+namespace issue_sample {
+constexpr auto W1 = stag::var<"W1", stag::tensor<double, 8, 4>>;   // tensor variables declare their type
+constexpr auto b1 = stag::var<"b1", stag::tensor<double, 8>>;
+constexpr auto x  = stag::var<"x",  stag::tensor<double, 4>>;
+constexpr auto t  = stag::var<"t",  stag::tensor<double, 1>>;
+constexpr auto W2 = stag::var<"W2", stag::tensor<double, 1, 8>>;
+constexpr auto b2 = stag::var<"b2", stag::tensor<double, 1>>;
+constexpr auto h = stag::tanh(stag::matmul(W1, x) + b1);
+constexpr auto loss = 0.5 * stag::sum(stag::square(stag::matmul(W2, h) + b2 - t));
+
+BOOST_AUTO_TEST_CASE(issue_sample_reads_as_documented) {
+    const mlp_data d;
+    const auto& w1 = d.w1;
+    const auto& v1 = d.v1;
+    const auto& w2 = d.w2;
+    const auto& v2 = d.v2;
+    const auto& xin = d.xin;
+    const auto& target = d.target;
+    auto vg = stag::value_and_grad(loss, W1, b1, W2, b2)(W1 = w1, b1 = v1, W2 = w2, b2 = v2, x = xin, t = target);
+    stag::tensor<double, 8, 4> dW1 = vg.grad[W1];   // gradients have their variable's tensor type
+    const auto same = stag::grad(::loss, ::W1)(::W1 = w1, ::b1 = v1, ::W2 = w2, ::b2 = v2, ::x = xin, ::t = target);
+    BOOST_TEST(dW1(7, 3) == same[::W1](7, 3));
+}
+}  // namespace issue_sample
