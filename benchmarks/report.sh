@@ -70,6 +70,27 @@ peer_table=$(awk -v ratios="$ratios" '
       if (p[2] != "hand") printf "\"%s %s\" %.4f %d\n", p[1], p[2], r, kind >> ratios
     }
   }' "$peers_raw")
+# The issue's targets, checked on this run: stag the fastest AD contender on every problem, and within
+# 10% of hand-written code on P1, P2, P6, of the vectorised hand-written code on P3 to P5 at n = 256.
+targets=$(awk '
+  /_median/ {
+    split($1, p, "/"); sub(/_median$/, "", p[2]);
+    t[p[1] "/" p[2]] = $2; if (!(p[1] in seen)) { seen[p[1]] = 1; order[++n] = p[1] }
+    if (p[2] != "hand" && p[2] != "hand_eigen" && p[2] != "stag" && (!(p[1] in best) || $2 < best[p[1]])) { best[p[1]] = $2; who[p[1]] = p[2] }
+  }
+  END {
+    for (i = 1; i <= n; i++) {
+      k = order[i]; s = t[k "/stag"];
+      fastest = (s <= best[k]) ? "met" : "MISSED";
+      line = sprintf("- %s: stag %.1f ns, fastest peer %s %.1f ns (fastest AD contender: %s)", k, s, who[k], best[k], fastest);
+      if (k ~ /^P(1|2|6)/) {
+        r = s / t[k "/hand"]; line = line sprintf("; stag / hand-written %.2f (within 10%%: %s)", r, r <= 1.10 ? "met" : "MISSED")
+      } else if (k ~ /256$/ || k ~ /^P5/) {
+        r = s / t[k "/hand_eigen"]; line = line sprintf("; stag / vectorised hand-written %.2f (within 10%%: %s)", r, r <= 1.10 ? "met" : "MISSED")
+      }
+      print line
+    }
+  }' "$peers_raw")
 if command -v gnuplot > /dev/null; then
   gnuplot <<GNUPLOT
 set terminal png size 1800,650 font "DejaVu Sans,10" noenhanced
@@ -174,6 +195,10 @@ compiler=$(g++ --version | head -n 1)
   echo "| problem | contender | ns per call | ratio to hand-written | allocs |"
   echo "| --- | --- | ---: | ---: | ---: |"
   echo "$peer_table"
+  echo
+  echo "Targets of the peers issue, on this run:"
+  echo
+  echo "$targets"
   echo
   echo "Machine code of the timed functions (\`objdump -d\` of bench_peers, compared by this script):"
   echo
