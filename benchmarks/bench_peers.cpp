@@ -338,21 +338,21 @@ using namespace stag_problems;
 }
 // P3 to P6: a tensor variable is bound to the input array itself (no copy); the gradient comes in
 // stag::tensor values, copied into the result as every contender's is.
-template <std::size_t N>
-[[gnu::noinline]] result<N> with_stag(const P3<N>&, const std::array<double, N>& in) {
-    const auto r = stag::value_and_grad(p3<N>, v<N>)(v<N> = in);
+template <std::size_t N, class F>
+result<N> stag_over_vector(const F& f, const std::array<double, N>& in) {
+    const auto r = stag::value_and_grad(f, v<N>)(v<N> = in);
     result<N> out;  // written in full below
     out.value = r.value;
     std::copy(r.grad[v<N>].begin(), r.grad[v<N>].end(), out.grad.begin());
     return out;
 }
 template <std::size_t N>
+[[gnu::noinline]] result<N> with_stag(const P3<N>&, const std::array<double, N>& in) {
+    return stag_over_vector(p3<N>, in);
+}
+template <std::size_t N>
 [[gnu::noinline]] result<N> with_stag(const P4<N>&, const std::array<double, N>& in) {
-    const auto r = stag::value_and_grad(p4<N>, v<N>)(v<N> = in);
-    result<N> out;  // written in full below
-    out.value = r.value;
-    std::copy(r.grad[v<N>].begin(), r.grad[v<N>].end(), out.grad.begin());
-    return out;
+    return stag_over_vector(p4<N>, in);
 }
 [[gnu::noinline]] result<2> with_stag(const P5&, const std::array<double, 2>& in) {
     const auto r = stag::value_and_grad(p5, mu, sigma)(mu = in[0], sigma = in[1], obs = P5::y);

@@ -101,7 +101,9 @@ template <class F, class... Vs>
 struct reverse_mode {
     F f;
 
-    template <class... Bs>
+    /// The value and the gradient (WithValue), or the gradient alone: built where it is returned,
+    /// which matters for a tensor gradient of thousands of elements.
+    template <bool WithValue, class... Bs>
     constexpr auto sweep(const Bs&... bs) const {
         using List = graph::nodes_t<F>;
         using Env = environment<Bs...>;
@@ -109,27 +111,25 @@ struct reverse_mode {
         using Act = graph::activity<List, Vs...>;
         constexpr std::size_t n = List::size;
         const Env env{record<Bs...>{bs...}};
-        if constexpr (tensor_graph<List>::value && !report_shapes<F>()) {
-            return value_and_gradient<failed, failed>{};
-        } else if constexpr (tensor_graph<List>::value) {
-            value_and_gradient<S, gradient<S, Vs...>> r;  // written in full by the sweep
-            tensor_value_and_grad<S, F, Env, decltype(r), Vs...>(f, env, r);
-            return r;
+        if constexpr (tensor_graph<List>::value) {
+            using G = gradient<S, Vs...>;
+            if constexpr (report_shapes<F>())
+                return tensor_value_and_grad<S, std::conditional_t<WithValue, value_and_gradient<S, G>, G>, Vs...>(f, env);
+            else if constexpr (WithValue) return value_and_gradient<failed, failed>{};
+            else return failed{};
         } else {
             const auto v = run_forward<S, List>(f, env);
             const auto adj = run_backward<S, F, List, Act>(v);
             gradient<S, Vs...> g{};
             auto take = [&]<std::size_t I>(std::integral_constant<std::size_t, I>) {
                 using V = graph::type_at<I, graph::node_list<Vs...>>;
-                if constexpr (graph::contains<graph::key<V>, List>::value) {
-                    constexpr std::size_t k = graph::position_of<graph::key<V>, List>::value;
-                    if constexpr (Act::reached[k]) g.template get<I>() = adj[k];
-                }
+                if constexpr (graph::reaches<List, Act, V>::value) g.template get<I>() = adj[graph::position_of<graph::key<V>, List>::value];
             };
             [&]<std::size_t... Is>(std::index_sequence<Is...>) {
                 (take(std::integral_constant<std::size_t, Is>{}), ...);
             }(std::index_sequence_for<Vs...>{});
-            return value_and_gradient<S, gradient<S, Vs...>>{v[n - 1], g};
+            if constexpr (WithValue) return value_and_gradient<S, gradient<S, Vs...>>{v[n - 1], g};
+            else return g;
         }
     }
 };
@@ -142,7 +142,7 @@ template <class F, class... Vs>
 struct grad_fn : detail::reverse_mode<F, Vs...> {
     template <class... Bs>
     constexpr auto operator()(const Bs&... bs) const {
-        if constexpr (binding_check_ok<Bs...>()) return this->sweep(bs...).grad;
+        if constexpr (binding_check_ok<Bs...>()) return this->template sweep<false>(bs...);
         else return detail::failed{};
     }
     template <class... Bs>
@@ -156,7 +156,7 @@ template <class F, class... Vs>
 struct value_and_grad_fn : detail::reverse_mode<F, Vs...> {
     template <class... Bs>
     constexpr auto operator()(const Bs&... bs) const {
-        if constexpr (detail::binding_check<graph::nodes_t<F>, Bs...>::value) return this->sweep(bs...);
+        if constexpr (detail::binding_check<graph::nodes_t<F>, Bs...>::value) return this->template sweep<true>(bs...);
         else return value_and_gradient<detail::failed, detail::failed>{};  // .value, .grad[v] add no error
     }
 };

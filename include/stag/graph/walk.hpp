@@ -268,4 +268,11 @@ struct activity<node_list<Ks...>, Vs...> {
     static constexpr std::array<bool, n> reached = reached_nodes(info<node_list<Ks...>>::nodes, active);
 };
 
+/// Whether an adjoint from the root reaches the variable V (false where V is not in the graph): the
+/// variables whose gradient the backward sweep writes.
+template <class List, class Act, class V, bool In = contains<key<V>, List>::value>
+struct reaches : std::false_type {};
+template <class List, class Act, class V>
+struct reaches<List, Act, V, true> : std::bool_constant<Act::reached[position_of<key<V>, List>::value]> {};
+
 }  // namespace stag::graph

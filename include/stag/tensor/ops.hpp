@@ -67,6 +67,13 @@ struct around_axis {
     }();
     static constexpr std::size_t inner = shape_count<Shape>::value / (outer * length);
 };
+/// The largest of a[0], ..., a[N - 1], as S.
+template <class S, std::size_t N, class P>
+[[gnu::always_inline]] constexpr S max_of(const P* a) {
+    S m = S(a[0]);
+    for (std::size_t k = 1; k < N; ++k) m = std::max(m, S(a[k]));
+    return m;
+}
 /// A tensor of shape Shape seen as rows along its last dimension.
 template <class Shape>
 struct rows_of {
@@ -232,11 +239,9 @@ struct softmax_op {
         using std::exp;
         for (std::size_t r = 0; r < rows::count; ++r) {
             const std::size_t at = r * rows::length;
-            S m = S(a[at]);
-            for (std::size_t k = 1; k < rows::length; ++k) m = std::max(m, S(a[at + k]));
-            S s = 0;
-            for (std::size_t k = 0; k < rows::length; ++k) s += out[at + k] = exp(S(a[at + k]) - m);
-            const S inv = S(1) / s;
+            const S m = detail::max_of<S, rows::length>(a + at);
+            for (std::size_t k = 0; k < rows::length; ++k) out[at + k] = exp(S(a[at + k]) - m);
+            const S inv = S(1) / detail::sum_of<S, rows::length>([&](std::size_t k) { return out[at + k]; });
             for (std::size_t k = 0; k < rows::length; ++k) out[at + k] *= inv;
         }
     }
@@ -245,8 +250,7 @@ struct softmax_op {
         using rows = detail::rows_of<typename Sh::out>;
         for (std::size_t r = 0; r < rows::count; ++r) {
             const std::size_t at = r * rows::length;
-            S dot = 0;
-            for (std::size_t k = 0; k < rows::length; ++k) dot += g[at + k] * y[at + k];
+            const S dot = detail::sum_of<S, rows::length>([&](std::size_t k) { return g[at + k] * y[at + k]; });
             for (std::size_t k = 0; k < rows::length; ++k) detail::put<Assign>(to[at + k], y[at + k] * (g[at + k] - dot));
         }
     }
@@ -266,11 +270,8 @@ struct log_softmax_op {
         using std::exp, std::log;
         for (std::size_t r = 0; r < rows::count; ++r) {
             const std::size_t at = r * rows::length;
-            S m = S(a[at]);
-            for (std::size_t k = 1; k < rows::length; ++k) m = std::max(m, S(a[at + k]));
-            S s = 0;
-            for (std::size_t k = 0; k < rows::length; ++k) s += exp(S(a[at + k]) - m);
-            const S lse = m + log(s);
+            const S m = detail::max_of<S, rows::length>(a + at);
+            const S lse = m + log(detail::sum_of<S, rows::length>([&](std::size_t k) { return exp(S(a[at + k]) - m); }));
             for (std::size_t k = 0; k < rows::length; ++k) out[at + k] = S(a[at + k]) - lse;
         }
     }
@@ -280,8 +281,7 @@ struct log_softmax_op {
         using std::exp;
         for (std::size_t r = 0; r < rows::count; ++r) {
             const std::size_t at = r * rows::length;
-            S total = 0;
-            for (std::size_t k = 0; k < rows::length; ++k) total += g[at + k];
+            const S total = detail::sum_of<S, rows::length>([&](std::size_t k) { return g[at + k]; });
             for (std::size_t k = 0; k < rows::length; ++k) detail::put<Assign>(to[at + k], g[at + k] - exp(y[at + k]) * total);
         }
     }
@@ -296,7 +296,7 @@ struct pick_op {
     template <class A, class K>
     using shape = K;
 
-    template <class S, class PK>
+    template <class PK>
     [[gnu::always_inline]] static constexpr std::size_t index(const PK* k, std::size_t r, std::size_t length) {
         const auto i = static_cast<std::size_t>(k[r]);
         assert(k[r] >= 0 && i < length && "stag: pick(a, k): k is out of range");
@@ -306,7 +306,7 @@ struct pick_op {
     template <class Sh, class S, class PA, class PK>
     [[gnu::always_inline]] static constexpr void forward(Sh, S* out, const PA* a, const PK* k) {
         using rows = detail::rows_of<typename Sh::template arg<0>>;
-        for (std::size_t r = 0; r < rows::count; ++r) out[r] = S(a[r * rows::length + index<S>(k, r, rows::length)]);
+        for (std::size_t r = 0; r < rows::count; ++r) out[r] = S(a[r * rows::length + index(k, r, rows::length)]);
     }
     template <std::size_t J, bool Assign, class Sh, class S, class PA, class PK>
     [[gnu::always_inline]] static constexpr void backward(Sh, S* to, const S* g, const S*, const PA*, const PK* k) {
@@ -314,7 +314,7 @@ struct pick_op {
             using rows = detail::rows_of<typename Sh::template arg<0>>;
             if constexpr (Assign)
                 for (std::size_t e = 0; e < Sh::template arg_count<0>; ++e) to[e] = S(0);
-            for (std::size_t r = 0; r < rows::count; ++r) to[r * rows::length + index<S>(k, r, rows::length)] += g[r];
+            for (std::size_t r = 0; r < rows::count; ++r) to[r * rows::length + index(k, r, rows::length)] += g[r];
         } else if constexpr (Assign) {
             for (std::size_t e = 0; e < Sh::template arg_count<1>; ++e) to[e] = S(0);
         }

@@ -48,12 +48,8 @@ template <class In, class Out>
     else return broadcast_index<In, Out>::offset(e);
 }
 
-/// The elements of a bound value or a gradient: a tensor's (or std::array's, std::span's), or the number.
-template <class T>
-[[gnu::always_inline]] constexpr const auto* elements_of(const T& value) noexcept {
-    if constexpr (requires { value.data(); }) return value.data();
-    else return &value;
-}
+/// The elements of a bound value or a gradient: a tensor's (or std::array's, std::span's), or the
+/// number itself (const or not, as the value is).
 template <class T>
 [[gnu::always_inline]] constexpr auto* elements_of(T& value) noexcept {
     if constexpr (requires { value.data(); }) return value.data();
@@ -254,55 +250,60 @@ struct root_value<S, std::index_sequence<>> {
 /// eval over a tensor graph.
 template <class S, class F, class Env>
 constexpr auto tensor_eval(const F& f, const Env& env) {
-    using List = graph::nodes_t<F>;
-    using L = layout<List>;
-    constexpr std::size_t n = List::size;
-    const auto lits = gather_literals<S>(f);
-    std::array<S, L::total + 1> v;
-    const tensor_pass<S, List, Env> pass{v.data(), nullptr, env, nullptr, lits.data()};
-    pass.forward_sweep(std::make_index_sequence<n>{});
-    using R = typename root_value<S, node_shape_t<graph::node_t<graph::type_at<n - 1, List>>>>::type;
-    R out;
-    const auto* root = pass.template value<n - 1>();
-    auto* to = elements_of(out);
-    for (std::size_t e = 0; e < L::count[n - 1]; ++e) to[e] = static_cast<S>(root[e]);
-    return out;
+    if constexpr (!report_shapes<F>()) {
+        return failed{};
+    } else {
+        using List = graph::nodes_t<F>;
+        using L = layout<List>;
+        constexpr std::size_t n = List::size;
+        const auto lits = gather_literals<S>(f);
+        std::array<S, L::total + 1> v;
+        const tensor_pass<S, List, Env> pass{v.data(), nullptr, env, nullptr, lits.data()};
+        pass.forward_sweep(std::make_index_sequence<n>{});
+        using R = typename root_value<S, node_shape_t<graph::node_t<graph::type_at<n - 1, List>>>>::type;
+        R out;
+        const auto* root = pass.template value<n - 1>();
+        auto* to = elements_of(out);
+        for (std::size_t e = 0; e < L::count[n - 1]; ++e) to[e] = static_cast<S>(root[e]);
+        return out;
+    }
 }
 
-/// value_and_grad over a tensor graph: one forward sweep, one backward sweep, the gradient written
-/// in place into the result.
-template <class S, class F, class Env, class R, class... Vs>
-constexpr void tensor_value_and_grad(const F& f, const Env& env, R& result) {
+/// The gradient part of a result: its .grad, or the result itself where it is a gradient alone.
+template <class R>
+[[gnu::always_inline]] constexpr auto& gradient_part(R& result) noexcept {
+    if constexpr (requires { result.grad; }) return result.grad;
+    else return result;
+}
+
+/// grad or value_and_grad over a tensor graph: one forward sweep, one backward sweep, the gradient
+/// written in place into the result R (a value_and_gradient, or a gradient alone), which is built
+/// where the caller keeps it.
+template <class S, class R, class... Vs, class F, class Env>
+constexpr R tensor_value_and_grad(const F& f, const Env& env) {
     using List = graph::nodes_t<F>;
     using L = layout<List>;
     using Act = graph::activity<List, Vs...>;
     constexpr std::size_t n = List::size;
     static_assert(L::count[n - 1] == 1,
                   "stag: grad(f, ...): f must have one element; reduce a tensor with stag::sum or stag::mean first");
+    R result;  // written in full below
+    auto& grad = gradient_part(result);
     const auto lits = gather_literals<S>(f);
     std::array<S, L::total + 1> v;
     std::array<S, L::total + 1> adj;
-    const tensor_pass<S, List, Env, std::remove_cvref_t<decltype(result.grad)>> pass{v.data(), adj.data(), env, &result.grad,
-                                                                                    lits.data()};
+    const tensor_pass<S, List, Env, std::remove_reference_t<decltype(grad)>> pass{v.data(), adj.data(), env, &grad, lits.data()};
     pass.forward_sweep(std::make_index_sequence<n>{});
-    result.value = static_cast<S>(pass.template value<n - 1>()[0]);
+    if constexpr (requires { result.value; }) result.value = static_cast<S>(pass.template value<n - 1>()[0]);
     if constexpr (Act::active[n - 1]) {
         pass.template adjoint<n - 1>()[0] = S(1);
         pass.template backward_sweep<Act>(reverse_index_sequence<n>{});
     }
     // The gradient of a variable no adjoint reaches is zero.
-    auto clear = [&]<std::size_t I>(std::integral_constant<std::size_t, I>) {
-        using V = graph::type_at<I, graph::node_list<Vs...>>;
-        bool reached = false;
-        if constexpr (graph::contains<graph::key<V>, List>::value) reached = Act::reached[graph::position_of<graph::key<V>, List>::value];
-        if (!reached) {
-            auto& gv = result.grad.template get<I>();
-            auto* p = elements_of(gv);
-            for (std::size_t e = 0; e < sizeof(gv) / sizeof(S); ++e) p[e] = S(0);
-        }
-    };
-    [&]<std::size_t... I>(std::index_sequence<I...>) { (clear(std::integral_constant<std::size_t, I>{}), ...); }(
-        std::index_sequence_for<Vs...>{});
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+        ((graph::reaches<List, Act, Vs>::value ? void() : void(grad.template get<I>() = {})), ...);
+    }(std::index_sequence_for<Vs...>{});
+    return result;
 }
 
 }  // namespace detail
