@@ -350,3 +350,32 @@ BOOST_AUTO_TEST_CASE(issue_sample_reads_as_documented) {
     BOOST_TEST(dW1(7, 3) == same[::W1](7, 3));
 }
 }  // namespace issue_sample
+
+// A run of elementwise ops of one shape is one loop (tensor/sweep.hpp, "fusion"): here the whole
+// normal log-density between the variables and the sum, with the numbers 1 / sigma and log(sigma)
+// computed before the loop and their adjoints summed after it. Values and gradients against the
+// closed form.
+BOOST_AUTO_TEST_CASE(fused_runs_of_elementwise_ops) {
+    constexpr auto mu = stag::var<"mu">;
+    constexpr auto sigma = stag::var<"sigma">;
+    constexpr auto y = stag::var<"y", T<64>>;
+    constexpr auto f = stag::sum(-0.5 * stag::square((y - mu) / sigma) - stag::log(sigma) - 0.9189385332046727);
+    using List = stag::graph::nodes_t<decltype(f)>;
+    constexpr auto runs = stag::detail::fusion<List>::of;
+    static_assert(runs.first[List::size - 2] != List::size && runs.end[runs.first[List::size - 2]] == List::size - 1,
+                  "everything below the sum is one run");
+    T<64> obs;
+    fill(obs, 0.2);
+    const double m = 0.3, s = 1.3;
+    const auto r = stag::value_and_grad(f, mu, sigma)(mu = m, sigma = s, y = obs);
+    double value = 0, sz = 0, szz = 0;
+    for (double o : obs) {
+        const double z = (o - m) / s;
+        value += -0.5 * z * z - std::log(s) - 0.9189385332046727;
+        sz += z;
+        szz += z * z;
+    }
+    BOOST_TEST(r.value == value, boost::test_tools::tolerance(1e-13));
+    BOOST_TEST(r.grad[mu] == sz / s, boost::test_tools::tolerance(1e-13));
+    BOOST_TEST(r.grad[sigma] == (szz - 64) / s, boost::test_tools::tolerance(1e-13));
+}

@@ -100,6 +100,68 @@ struct writers {
     static constexpr auto first = first_writers(graph::info<List>::nodes, Act::active, Act::reached);
 };
 
+// ---- fusion of elementwise ops --------------------------------------------------------------------
+// A run of elementwise ops of one shape, one after the other in topological order, is one loop over
+// the elements instead of one loop per op: each op's element is computed while its arguments'
+// elements are still in registers, and each pass through memory costs once. Leaves and elementwise
+// ops of one element may sit in the run: they depend on nothing of the run's shape, so they are
+// computed before its loop (and, going backward, after it, in their order).
+
+/// How a node takes part in a run: it ends one (0: a tensor-level op), it may sit in one (1: a
+/// leaf, or an elementwise op of one element), or it is one of the run's loop (2).
+template <class N, bool Op = graph::node_traits<N>::kind == graph::node_kind::op>
+struct fusion_role : std::integral_constant<int, 1> {};
+template <class N>
+struct fusion_role<N, true>
+    : std::integral_constant<int, tensor_level_op<typename N::op> ? 0 : shape_count<node_shape_t<N>>::value == 1 ? 1 : 2> {};
+
+/// A shape as a value: its rank, then its dimensions (rank 8 at most here).
+using shape_key = std::array<std::size_t, 9>;
+template <std::size_t... D>
+constexpr shape_key key_of(std::index_sequence<D...>) noexcept {
+    static_assert(sizeof...(D) <= 8, "stag: tensors of rank above 8 are not supported");
+    return {sizeof...(D), D...};
+}
+
+template <std::size_t N>
+struct runs {
+    std::array<std::size_t, N> first{};  ///< each node's run: the index of its first node, or N for none
+    std::array<std::size_t, N> end{};    ///< for the first node of a run: one past its last node
+    std::array<bool, N> wide{};          ///< the nodes of a run's loop
+};
+/// The runs of a node list: maximal, with at least two ops of the run's shape (one alone is no run).
+template <std::size_t N>
+constexpr runs<N> find_runs(const std::array<int, N>& role, const std::array<shape_key, N>& keys) noexcept {
+    runs<N> r{};
+    for (auto& f : r.first) f = N;
+    for (std::size_t i = 0; i < N;) {
+        std::size_t j = i, loop = 0;
+        shape_key shape{};
+        for (; j < N && role[j] != 0; ++j) {
+            if (role[j] != 2) continue;
+            if (loop == 0) shape = keys[j];
+            else if (keys[j] != shape) break;
+            ++loop;
+        }
+        if (loop >= 2) {
+            r.end[i] = j;
+            for (std::size_t k = i; k < j; ++k) {
+                r.first[k] = i;
+                r.wide[k] = role[k] == 2;
+            }
+        }
+        i = j > i ? j : i + 1;
+    }
+    return r;
+}
+template <class List, class Pack = List>
+struct fusion;
+template <class List, class... Ks>
+struct fusion<List, graph::node_list<Ks...>> {
+    static constexpr std::size_t n = sizeof...(Ks);
+    static constexpr auto of = find_runs<n>({fusion_role<graph::node_t<Ks>>::value...}, {key_of(node_shape_t<graph::node_t<Ks>>{})...});
+};
+
 /// No gradient: what eval's pass carries.
 struct no_gradient {};
 
@@ -139,17 +201,20 @@ struct tensor_pass {
     }
 
     // ---- forward ----------------------------------------------------------------------------------
+    /// Element e of the elementwise op node I, from its arguments' elements.
     template <std::size_t I, std::size_t... J>
-    [[gnu::always_inline]] constexpr void forward_op(std::index_sequence<J...>) const {
-        using N = node<I>;
-        using Op = typename N::op;
+    [[gnu::always_inline]] constexpr S element(std::size_t e, std::index_sequence<J...>) const {
+        using Op = typename node<I>::op;
+        return static_cast<S>(Op::apply(read<facts::nodes[I].child[J]>(broadcast_at<shape<facts::nodes[I].child[J]>, shape<I>>(e))...));
+    }
+    template <std::size_t I, std::size_t... J>
+    [[gnu::always_inline]] constexpr void forward_op(std::index_sequence<J...> args) const {
+        using Op = typename node<I>::op;
         S* out = v + L::offset[I];
         if constexpr (tensor_level_op<Op>)
             Op::forward(shapes<shape<I>, shape<facts::nodes[I].child[J]>...>{}, out, value<facts::nodes[I].child[J]>()...);
         else
-            for (std::size_t e = 0; e < L::count[I]; ++e)
-                out[e] = static_cast<S>(
-                    Op::apply(read<facts::nodes[I].child[J]>(broadcast_at<shape<facts::nodes[I].child[J]>, shape<I>>(e))...));
+            for (std::size_t e = 0; e < L::count[I]; ++e) out[e] = element<I>(e, args);
     }
     template <std::size_t I>
     [[gnu::always_inline]] constexpr void forward() const {
@@ -161,6 +226,34 @@ struct tensor_pass {
             v[L::offset[I]] = lits[graph::literal_facts<List>::position[I]];
         } else if constexpr (kind == graph::node_kind::op)
             forward_op<I>(std::make_index_sequence<facts::nodes[I].arity>{});
+    }
+
+    using runs = fusion<List>;
+    /// The run that starts at node First, nodes First + K: the nodes outside its loop in order, then
+    /// its loop.
+    template <std::size_t First, std::size_t... K>
+    [[gnu::always_inline]] constexpr void forward_run(std::index_sequence<K...>) const {
+        (forward_outside_loop<First + K>(), ...);
+        for (std::size_t e = 0; e < L::count[First + first_wide<First>()]; ++e) (forward_in_loop<First + K>(e), ...);
+    }
+    template <std::size_t I>
+    [[gnu::always_inline]] constexpr void forward_outside_loop() const {
+        if constexpr (!runs::of.wide[I]) forward<I>();
+    }
+    template <std::size_t I>
+    [[gnu::always_inline]] constexpr void forward_in_loop(std::size_t e) const {
+        if constexpr (runs::of.wide[I]) v[L::offset[I] + e] = element<I>(e, std::make_index_sequence<facts::nodes[I].arity>{});
+    }
+    template <std::size_t First>
+    static constexpr std::size_t first_wide() noexcept {
+        std::size_t k = 0;
+        while (!runs::of.wide[First + k]) ++k;
+        return k;
+    }
+    template <std::size_t I>
+    [[gnu::always_inline]] constexpr void forward_step() const {
+        if constexpr (runs::of.first[I] == I) forward_run<I>(std::make_index_sequence<runs::of.end[I] - I>{});
+        else if constexpr (runs::of.first[I] == List::size) forward<I>();
     }
 
     // ---- backward ---------------------------------------------------------------------------------
@@ -195,6 +288,62 @@ struct tensor_pass {
             for (std::size_t e = 0; e < L::count[I]; ++e) a[broadcast_at<In, shape<I>>(e)] += term(e);
         }
     }
+    /// d node I / d argument J at element e, times node I's adjoint there (an elementwise op).
+    template <std::size_t I, std::size_t J, std::size_t... K>
+    [[gnu::always_inline]] constexpr S term(std::size_t e, std::index_sequence<K...>) const {
+        using Op = typename node<I>::op;
+        return static_cast<S>(tree_eval<S>(chain_term<Op, J>(
+            lit_t<S>{adj[L::offset[I] + e]},
+            lit_t<decltype(read<facts::nodes[I].child[K]>(0))>{
+                read<facts::nodes[I].child[K]>(broadcast_at<shape<facts::nodes[I].child[K]>, shape<I>>(e))}...,
+            lit_t<S>{v[L::offset[I] + e]})));
+    }
+    /// Whether node I pushes its adjoint into argument J element by element (same shape): inside a
+    /// run's loop. Its other pushes come after the loop.
+    template <std::size_t I, class Act, std::size_t J>
+    static constexpr bool pushes_in_loop = Act::active[facts::nodes[I].child[J]] && std::is_same_v<shape<facts::nodes[I].child[J]>, shape<I>>;
+    template <std::size_t I, class Act>
+    static constexpr bool steps = graph::node_traits<node<I>>::kind == graph::node_kind::op && Act::reached[I] &&
+                                  !facts::nodes[I].piecewise_constant;
+
+    template <std::size_t I, class Act, std::size_t... J>
+    [[gnu::always_inline]] constexpr void push_element(std::size_t e, std::index_sequence<J...>) const {
+        if constexpr (runs::of.wide[I] && steps<I, Act>) (push_at<I, Act, J>(e), ...);
+    }
+    template <std::size_t I, class Act, std::size_t J>
+    [[gnu::always_inline]] constexpr void push_at(std::size_t e) const {
+        if constexpr (pushes_in_loop<I, Act, J>) {
+            const S t = term<I, J>(e, std::make_index_sequence<facts::nodes[I].arity>{});
+            S& a = adjoint<facts::nodes[I].child[J]>()[e];
+            if constexpr (writers<List, Act>::first[facts::nodes[I].child[J]] == 4 * I + J) a = t;
+            else a += t;
+        }
+    }
+    /// After a run's loop, node I's remaining work: its pushes into arguments of other shapes, or,
+    /// for a node outside the loop, its backward step.
+    template <std::size_t I, class Act, std::size_t... J>
+    [[gnu::always_inline]] constexpr void after_loop(std::index_sequence<J...>) const {
+        if constexpr (!runs::of.wide[I]) backward<I, Act>();
+        else if constexpr (steps<I, Act>) (push_after_loop<I, Act, J>(), ...);
+    }
+    template <std::size_t I, class Act, std::size_t J>
+    [[gnu::always_inline]] constexpr void push_after_loop() const {
+        if constexpr (!pushes_in_loop<I, Act, J>) push<I, Act, J>();
+    }
+    /// The run that starts at node First, nodes First + K (K descending): its loop, then the rest.
+    template <std::size_t First, class Act, std::size_t... K>
+    [[gnu::always_inline]] constexpr void backward_run(std::index_sequence<K...>) const {
+        for (std::size_t e = 0; e < L::count[First + first_wide<First>()]; ++e)
+            (push_element<First + K, Act>(e, std::make_index_sequence<facts::nodes[First + K].arity>{}), ...);
+        (after_loop<First + K, Act>(std::make_index_sequence<facts::nodes[First + K].arity>{}), ...);
+    }
+    template <std::size_t I, class Act>
+    [[gnu::always_inline]] constexpr void backward_step() const {
+        constexpr std::size_t first = runs::of.first[I];
+        if constexpr (first == List::size) backward<I, Act>();
+        else if constexpr (runs::of.end[first] == I + 1) backward_run<first, Act>(reverse_index_sequence<I + 1 - first>{});
+    }
+
     template <std::size_t I, class Act, std::size_t J>
     [[gnu::always_inline]] constexpr void push() const {
         constexpr std::size_t c = facts::nodes[I].child[J];
@@ -227,13 +376,13 @@ struct tensor_pass {
 
     template <std::size_t... I>
     [[gnu::flatten]] constexpr void forward_sweep(std::index_sequence<I...>) const {
-        const int steps[] = {0, (forward<I>(), 0)...};
-        (void)steps;
+        const int order[] = {0, (forward_step<I>(), 0)...};
+        (void)order;
     }
     template <class Act, std::size_t... I>
     [[gnu::flatten]] constexpr void backward_sweep(std::index_sequence<I...>) const {
-        const int steps[] = {0, (backward<I, Act>(), 0)...};
-        (void)steps;
+        const int order[] = {0, (backward_step<I, Act>(), 0)...};
+        (void)order;
     }
 };
 
