@@ -379,3 +379,30 @@ BOOST_AUTO_TEST_CASE(fused_runs_of_elementwise_ops) {
     BOOST_TEST(r.grad[mu] == sz / s, boost::test_tools::tolerance(1e-13));
     BOOST_TEST(r.grad[sigma] == (szz - 64) / s, boost::test_tools::tolerance(1e-13));
 }
+
+// exp in tensor loops is stag's branch-free form (detail/lanes.hpp), which the compiler vectorises:
+// within 1 ulp of std::exp over the whole range, and right at the edges.
+BOOST_AUTO_TEST_CASE(vectorisable_exp_within_one_ulp) {
+    double worst = 0;
+    for (double x = -745.0; x < 709.78; x += 0.0173) {
+        const double want = std::exp(x), ulp = std::nextafter(want, HUGE_VAL) - want;
+        worst = std::max(worst, std::fabs(stag::detail::exp_lanes(x) - want) / ulp);
+    }
+    for (double x = -1.0; x < 1.0; x += 1.3e-5) {
+        const double want = std::exp(x), ulp = std::nextafter(want, HUGE_VAL) - want;
+        worst = std::max(worst, std::fabs(stag::detail::exp_lanes(x) - want) / ulp);
+    }
+    BOOST_TEST(worst <= 1.0);
+    BOOST_TEST(std::isnan(stag::detail::exp_lanes(std::nan(""))));
+    BOOST_TEST(stag::detail::exp_lanes(HUGE_VAL) == HUGE_VAL);
+    BOOST_TEST(stag::detail::exp_lanes(710.0) == HUGE_VAL);
+    BOOST_TEST(stag::detail::exp_lanes(-HUGE_VAL) == 0.0);
+    BOOST_TEST(stag::detail::exp_lanes(-800.0) == 0.0);
+    BOOST_TEST(stag::detail::exp_lanes(0.0) == 1.0);
+    static_assert(stag::detail::exp_lanes(0.0) == 1.0 && stag::detail::exp_lanes(1.0f) == 2.7182817f);
+    // And a tensor's exp uses it.
+    constexpr auto a = stag::var<"a", T<3>>;
+    const T<3> av{-2.0, 0.5, 30.0};
+    const T<3> e = stag::eval(stag::exp(a), a = av);
+    for (std::size_t i = 0; i < 3; ++i) BOOST_TEST(e(i) == stag::detail::exp_lanes(av(i)));
+}

@@ -67,6 +67,15 @@ struct around_axis {
     }();
     static constexpr std::size_t inner = shape_count<Shape>::value / (outer * length);
 };
+/// exp in tensor loops: the vectorisable form for double and float (detail/lanes.hpp).
+template <class S>
+[[gnu::always_inline]] constexpr S exp_of(S x) {
+    if constexpr (lanes_type<S>) return exp_lanes(x);
+    else {
+        using std::exp;
+        return exp(x);
+    }
+}
 /// The largest of a[0], ..., a[N - 1], as S.
 template <class S, std::size_t N, class P>
 [[gnu::always_inline]] constexpr S max_of(const P* a) {
@@ -236,11 +245,10 @@ struct softmax_op {
     template <class Sh, class S, class PA>
     [[gnu::always_inline]] static constexpr void forward(Sh, S* out, const PA* a) {
         using rows = detail::rows_of<typename Sh::out>;
-        using std::exp;
         for (std::size_t r = 0; r < rows::count; ++r) {
             const std::size_t at = r * rows::length;
             const S m = detail::max_of<S, rows::length>(a + at);
-            for (std::size_t k = 0; k < rows::length; ++k) out[at + k] = exp(S(a[at + k]) - m);
+            for (std::size_t k = 0; k < rows::length; ++k) out[at + k] = detail::exp_of(S(a[at + k]) - m);
             const S inv = S(1) / detail::sum_of<S, rows::length>([&](std::size_t k) { return out[at + k]; });
             for (std::size_t k = 0; k < rows::length; ++k) out[at + k] *= inv;
         }
@@ -267,22 +275,21 @@ struct log_softmax_op {
     template <class Sh, class S, class PA>
     [[gnu::always_inline]] static constexpr void forward(Sh, S* out, const PA* a) {
         using rows = detail::rows_of<typename Sh::out>;
-        using std::exp, std::log;
+        using std::log;
         for (std::size_t r = 0; r < rows::count; ++r) {
             const std::size_t at = r * rows::length;
             const S m = detail::max_of<S, rows::length>(a + at);
-            const S lse = m + log(detail::sum_of<S, rows::length>([&](std::size_t k) { return exp(S(a[at + k]) - m); }));
+            const S lse = m + log(detail::sum_of<S, rows::length>([&](std::size_t k) { return detail::exp_of(S(a[at + k]) - m); }));
             for (std::size_t k = 0; k < rows::length; ++k) out[at + k] = S(a[at + k]) - lse;
         }
     }
     template <std::size_t J, bool Assign, class Sh, class S, class PA>
     [[gnu::always_inline]] static constexpr void backward(Sh, S* to, const S* g, const S* y, const PA*) {
         using rows = detail::rows_of<typename Sh::out>;
-        using std::exp;
         for (std::size_t r = 0; r < rows::count; ++r) {
             const std::size_t at = r * rows::length;
             const S total = detail::sum_of<S, rows::length>([&](std::size_t k) { return g[at + k]; });
-            for (std::size_t k = 0; k < rows::length; ++k) detail::put<Assign>(to[at + k], g[at + k] - exp(y[at + k]) * total);
+            for (std::size_t k = 0; k < rows::length; ++k) detail::put<Assign>(to[at + k], g[at + k] - detail::exp_of(y[at + k]) * total);
         }
     }
 };

@@ -201,11 +201,15 @@ struct tensor_pass {
     }
 
     // ---- forward ----------------------------------------------------------------------------------
-    /// Element e of the elementwise op node I, from its arguments' elements.
+    /// Element e of the elementwise op node I, from its arguments' elements: by the op's
+    /// vectorisable form where it states one (lane_apply), by its value rule otherwise.
     template <std::size_t I, std::size_t... J>
     [[gnu::always_inline]] constexpr S element(std::size_t e, std::index_sequence<J...>) const {
         using Op = typename node<I>::op;
-        return static_cast<S>(Op::apply(read<facts::nodes[I].child[J]>(broadcast_at<shape<facts::nodes[I].child[J]>, shape<I>>(e))...));
+        if constexpr (requires { Op::lane_apply(read<facts::nodes[I].child[J]>(e)...); })
+            return static_cast<S>(Op::lane_apply(read<facts::nodes[I].child[J]>(broadcast_at<shape<facts::nodes[I].child[J]>, shape<I>>(e))...));
+        else
+            return static_cast<S>(Op::apply(read<facts::nodes[I].child[J]>(broadcast_at<shape<facts::nodes[I].child[J]>, shape<I>>(e))...));
     }
     template <std::size_t I, std::size_t... J>
     [[gnu::always_inline]] constexpr void forward_op(std::index_sequence<J...> args) const {
