@@ -117,22 +117,24 @@ fi
 
 # The machine code of stag's and the hand-written functions, compared (instructions only), for every
 # problem that stag has a function for.
-body() {  # $1: function name, $2: problem type, as objdump -C prints them (a template's name has <N>)
+body() {  # $1: function name, $2: problem type, as objdump -C prints them
   objdump -d --no-show-raw-insn -C "$peers" |
     awk -v f="(anonymous namespace)::$1" -v p="((anonymous namespace)::$2 const&" '
       done {next}
-      /^[0-9a-f]+ </ && !/constprop/ && (index($0, f "(") || index($0, f "<")) && index($0, p) {on = 1; next}
+      /^[0-9a-f]+ </ && !/constprop/ && index($0, f "(") && index($0, p) {on = 1; next}
       on && /^$/ {done = 1; next}
       on {sub(/^ *[0-9a-f]+:\t/, ""); print}' |
     { grep -v 'nop' || true; }  # alignment padding, before and after a function; no function: nothing
 }
 codes=""
-for p in P1 P2 'P3<16ul>' 'P3<256ul>' 'P4<16ul>' 'P4<256ul>' P5 P6; do
+# P1 and P2 only: for P3 to P6 the timed function calls stag's tensor sweep, a function of its own,
+# so its instruction count would say nothing.
+for p in P1 P2; do
   stag_code=$(body with_stag "$p")
   [ -n "$stag_code" ] || continue
   hand_code=$(body hand "$p")
   if [ "$hand_code" = "$stag_code" ]; then verdict="identical"; else verdict="different"; fi
-  codes="$codes- ${p/ul>/>}: hand-written $(echo "$hand_code" | wc -l) instructions, stag $(echo "$stag_code" | wc -l), $verdict machine code.
+  codes="$codes- $p: hand-written $(echo "$hand_code" | wc -l) instructions, stag $(echo "$stag_code" | wc -l), $verdict machine code.
 "
 done
 
