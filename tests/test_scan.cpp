@@ -1,11 +1,14 @@
-// stag::scan, the loop node for a scalar carried state: backpropagation through time against the
-// same model unrolled by hand, and against central finite differences over 50 steps.
+// stag::scan, the loop node: backpropagation through time against the same model unrolled by hand,
+// and against central finite differences over 50 steps, for a scalar carried state and for a tensor
+// state with tensor weights and tensor per-step inputs.
 #define BOOST_TEST_MODULE scan
 #include <boost/test/unit_test.hpp>
 
 #include "op_checker.hpp"
 
+#include <array>
 #include <cmath>
+#include <cstddef>
 #include <stdexcept>
 #include <vector>
 
@@ -77,4 +80,86 @@ BOOST_AUTO_TEST_CASE(inputs_of_different_lengths_are_refused) {
     BOOST_TEST(r.value == 0.0);
     BOOST_TEST(r.grad[w] == 0.0);
     BOOST_TEST(r.grad[h] == 0.0);
+}
+
+// ---- a tensor state: an Elman network with three units, two inputs and one output per step ----------
+namespace {
+template <std::size_t... D>
+using T = stag::tensor<double, D...>;
+constexpr auto H = stag::var<"H", T<3>>;
+constexpr auto X = stag::var<"X", T<2>>;
+constexpr auto W = stag::var<"W", T<3, 3>>;
+constexpr auto U = stag::var<"U", T<3, 2>>;
+constexpr auto B = stag::var<"B", T<3>>;
+constexpr auto V = stag::var<"V", T<3>>;
+constexpr auto next_state(auto h, auto in) { return stag::tanh(stag::matmul(W, h) + stag::matmul(U, in) + B); }
+const auto tensor_loop = stag::scan(next_state(H, X), stag::square(stag::dot(V, next_state(H, X)) - y), H, X, y);
+
+struct rnn_weights {
+    T<3> h0{0.1, -0.2, 0.3};
+    T<3, 3> w{0.5, -0.3, 0.2, 0.1, 0.4, -0.5, -0.2, 0.3, 0.6};
+    T<3, 2> u{0.7, -0.1, 0.2, 0.5, -0.6, 0.3};
+    T<3> bias{0.05, -0.1, 0.02};
+    T<3> v{0.8, -0.4, 0.6};
+};
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(tensor_state_equals_the_model_unrolled_by_hand) {
+    const rnn_weights p;
+    const std::vector<T<2>> xs{{0.1, -0.3}, {0.7, 0.2}, {-0.4, 0.5}};
+    const std::vector<double> ys{0.2, 0.1, -0.4};
+    const auto r = stag::value_and_grad(tensor_loop, W, U, B, V, H)(H = p.h0, stag::steps(X, xs), stag::steps(y, ys), W = p.w, U = p.u,
+                                                                    B = p.bias, V = p.v);
+    // The same three steps written out, each input a variable of its own.
+    constexpr auto X1 = stag::var<"X1", T<2>>;
+    constexpr auto X2 = stag::var<"X2", T<2>>;
+    constexpr auto X3 = stag::var<"X3", T<2>>;
+    const auto s1 = next_state(H, X1);
+    const auto s2 = next_state(s1, X2);
+    const auto s3 = next_state(s2, X3);
+    const auto unrolled =
+        stag::square(stag::dot(V, s1) - 0.2) + stag::square(stag::dot(V, s2) - 0.1) + stag::square(stag::dot(V, s3) + 0.4);
+    const auto g = stag::value_and_grad(unrolled, W, U, B, V, H)(H = p.h0, X1 = xs[0], X2 = xs[1], X3 = xs[2], W = p.w, U = p.u,
+                                                                 B = p.bias, V = p.v);
+    BOOST_TEST(r.value == g.value, boost::test_tools::tolerance(1e-14));
+    for (std::size_t i = 0; i < 9; ++i) BOOST_TEST(r.grad[W].data()[i] == g.grad[W].data()[i], boost::test_tools::tolerance(1e-13));
+    for (std::size_t i = 0; i < 6; ++i) BOOST_TEST(r.grad[U].data()[i] == g.grad[U].data()[i], boost::test_tools::tolerance(1e-13));
+    for (std::size_t i = 0; i < 3; ++i) {
+        BOOST_TEST(r.grad[B](i) == g.grad[B](i), boost::test_tools::tolerance(1e-13));
+        BOOST_TEST(r.grad[V](i) == g.grad[V](i), boost::test_tools::tolerance(1e-13));
+        BOOST_TEST(r.grad[H](i) == g.grad[H](i), boost::test_tools::tolerance(1e-13));  // the initial state
+    }
+}
+
+BOOST_AUTO_TEST_CASE(tensor_state_matches_finite_differences_over_fifty_steps) {
+    rnn_weights p;
+    std::vector<T<2>> xs(50);
+    std::vector<double> ys(50);
+    for (std::size_t t = 0; t < 50; ++t) {
+        xs[t] = {std::sin(0.3 * double(t)), std::cos(0.2 * double(t))};
+        ys[t] = 0.5 * std::sin(0.3 * double(t + 1));
+    }
+    auto loss = [&] {
+        return stag::value_and_grad(tensor_loop)(H = p.h0, stag::steps(X, xs), stag::steps(y, ys), W = p.w, U = p.u, B = p.bias, V = p.v)
+            .value;
+    };
+    const auto r = stag::value_and_grad(tensor_loop, W, U, B, V, H)(H = p.h0, stag::steps(X, xs), stag::steps(y, ys), W = p.w, U = p.u,
+                                                                    B = p.bias, V = p.v);
+    // Each weight moved element by element (the bindings refer to p's tensors, so moving them is enough).
+    auto check = [&](auto& weight, const auto& gradient) {
+        for (std::size_t i = 0; i < weight.size(); ++i) {
+            const double old = weight.data()[i], step = 1e-6;
+            weight.data()[i] = old + step;
+            const double up = loss();
+            weight.data()[i] = old - step;
+            const double down = loss();
+            weight.data()[i] = old;
+            STAG_CHECK_CLOSE(gradient.data()[i], (up - down) / (2 * step), 1e-6);
+        }
+    };
+    check(p.w, r.grad[W]);
+    check(p.u, r.grad[U]);
+    check(p.bias, r.grad[B]);
+    check(p.v, r.grad[V]);
+    check(p.h0, r.grad[H]);
 }

@@ -90,11 +90,13 @@ struct binding_check<graph::node_list<Ks...>, Bs...> {
 };
 
 /// The binding b, with the value `value` if it binds V (the others unchanged): how check_grad
-/// moves one variable and scan sets the state of each step.
+/// moves one variable and scan sets the state of each step. A number keeps the binding's type; a
+/// tensor is bound by reference, so it must outlive the binding.
 template <class V, class B, class T>
-constexpr B rebind(const B& b, T value) {
-    if constexpr (std::is_same_v<typename B::var::name, typename V::name>) return B{static_cast<typename B::value_type>(value)};
-    else return b;
+constexpr auto rebind(const B& b, const T& value) {
+    if constexpr (!std::is_same_v<typename B::var::name, typename V::name>) return b;
+    else if constexpr (std::is_arithmetic_v<T>) return B{static_cast<typename B::value_type>(value)};
+    else return typename B::var{} = value;
 }
 
 /// The bindings of one call, looked up by variable name at compile time.

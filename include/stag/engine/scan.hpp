@@ -1,12 +1,14 @@
 // stag::scan: a loop over a sequence whose length is known only at run time (backpropagation
-// through time), for a scalar carried state. See docs/tensors.md for the tensor version to come.
+// through time). The carried state, the weights and the per-step inputs are numbers or tensors.
 //
 // The loop is not unrolled into types: its body is two expressions, compiled once, whatever the
 // sequence length. The forward pass runs the body once per step and keeps the states; the backward
 // pass runs in reverse, one fused value-and-gradient sweep per step of
-//     out_t + a_{t+1} * next_t,
-// where a_{t+1} (the adjoint of the next state, a run-time constant in that expression) carries
-// the chain rule from step to step, and sums the gradients of the weights every step shares.
+//     out_t + <a_{t+1}, next_t>,
+// where a_{t+1}, the adjoint of the next state (bound to a variable of the state's type, so a
+// number or a tensor like any other binding), carries the chain rule from step to step; the
+// product is a plain product for a number, a dot product for a tensor. The gradients of the
+// weights every step shares are summed.
 #pragma once
 
 #include <stag/engine/check.hpp>
@@ -37,8 +39,9 @@ constexpr auto scan(const Next& next, const Out& out, const State&, const Inputs
     static_assert(variable<State> && (variable<Inputs> && ...),
                   "stag: scan(next, out, state, inputs...): the state and the inputs must be variables");
     static_assert(sizeof...(Inputs) > 0, "stag: scan(next, out, state, inputs...): give at least one per-step input");
-    static_assert(!tensor_expression<Next> && !tensor_expression<Out>,
-                  "stag: scan(next, out, state, inputs...) carries a scalar state over scalar inputs; tensor bodies are not supported yet");
+    static_assert(std::is_same_v<node_shape_t<Next>, node_shape_t<State>>,
+                  "stag: scan(next, out, state, inputs...): next must have the state's shape");
+    static_assert(scalar_node<Out>, "stag: scan(next, out, state, inputs...): out, what a step adds to the loop's value, must be a number");
     return scan_t<Next, Out, State, Inputs...>{next, out};
 }
 
@@ -62,23 +65,47 @@ template <class V, class T>
 inline constexpr bool is_step_binding<step_binding<V, T>> = true;
 
 namespace detail {
+/// The variable that holds the adjoint of the next state in a backward step: of the state's type.
+template <class State>
+struct scan_adjoint {
+    static constexpr auto var = stag::var<"stag::scan adjoint", typename State::value_type>;
+};
+template <class Name>
+struct scan_adjoint<var_t<Name, deduce>> {
+    static constexpr auto var = stag::var<"stag::scan adjoint">;
+};
+/// <a, next>: a * next for a number, the dot product for a tensor.
+template <class A, class Next>
+constexpr auto carried_term(const A& a, const Next& next) {
+    if constexpr (scalar_node<Next>) return a * next;
+    else return dot(a, next);
+}
+/// to += from, for numbers and tensors.
+template <class T>
+constexpr void add_into(T& to, const T& from) {
+    auto* t = elements_of(to);
+    const auto* f = elements_of(from);
+    for (std::size_t i = 0; i < sizeof(T) / sizeof(*t); ++i) t[i] += f[i];
+}
+
 /// The steps of a scan call. The bindings of step t are the fixed ones, with the state's set to
 /// its value at t, then each per-step input's value at t.
 template <class Next, class Out, class State, class... Inputs>
 struct scan_runner {
-    /// The states h_0 ... h_n of the forward pass.
-    template <class S, class... Bs, class... Ss>
-    static std::vector<S> states(const Next& next, S h0, std::size_t n, const std::tuple<Bs...>& fixed,
+    /// The states h_0 ... h_n of the forward pass (numbers, or tensors of the state's shape).
+    template <class H, class... Bs, class... Ss>
+    static std::vector<H> states(const Next& next, const H& h0, std::size_t n, const std::tuple<Bs...>& fixed,
                                  const std::tuple<Ss...>& seqs) {
-        std::vector<S> h(n + 1);
+        std::vector<H> h(n + 1);
         h[0] = h0;
         for (std::size_t t = 0; t < n; ++t)
-            h[t + 1] = static_cast<S>(call_at(t, h[t], fixed, seqs, [&](const auto&... bs) { return eval(next, bs...); }));
+            h[t + 1] = static_cast<H>(call_at(t, h[t], fixed, seqs, [&](const auto&... bs) { return eval(next, bs...); }));
         return h;
     }
-    /// f(the bindings of step t, with state h).
-    template <class S, class... Bs, class... Ss, class F>
-    static auto call_at(std::size_t t, S h, const std::tuple<Bs...>& fixed, const std::tuple<Ss...>& seqs, F f) {
+    /// f(the bindings of step t, with state h, which must outlive the call: a tensor is bound by
+    /// reference).
+    template <class H, class... Bs, class... Ss, class F>
+    static auto call_at(std::size_t t, const H& h, const std::tuple<Bs...>& fixed, const std::tuple<Ss...>& seqs, F f) {
         return std::apply(
             [&](const Bs&... bs) {
                 return std::apply([&](const Ss&... ss) { return f(rebind<State>(bs, h)..., (typename Ss::var{} = ss.values[t])...); },
@@ -112,24 +139,26 @@ auto value_and_grad(const scan_t<Next, Out, State, Inputs...>& loop, const Vs&..
         std::apply([&](const auto&... s) {
             if (((s.values.size() != n) || ...)) throw std::invalid_argument("stag: scan: the per-step inputs differ in length");
         }, seqs);
-        const auto h0 = std::apply([](const auto&... b) { return eval(State{}, b...); }, fixed);
-        using S = std::remove_cvref_t<decltype(h0)>;
-        const std::vector<S> h = runner::template states<S>(loop.next, h0, n, fixed, seqs);
+        using H = decltype(std::apply([](const auto&... b) { return eval(State{}, b...); }, fixed));  // a number or a tensor
+        using S = typename detail::bound_element<H>::type;
+        const std::vector<H> h = runner::states(loop.next, std::apply([](const auto&... b) { return eval(State{}, b...); }, fixed), n,
+                                                fixed, seqs);
         S value = 0;
         for (std::size_t t = 0; t < n; ++t)
             value += static_cast<S>(runner::call_at(t, h[t], fixed, seqs, [&](const auto&... bs) { return eval(loop.out, bs...); }));
         // Backward through time.
         constexpr bool state_listed = (std::is_same_v<typename Vs::name, typename State::name> || ...);
+        constexpr auto a = detail::scan_adjoint<State>::var;
+        const auto step = loop.out + detail::carried_term(a, loop.next);
         gradient<S, Vs...> total{};
-        S carried = 0;  // d value / d state(t + 1)
+        H carried{};  // d value / d state(t + 1)
         for (std::size_t t = n; t-- > 0;) {
-            const auto step = loop.out + lit_t<S>{carried} * loop.next;
             const auto vg = runner::call_at(t, h[t], fixed, seqs, [&](const auto&... bs) {
-                if constexpr (state_listed) return value_and_grad(step, Vs{}...)(bs...);
-                else return value_and_grad(step, Vs{}..., State{})(bs...);
+                if constexpr (state_listed) return value_and_grad(step, Vs{}...)(bs..., a = carried);
+                else return value_and_grad(step, Vs{}..., State{})(bs..., a = carried);
             });
-            ((total[Vs{}] += static_cast<S>(vg.grad[Vs{}])), ...);
-            carried = static_cast<S>(vg.grad[State{}]);
+            (detail::add_into(total[Vs{}], vg.grad[Vs{}]), ...);
+            carried = vg.grad[State{}];
         }
         // A weight that is also the state gets d/dh0 once, not once per step: the state is no weight.
         (
