@@ -155,9 +155,9 @@ struct layout<List, graph::node_list<Ks...>> {
 };
 }  // namespace detail
 
-/// Whether F is an expression over tensors (it has a tensor variable): eval, grad and
-/// value_and_grad take it; the scalar-only tools (d, jvp, jacobian, hessian, check_grad, trace,
-/// to_c, scan) say so in their error.
+/// Whether F is an expression over tensors (it has a tensor variable): eval, grad, value_and_grad
+/// and scan take it; the scalar-only tools (d, jvp, jacobian, hessian, check_grad, trace, to_c) say
+/// so in their error.
 template <class F>
 inline constexpr bool tensor_expression = detail::tensor_expression_test<std::remove_cvref_t<F>>::value;
 
