@@ -62,8 +62,8 @@ template <class T>
 /// that reorders the additions). The order of the additions is fixed, so results are reproducible.
 template <class S, std::size_t N, class Term>
 [[gnu::always_inline]] constexpr S sum_of(Term term) {
-    constexpr std::size_t lanes = 16;
-    if constexpr (N < 2 * lanes) {
+    constexpr std::size_t lanes = 16;  // the partial sums below assume 16
+    if constexpr (N < lanes) {
         S s = negative_zero<S>();
         for (std::size_t e = 0; e < N; ++e) s += term(e);
         return s;
@@ -74,9 +74,12 @@ template <class S, std::size_t N, class Term>
         for (; e + lanes <= N; e += lanes)
             for (std::size_t l = 0; l < lanes; ++l) lane[l] += term(e + l);
         for (std::size_t l = 0; e + l < N; ++l) lane[l] += term(e + l);
-        for (std::size_t width = lanes / 2; width > 0; width /= 2)
-            for (std::size_t l = 0; l < width; ++l) lane[l] += lane[l + width];
-        return lane[0];
+        // Pairwise, each step a loop of constant length that the compiler unrolls (a loop over the
+        // width would be left as branches and reloads).
+        S half[8], quarter[4];
+        for (std::size_t l = 0; l < 8; ++l) half[l] = lane[l] + lane[l + 8];
+        for (std::size_t l = 0; l < 4; ++l) quarter[l] = half[l] + half[l + 4];
+        return (quarter[0] + quarter[2]) + (quarter[1] + quarter[3]);
     }
 }
 
