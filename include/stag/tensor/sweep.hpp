@@ -3,12 +3,14 @@
 // (tensor/shape.hpp); a variable is read where it is bound and its adjoint is written straight into
 // the gradient, so nothing is copied in or out and nothing is allocated.
 //
-// An elementwise op is lifted from its scalar rules: its forward step applies `Op::apply` to every
-// element, and its backward step the same `chain_term` as the scalar engine, element by element,
-// with a compile-time index map for an argument that is broadcast (which then receives the sum of
-// the adjoints along the broadcast dimensions). A tensor-level op (matmul, sum, softmax, ...) states
-// loops of its own (tensor/ops.hpp). The first push into an adjoint assigns instead of adding, so no
-// adjoint is zeroed before the backward sweep, as hand-written backpropagation does it.
+// An elementwise op is lifted from its scalar rules: its forward step applies `Op::apply` (or the
+// op's vectorisable `lane_apply`) to every element, and its backward step the same `chain_term` as
+// the scalar engine, element by element, with a compile-time index map for an argument that is
+// broadcast (which then receives the sum of the adjoints along the broadcast dimensions).
+// Consecutive elementwise ops of one shape run as one loop ("fusion" below). A tensor-level op
+// (matmul, sum, softmax, ...) states loops of its own (tensor/ops.hpp). The first push into an
+// adjoint assigns instead of adding, so no adjoint is zeroed before the backward sweep, as
+// hand-written backpropagation does it.
 #pragma once
 
 #include <stag/engine/bindings.hpp>
