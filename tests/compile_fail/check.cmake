@@ -1,7 +1,14 @@
 # Runs the compiler on SOURCE. MODE=pass: it must compile. MODE=fail: with STAG_SHOULD_FAIL defined
 # it must fail, and its diagnostics must contain every text given on a `// expect:` line of SOURCE.
 file(STRINGS ${SOURCE} expect_lines REGEX "^// expect: ")
+# EXTRA_INCLUDES: more include directories, separated by |.
 set(args -std=c++20 -fsyntax-only -I${INCLUDE} ${SOURCE})
+if(EXTRA_INCLUDES)
+  string(REPLACE "|" ";" extra "${EXTRA_INCLUDES}")
+  foreach(dir ${extra})
+    list(APPEND args -isystem ${dir})
+  endforeach()
+endif()
 if(MODE STREQUAL "fail")
   list(APPEND args -DSTAG_SHOULD_FAIL)
 endif()

@@ -4,6 +4,7 @@
 
 #include <stag/engine/derivative.hpp>
 #include <stag/engine/gradient.hpp>
+#include <stag/engine/outputs.hpp>
 
 #include <array>
 #include <cstddef>
@@ -88,13 +89,6 @@ constexpr auto jvp(const F& f, const Primals& at, const Tangents& along) {
 
 // ---- jacobian ---------------------------------------------------------------------------------
 
-/// Several outputs for jacobian: `stag::outputs(f, g)`.
-template <class... Fs>
-constexpr std::tuple<Fs...> outputs(const Fs&... fs) {
-    static_assert((expression<Fs> && ...), "stag: outputs(...): pass stag expressions");
-    return {fs...};
-}
-
 /// The Jacobian of M outputs: `J[i]` is the gradient of output i (`J[i][x]`), `J.values[i]` its
 /// value.
 template <class S, std::size_t M, class... Vs>
@@ -112,17 +106,17 @@ struct jacobian_fn<std::tuple<Fs...>, Vs...> {
     std::tuple<Fs...> fs;
     template <class... Bs>
     constexpr auto operator()(const Bs&... bs) const {
-        if constexpr ((detail::binding_check<graph::nodes_t<Fs>, Bs...>::value && ...)) {
-            using S = std::common_type_t<typename detail::scalar_type<graph::nodes_t<Fs>, detail::environment<Bs...>>::type...>;
+        using Root = detail::joined_t<Fs...>;
+        if constexpr (detail::binding_check<graph::nodes_t<Root>, Bs...>::value) {
+            using Env = detail::environment<Bs...>;
+            using S = typename detail::scalar_type<graph::nodes_t<Root>, Env>::type;
             jacobian_matrix<S, sizeof...(Fs), Vs...> j{};
-            auto row = [&]<std::size_t I>(std::integral_constant<std::size_t, I>) {
-                const auto vg = value_and_grad(std::get<I>(fs), Vs{}...)(bs...);
-                j.values[I] = static_cast<S>(vg.value);
-                ((j.rows[I][Vs{}] = static_cast<S>(vg.grad[Vs{}])), ...);
-            };
-            [&]<std::size_t... Is>(std::index_sequence<Is...>) {
-                (row(std::integral_constant<std::size_t, Is>{}), ...);
-            }(std::index_sequence_for<Fs...>{});
+            const Root root = std::apply([](const Fs&... f) { return detail::join_outputs(f...); }, fs);
+            detail::sweep_outputs<sizeof...(Fs), Vs...>(root, Env{detail::record<Bs...>{bs...}},
+                                                        [&]<std::size_t I>(std::integral_constant<std::size_t, I>, S value, auto take) {
+                                                            j.values[I] = value;
+                                                            ((j.rows[I][Vs{}] = take(Vs{})), ...);
+                                                        });
             return j;
         } else
             return detail::failed{};
@@ -130,7 +124,8 @@ struct jacobian_fn<std::tuple<Fs...>, Vs...> {
 };
 
 /// `jacobian(outputs(f, g), x, y)(bindings...)`: the value and the gradient of every output, by one
-/// fused sweep per output.
+/// forward sweep over the unique nodes of all the outputs (a node they share is computed once) and
+/// one backward sweep per output.
 template <class... Fs, class... Vs>
 constexpr auto jacobian(const std::tuple<Fs...>& fs, const Vs&...) {
     static_assert(!(tensor_expression<Fs> || ...), "stag: jacobian(outputs(...), vars...) works on scalar expressions; for a tensor expression use stag::grad, stag::value_and_grad or stag::eval");

@@ -278,15 +278,21 @@ constexpr auto run_forward(const F& f, const Env& env) {
     return v;
 }
 
-/// The adjoints of the nodes the root reaches (d root / d node), by the backward sweep over the
-/// forward values v; other entries are meaningless.
-template <class S, class F, class List, class Act, std::size_t N>
-constexpr auto run_backward(const std::array<S, N>& v) {
+/// The adjoints of the nodes that node Root reaches (d node_Root / d node), by the backward sweep
+/// over the forward values v; other entries are meaningless. Act is the activity seen from Root
+/// (graph::rooted_activity), whose other nodes have no backward step.
+template <std::size_t Root, class S, class F, class List, class Act, std::size_t N>
+constexpr auto run_backward_from(const std::array<S, N>& v) {
     std::array<S, N> adj{};
     for (auto& a : adj) a = negative_zero<S>();
-    if constexpr (Act::active[N - 1]) adj[N - 1] = S(1);
+    if constexpr (Act::active[Root]) adj[Root] = S(1);
     backward_sweep<S>(v.data(), adj.data(), static_cast<backward_rules<F, List, Act>*>(nullptr), reverse_index_sequence<N>{});
     return adj;
+}
+/// The adjoints of the nodes the root reaches (d root / d node).
+template <class S, class F, class List, class Act, std::size_t N>
+constexpr auto run_backward(const std::array<S, N>& v) {
+    return run_backward_from<N - 1, S, F, List, Act>(v);
 }
 
 /// The tangents of every node (forward mode) along `tenv`, whose variables have activity Act.

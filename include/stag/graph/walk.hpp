@@ -243,12 +243,14 @@ constexpr std::array<bool, N> active_nodes(const std::array<node_info, N>& nodes
     }
     return a;
 }
-/// Active nodes that an adjoint reaches from the root (the last node).
+/// Active nodes that an adjoint reaches from the node `root` (by default the last node, the
+/// expression's own root; another one where a sweep computes several outputs).
 template <std::size_t N>
-constexpr std::array<bool, N> reached_nodes(const std::array<node_info, N>& nodes, const std::array<bool, N>& active) {
+constexpr std::array<bool, N> reached_nodes(const std::array<node_info, N>& nodes, const std::array<bool, N>& active,
+                                            std::size_t root = N - 1) {
     std::array<bool, N> r{};
-    r[N - 1] = active[N - 1];
-    for (std::size_t i = N; i-- > 0;) {
+    r[root] = active[root];
+    for (std::size_t i = root + 1; i-- > 0;) {
         if (!r[i]) continue;
         for (std::size_t j = 0; j < nodes[i].arity; ++j)
             if (active[nodes[i].child[j]]) r[nodes[i].child[j]] = true;
@@ -266,6 +268,16 @@ struct activity<node_list<Ks...>, Vs...> {
     static constexpr std::array<bool, n> wrt = {is_one_of_vars<node_t<Ks>, Vs...>::value...};
     static constexpr std::array<bool, n> active = active_nodes(info<node_list<Ks...>>::nodes, wrt);
     static constexpr std::array<bool, n> reached = reached_nodes(info<node_list<Ks...>>::nodes, active);
+};
+
+/// The same, with the adjoint seeded at node Root instead of the last node: the activity of one
+/// output of a sweep that computes several (engine/outputs.hpp).
+template <class List, std::size_t Root, class... Vs>
+struct rooted_activity {
+    using all = activity<List, Vs...>;
+    static constexpr std::size_t n = all::n;
+    static constexpr std::array<bool, n> active = all::active;
+    static constexpr std::array<bool, n> reached = reached_nodes(info<List>::nodes, all::active, Root);
 };
 
 /// Whether an adjoint from the root reaches the variable V (false where V is not in the graph): the

@@ -1,0 +1,90 @@
+// Several outputs in one sweep: stag::outputs, and the sweep behind jacobian and the Ceres adapter,
+// which computes every unique node of all the outputs once and then runs one backward sweep per
+// output.
+#pragma once
+
+#include <stag/core/op.hpp>
+#include <stag/engine/bindings.hpp>
+#include <stag/engine/sweep.hpp>
+#include <stag/graph/walk.hpp>
+
+#include <array>
+#include <cstddef>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+
+namespace stag {
+
+/// Several outputs, for jacobian and the Ceres adapter: `stag::outputs(f, g)`.
+template <class... Fs>
+constexpr std::tuple<Fs...> outputs(const Fs&... fs) {
+    static_assert((expression<Fs> && ...), "stag: outputs(...): pass stag expressions");
+    return {fs...};
+}
+
+namespace detail {
+
+/// The node that holds two outputs of a multi-output sweep together, so that their nodes form one
+/// graph and a node they share is one node. Its value is its first argument's; it is piecewise
+/// constant, so that no adjoint flows through it: each output's backward sweep is seeded at the
+/// output itself (graph::rooted_activity). Never visible to users.
+struct join_op {
+    static constexpr call notation{"join"};
+    static constexpr bool piecewise_constant = true;
+    template <class A, class B>
+    static constexpr auto apply(const A& a, const B&) { return a; }
+};
+
+/// join(f1, join(f2, ... fm)): the root of the graph of m outputs (f1 itself for one).
+template <class F, class... Fs>
+constexpr auto join_outputs(const F& f, const Fs&... fs) noexcept {
+    if constexpr (sizeof...(Fs) == 0) return f;
+    else return make_node<join_op>(f, join_outputs(fs...));
+}
+template <class... Fs>
+using joined_t = decltype(join_outputs(std::declval<const Fs&>()...));
+
+/// The positions of the M outputs in the node list of their join (the children of the join nodes).
+template <class List, std::size_t M>
+constexpr std::array<std::size_t, M> output_positions() noexcept {
+    std::array<std::size_t, M> at{};
+    std::size_t node = List::size - 1;
+    for (std::size_t i = 0; i + 1 < M; ++i) {
+        at[i] = graph::info<List>::nodes[node].child[0];
+        node = graph::info<List>::nodes[node].child[1];
+    }
+    at[M - 1] = node;
+    return at;
+}
+template <class List, std::size_t M>
+struct output_facts {
+    static constexpr std::array<std::size_t, M> at = output_positions<List, M>();
+};
+
+/// One forward sweep over the unique nodes of the M outputs joined in `root`, for the bindings in
+/// env; then, for each output I, one backward sweep seeded at it, with respect to Vs, and a call
+/// `row(std::integral_constant<std::size_t, I>{}, value, take)`, where `take(v)` is d output / d v
+/// for each variable v of Vs (0 for a variable the output does not depend on). Scalar graphs only.
+template <std::size_t M, class... Vs, class Root, class Env, class Row>
+constexpr void sweep_outputs(const Root& root, const Env& env, Row&& row) {
+    using List = graph::nodes_t<Root>;
+    using S = typename scalar_type<List, Env>::type;
+    const auto v = run_forward<S, List>(root, env);
+    [&]<std::size_t... Is>(std::index_sequence<Is...>) {
+        auto one = [&]<std::size_t I>(std::integral_constant<std::size_t, I> i) {
+            constexpr std::size_t at = output_facts<List, M>::at[I];
+            using Act = graph::rooted_activity<List, at, Vs...>;
+            const auto adj = run_backward_from<at, S, Root, List, Act>(v);
+            auto take = [&]<class V>(const V&) -> S {
+                if constexpr (graph::reaches<List, Act, V>::value) return adj[graph::position_of<graph::key<V>, List>::value];
+                else return S(0);
+            };
+            row(i, v[at], take);
+        };
+        (one(std::integral_constant<std::size_t, Is>{}), ...);
+    }(std::make_index_sequence<M>{});
+}
+
+}  // namespace detail
+}  // namespace stag
