@@ -77,6 +77,19 @@ BOOST_AUTO_TEST_CASE(pow_of_non_positive_base) {
     STAG_CHECK_EDGE(stag::pow(x, stag::c<-1>), x, infinity, -infinity, x = 0.0);
 }
 
+BOOST_AUTO_TEST_CASE(pow_with_an_expression_exponent_at_zero_and_extremes) {
+    // The sweeps write b a^(b-1) as b a^b / a where a^b is a normal number; at a = 0, and where a^b
+    // is subnormal or overflows, they call pow as the formula says.
+    STAG_CHECK_EDGE(stag::pow(x, y), x, 0.0, 0.0, x = 0.0, y = 2.0);
+    STAG_CHECK_EDGE(stag::pow(x, y), x, 0.0, 1.0, x = 0.0, y = 1.0);
+    STAG_CHECK_EDGE(stag::pow(x, y), x, 0.0, infinity, x = 0.0, y = 0.5);
+    const double tiny = 1e-300, b = 1.05;  // tiny^b is subnormal; the derivative b tiny^(b-1) is not
+    const auto g = stag::grad(stag::pow(x, y), x)(x = tiny, y = b);
+    BOOST_TEST(g[x] == b * std::pow(tiny, b - 1), boost::test_tools::tolerance(1e-14));
+    const auto h = stag::grad(stag::pow(x, y), x)(x = 3.0, y = 2.5);
+    BOOST_TEST(h[x] == 2.5 * std::pow(3.0, 1.5), boost::test_tools::tolerance(1e-15));
+}
+
 BOOST_AUTO_TEST_CASE(inverse_trigonometric_at_the_ends) {
     const double half_pi = std::asin(1.0);
     STAG_CHECK_EDGE(stag::asin(x), x, half_pi, infinity, x = 1.0);

@@ -13,6 +13,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <new>
+#include <utility>
 #include <vector>
 
 // Every allocation of the test binary is counted, so that Evaluate can be shown to make none.
@@ -212,13 +213,17 @@ BOOST_AUTO_TEST_CASE(evaluate_allocates_nothing) {
 BOOST_AUTO_TEST_CASE(a_solve_recovers_the_parameters) {
     // Data made from Rat43 itself at b = (700, 5, 0.75, 1.3); solved from NIST's first start.
     const double truth[4] = {700, 5, 0.75, 1.3};
-    double b[4] = {100, 10, 1, 1};
+    std::vector<std::pair<double, double>> observations;
+    for (int i = 1; i <= 15; ++i)
+        observations.emplace_back(i, truth[0] / std::pow(1 + std::exp(truth[1] - truth[2] * i), 1 / truth[3]));
+    // The sample of docs/ceres.md:
+    // Rat43: y = b1 / (1 + exp(b2 - b3 x))^(1/b4), one residual block per observation (x, y).
+    const auto rat43 = y - b1 / stag::pow(1 + stag::exp(b2 - b3 * x), 1 / b4);
+    double b[4] = {100, 10, 1, 1};  // one parameter block of four doubles: b1, b2, b3, b4
     ceres::Problem problem;
-    for (int i = 1; i <= 15; ++i) {
-        const double xi = i, yi = truth[0] / std::pow(1 + std::exp(truth[1] - truth[2] * xi), 1 / truth[3]);
+    for (const auto& [xi, yi] : observations)
         problem.AddResidualBlock(new stag::ceres_cost_function(rat43, stag::parameters(stag::block(b1, b2, b3, b4)), x = xi, y = yi),
                                  nullptr, b);
-    }
     ceres::Solver::Options options;
     options.max_num_iterations = 1000;
     options.function_tolerance = options.gradient_tolerance = options.parameter_tolerance = 1e-15;

@@ -5,6 +5,7 @@
 #include <stag/ops/arithmetic.hpp>
 
 #include <cmath>
+#include <limits>
 #include <string>
 
 namespace stag {
@@ -68,6 +69,9 @@ struct pow_op {
     static constexpr std::string_view latex = "$(0)^{$1}";
     template <class A, class B> static constexpr auto apply(const A& a, const B& b) { using std::pow; return pow(a, b); }
     template <std::size_t I, class A, class B, class R> static constexpr auto partial(const A& a, const B& b, const R& r);
+    // In a sweep, the seed times b a^(b-1) is computed as s b r / a, without a second pow, where r
+    // is a normal number (and so a is neither 0 nor infinite); elsewhere as the partial says.
+    template <std::size_t I, class S, class A, class B, class R> static constexpr auto adjoint(const S& s, const A& a, const B& b, const R& r);
 };
 /// a^(N/D) for a compile-time rational exponent; integer exponents up to 16 multiply, 1/2 is sqrt.
 template <std::intmax_t N, std::intmax_t D>
@@ -134,6 +138,18 @@ template <std::size_t I, class A, class B, class R>
 constexpr auto pow_op::partial(const A& a, const B& b, const R& r) {
     if constexpr (I == 0) return mul(b, pow(a, sub(b, one_t{})));
     else return mul(r, log(a));
+}
+template <std::size_t I, class S, class A, class B, class R>
+constexpr auto pow_op::adjoint(const S& s, const A& a, const B& b, const R& r) {
+    if constexpr (I == 0 && literal<S> && literal<A> && literal<B> && literal<R>) {
+        using T = std::common_type_t<decltype(s.value), decltype(a.value), decltype(b.value), decltype(r.value)>;
+        const T v = r.value, magnitude = v < 0 ? -v : v;
+        if (magnitude >= std::numeric_limits<T>::min() && magnitude <= std::numeric_limits<T>::max())
+            return lit_t<T>{s.value * b.value * (v / a.value)};
+        using std::pow;
+        return lit_t<T>{s.value * b.value * pow(T(a.value), T(b.value) - T(1))};
+    } else
+        return mul(partial<I>(a, b, r), s);
 }
 template <std::intmax_t N, std::intmax_t D>
 template <std::size_t I, class A, class R>
