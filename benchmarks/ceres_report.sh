@@ -29,9 +29,9 @@ echo
 
 # Medians of 30 repetitions, run in random interleaving so that the machine's drift spreads over all.
 "$bench" --benchmark_repetitions=30 --benchmark_min_time=0.05 --benchmark_enable_random_interleaving=true \
-         --benchmark_report_aggregates_only=true --benchmark_format=csv 2>/dev/null > "$tmp/bench.csv"
-awk -F, '/_median"/ {
-  name = $1; gsub(/"/, "", name); sub(/_median$/, "", name)
+         --benchmark_report_aggregates_only=true --benchmark_color=false 2>/dev/null > "$tmp/bench.txt"
+awk '$1 ~ /_median$/ {
+  name = $1; sub(/_median$/, "", name)
   ns[name] = $4 * ($5 == "us" ? 1000 : $5 == "ms" ? 1000000 : 1) }
   END {
     b = ns["rat43_evaluate/b_analytic_cse"]; c = ns["rat43_evaluate/c_autodiff_jets"]
@@ -44,4 +44,4 @@ awk -F, '/_median"/ {
     print "| --- | ---: | ---: | ---: |"
     split("rat43 gauss3", p, " ")
     for (i = 1; i <= 2; ++i) { j = ns["solve_" p[i] "_jets"] / 1000; s = ns["solve_" p[i] "_stag"] / 1000; printf "| %s | %.0f | %.0f | %.2f |\n", p[i], j, s, j / s }
-  }' "$tmp/bench.csv"
+  }' "$tmp/bench.txt"

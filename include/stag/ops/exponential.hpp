@@ -144,7 +144,7 @@ constexpr auto pow_op::adjoint(const S& s, const A& a, const B& b, const R& r) {
     if constexpr (I == 0 && literal<S> && literal<A> && literal<B> && literal<R>) {
         using T = std::common_type_t<decltype(s.value), decltype(a.value), decltype(b.value), decltype(r.value)>;
         const T v = r.value, magnitude = v < 0 ? -v : v;
-        if (magnitude >= std::numeric_limits<T>::min() && magnitude <= std::numeric_limits<T>::max())
+        if (magnitude >= std::numeric_limits<T>::min() && magnitude <= std::numeric_limits<T>::max()) [[likely]]
             return lit_t<T>{s.value * b.value * (v / a.value)};
         using std::pow;
         return lit_t<T>{s.value * b.value * pow(T(a.value), T(b.value) - T(1))};
