@@ -26,7 +26,10 @@ template <class... Vs>
 constexpr auto block(const Vs&...) noexcept {
     constexpr bool vars = (variable<Vs> && ...);
     static_assert(vars, "stag: block(v...): a parameter block is made of variables such as stag::var<\"b1\">");
-    constexpr bool numbers = vars && ((!is_tensor<typename Vs::value_type>) && ...);
+    constexpr bool numbers = [] {
+        if constexpr (vars) return ((!is_tensor<typename Vs::value_type>) && ...);
+        else return false;
+    }();
     static_assert(!vars || numbers, "stag: block(v...): group scalar variables; a tensor variable is a parameter block by itself");
     static_assert(sizeof...(Vs) > 0, "stag: block(v...): a parameter block needs at least one variable");
     if constexpr (numbers && sizeof...(Vs) > 0) return parameter_block<Vs...>{};
@@ -126,9 +129,11 @@ constexpr bool ceres_check() {
         static_assert(data, "stag: ceres_cost_function(r, parameters(...), data...): the data are bindings such as x = 1.5");
         if constexpr (numbers && data) {
             constexpr bool distinct = []<class... Vs>(std::tuple<Vs...>*) {
-                return check_grad_arguments<root, Vs...>();
+                return ((binding_count<Vs, binding<Vs, int>...> == 1) && ...);
             }(static_cast<AllVars*>(nullptr));
-            return distinct && tuple_binding_check<ParameterBindings>::template value<graph::nodes_t<root>, Data...>;
+            static_assert(distinct, "stag: parameters(...): a variable is in two parameter blocks");
+            if constexpr (distinct) return tuple_binding_check<ParameterBindings>::template value<graph::nodes_t<root>, Data...>;
+            else return false;
         } else
             return false;
     } else
@@ -164,14 +169,24 @@ template <std::size_t I, class... Ps, class Take>
 template <class... Ps>
 constexpr auto parameters(const Ps&...) noexcept {
     constexpr bool ok = (detail::block_traits<Ps>::valid && ...);
-    static_assert(ok, "stag: parameters(...): each parameter block is a variable or a stag::block(v...) of scalar variables");
+    constexpr bool reported = (detail::is_failed<Ps> || ...);  // by stag::block, with its own message
+    static_assert(ok || reported, "stag: parameters(...): each parameter block is a variable or a stag::block(v...) of scalar variables");
     static_assert(sizeof...(Ps) > 0, "stag: parameters(...): a cost function needs at least one parameter block");
     if constexpr (ok) return parameter_list<Ps...>{};
     else return detail::failed{};
 }
 
+/// What `ceres_cost_function` is for anything but stag::parameters(...) in second place: an error
+/// (none more after stag::parameters' own), and a cost function that evaluates nothing.
 template <class Residuals, class Parameters, class... Data>
-class ceres_cost_function;
+class ceres_cost_function : public ::ceres::CostFunction {
+    static_assert(detail::is_failed<Parameters>,
+                  "stag: ceres_cost_function(r, parameters(...), data...): pass the parameter blocks through stag::parameters(...)");
+
+public:
+    ceres_cost_function(const Residuals&, const Parameters&, const Data&...) {}
+    bool Evaluate(double const* const*, double*, double**) const override { return false; }
+};
 
 /// A Ceres cost function whose residuals are stag expressions:
 ///
