@@ -156,18 +156,23 @@ struct hessian_fn {
     F f;
     template <class... Bs>
     constexpr auto operator()(const Bs&... bs) const {
-        if constexpr (detail::binding_check<graph::nodes_t<F>, Bs...>::value) {
-            const auto vg = value_and_grad(f, Vs{}...)(bs...);
-            using S = decltype(vg.value);
-            hessian_matrix<S, Vs...> h{vg.value, vg.grad, {}};
-            // Row i: the reverse-mode gradient of the symbolic derivative d f / d v_i.
-            // (d(f, v) may be a constant, whose gradient comes in double: convert to S.)
-            auto row = [&]<class V>(V*, std::size_t i) {
-                const auto g = grad(d(f, V{}), Vs{}...)(bs...);
-                ((h.rows[i][Vs{}] = static_cast<S>(g[Vs{}])), ...);
-            };
-            std::size_t i = 0;
-            (row(static_cast<Vs*>(nullptr), i++), ...);
+        // One graph of f and its symbolic first derivatives d f / d v_i (which share most of their
+        // nodes with f): one forward sweep, then a backward sweep from f for the gradient and one
+        // from each d f / d v_i for row i of the Hessian.
+        using Root = detail::joined_t<F, decltype(d(f, Vs{}))...>;
+        if constexpr (detail::binding_check<graph::nodes_t<Root>, Bs...>::value) {
+            using Env = detail::environment<Bs...>;
+            using S = typename detail::scalar_type<graph::nodes_t<F>, Env>::type;
+            hessian_matrix<S, Vs...> h{};
+            const Root root = detail::join_outputs(f, d(f, Vs{})...);
+            detail::sweep_outputs<1 + sizeof...(Vs), Vs...>(
+                root, Env{detail::record<Bs...>{bs...}}, [&]<std::size_t I>(std::integral_constant<std::size_t, I>, auto value, auto take) {
+                    if constexpr (I == 0) {
+                        h.value = static_cast<S>(value);
+                        ((h.grad[Vs{}] = static_cast<S>(take(Vs{}))), ...);
+                    } else
+                        ((h.rows[I - 1][Vs{}] = static_cast<S>(take(Vs{}))), ...);
+                });
             return h;
         } else
             return detail::failed{};
@@ -175,7 +180,8 @@ struct hessian_fn {
 };
 
 /// `hessian(f, x, y)(bindings...)`: the symbolic first derivatives of f, each differentiated by a
-/// fused reverse sweep; `H[x][y]`, `H.value`, `H.grad[x]`.
+/// reverse sweep, after one forward sweep over the nodes of f and of all of them; `H[x][y]`,
+/// `H.value`, `H.grad[x]`.
 template <class F, class... Vs>
 constexpr auto hessian(const F& f, const Vs&...) {
     static_assert(!tensor_expression<F>, "stag: hessian(f, vars...) works on scalar expressions; for a tensor expression use stag::grad, stag::value_and_grad or stag::eval");
