@@ -6,6 +6,7 @@
 #include "op_checker.hpp"
 #include "../benchmarks/problems.hpp"
 
+#include <array>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -71,6 +72,21 @@ BOOST_AUTO_TEST_CASE(jacobian_of_several_outputs) {
     BOOST_TEST(J[2][x] == 0.0);  // an output that uses neither variable
     BOOST_TEST(J.values[2] == 7.0);
     static_assert(stag::jacobian(stag::outputs(x * y, x - y), x, y)(x = 2.0, y = 3.0)[1][y] == -1.0);
+}
+
+BOOST_AUTO_TEST_CASE(eval_of_several_outputs) {
+    // A loss and an auxiliary output that share e = exp(x * y), from one forward sweep.
+    const auto e = stag::exp(x * y);
+    const auto v = stag::eval(stag::outputs(e + z, e * z, e > z, z), x = 0.5, y = 2.0, z = 3.0);
+    static_assert(std::is_same_v<std::remove_cvref_t<decltype(v)>, std::array<double, 4>>);
+    BOOST_TEST(v[0] == std::exp(1.0) + 3.0);
+    BOOST_TEST(v[1] == std::exp(1.0) * 3.0);
+    BOOST_TEST(v[2] == 0.0);  // e > z is false
+    BOOST_TEST(v[3] == 3.0);
+    static_assert(stag::eval(stag::outputs(x * y, x - y), x = 2.0, y = 3.0)[1] == -1.0);
+    const auto f = stag::eval(stag::outputs(x * y, x + y), x = 2.0f, y = 3.0f);
+    static_assert(std::is_same_v<std::remove_cvref_t<decltype(f)>, std::array<float, 2>>);
+    BOOST_TEST(f[1] == 5.0f);
 }
 
 BOOST_AUTO_TEST_CASE(hessian_against_d_of_d_and_finite_differences) {

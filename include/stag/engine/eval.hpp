@@ -2,10 +2,12 @@
 #pragma once
 
 #include <stag/engine/bindings.hpp>
+#include <stag/engine/outputs.hpp>
 #include <stag/engine/sweep.hpp>
 #include <stag/tensor/sweep.hpp>
 
 #include <array>
+#include <tuple>
 #include <utility>
 
 namespace stag {
@@ -39,6 +41,26 @@ constexpr auto eval(const F& f, const Bs&... bs) {
             if constexpr (graph::info<List>::nodes[n - 1].piecewise_constant) return v[n - 1] != S(0);
             else return v[n - 1];
         }
+    } else
+        return detail::failed{};
+}
+
+/// Values of several scalar outputs from one forward sweep: `stag::eval(stag::outputs(loss,
+/// accuracy), bindings...)` is a `std::array` of their values, in order, where each node the outputs
+/// share is computed once. (A comparison's value comes as 0 or 1.)
+template <class... Fs, class... Bs>
+constexpr auto eval(const std::tuple<Fs...>& fs, const Bs&... bs) {
+    static_assert(!(tensor_expression<Fs> || ...), "stag: eval(outputs(...), bindings...) takes scalar outputs; evaluate a tensor expression by itself");
+    using Root = detail::joined_t<Fs...>;
+    if constexpr (!(tensor_expression<Fs> || ...) && detail::check_eval_arguments<Root, Bs...>()) {
+        using List = graph::nodes_t<Root>;
+        using Env = detail::environment<Bs...>;
+        using S = typename detail::scalar_type<List, Env>::type;
+        const Root root = std::apply([](const Fs&... f) { return detail::join_outputs(f...); }, fs);
+        const auto v = detail::run_forward<S, List>(root, Env{detail::record<Bs...>{bs...}});
+        std::array<S, sizeof...(Fs)> out{};
+        for (std::size_t i = 0; i < sizeof...(Fs); ++i) out[i] = v[detail::output_facts<List, sizeof...(Fs)>::at[i]];
+        return out;
     } else
         return detail::failed{};
 }
