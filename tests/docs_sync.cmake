@@ -1,7 +1,7 @@
 # Every ```cpp and ```c block of README.md and docs/*.md must appear verbatim, up to the indentation
 # of its lines, in a file under tests/, examples/ or include/: so every sample is compiled code.
 file(GLOB docs ${ROOT}/README.md ${ROOT}/docs/*.md)
-file(GLOB_RECURSE sources ${ROOT}/tests/*.cpp ${ROOT}/tests/*.hpp ${ROOT}/examples/*.cpp ${ROOT}/include/*.hpp)
+file(GLOB_RECURSE sources ${ROOT}/tests/*.cpp ${ROOT}/tests/*.hpp ${ROOT}/examples/*.cpp ${ROOT}/examples/*.hpp ${ROOT}/include/*.hpp)
 set(corpus "")
 foreach(source ${sources})
   file(READ ${source} text)

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <stag/version.hpp>
+#include <stag/core/config.hpp>
 #include <stag/core/expr.hpp>
 #include <stag/core/literals.hpp>
 #include <stag/core/name.hpp>

@@ -126,9 +126,11 @@ struct zero_tangent {
     [[gnu::always_inline]] static constexpr S tangent(const S*, const S*, std::size_t, const TEnv&) { return S(0); }
 };
 
-/// No node active: the slots of the forward rules.
+/// No node active: the activity of the forward rules' slots.
 template <std::size_t N>
-inline constexpr std::array<bool, N + 1> no_activity{};
+struct no_activity {
+    static constexpr std::array<bool, N + 1> active{};
+};
 
 /// The slot of argument C of node I: by index for a leaf (leaves are shared by many nodes, at
 /// fixed places), by distance back from the node otherwise.
@@ -136,13 +138,14 @@ template <class List, std::size_t I, std::size_t C, bool Active>
 using slot_of = slot_ref<graph::info<List>::nodes[C].arity == 0, (graph::info<List>::nodes[C].arity == 0 ? C : I - C),
                          graph::info<List>::nodes[C].piecewise_constant, Active>;
 
-/// The op_rule of node I, with its argument slots read from the graph's facts.
-template <class List, class Op, std::size_t I, const auto& Active,
-          class Seq = std::make_index_sequence<graph::info<List>::nodes[I].arity>>
+/// The op_rule of node I, with its argument slots read from the graph's facts and the activity Act
+/// (a class with a static `active` array; a class rather than a reference to the array, which
+/// nvcc's front end hands on to g++ in a form g++ rejects).
+template <class List, class Op, std::size_t I, class Act, class Seq = std::make_index_sequence<graph::info<List>::nodes[I].arity>>
 struct op_rule_for;
-template <class List, class Op, std::size_t I, const auto& Active, std::size_t... Js>
-struct op_rule_for<List, Op, I, Active, std::index_sequence<Js...>> {
-    using type = op_rule<Op, slot_of<List, I, graph::info<List>::nodes[I].child[Js], Active[graph::info<List>::nodes[I].child[Js]]>...>;
+template <class List, class Op, std::size_t I, class Act, std::size_t... Js>
+struct op_rule_for<List, Op, I, Act, std::index_sequence<Js...>> {
+    using type = op_rule<Op, slot_of<List, I, graph::info<List>::nodes[I].child[Js], Act::active[graph::info<List>::nodes[I].child[Js]]>...>;
 };
 
 // Rules are chosen by class templates with a `type` (no function or variable per node: see
@@ -172,7 +175,7 @@ struct backward_rule {
 };
 template <class List, class Act, class K, std::size_t I, class N>
 struct backward_rule<List, Act, K, I, N, true> {
-    using type = typename op_rule_for<List, typename N::op, I, Act::active>::type;
+    using type = typename op_rule_for<List, typename N::op, I, Act>::type;
 };
 
 template <class List, class Act, class K, std::size_t I, class N = graph::node_t<K>,
@@ -187,7 +190,7 @@ struct tangent_rule<List, Act, K, I, N, graph::node_kind::variable> {
 template <class List, class Act, class K, std::size_t I, class N>
 struct tangent_rule<List, Act, K, I, N, graph::node_kind::op> {
     using type = std::conditional_t<Act::active[I] && !graph::info<List>::nodes[I].piecewise_constant,
-                                    typename op_rule_for<List, typename N::op, I, Act::active>::type, zero_tangent>;
+                                    typename op_rule_for<List, typename N::op, I, Act>::type, zero_tangent>;
 };
 
 // (List is passed on as a whole, not spelled node_list<Ks...> per node: see graph::info.)

@@ -273,11 +273,11 @@ struct activity<node_list<Ks...>, Vs...> {
 /// The same, with the adjoint seeded at node Root instead of the last node: the activity of one
 /// output of a sweep that computes several (engine/outputs.hpp).
 template <class List, std::size_t Root, class... Vs>
-struct rooted_activity {
+struct rooted_activity : activity<List, Vs...> {
+    // `active` is the base's own member (nvcc's front end turns a copy of it, named as a template
+    // argument, into a pointer that g++ then rejects); `reached` hides the base's.
     using all = activity<List, Vs...>;
-    static constexpr std::size_t n = all::n;
-    static constexpr std::array<bool, n> active = all::active;
-    static constexpr std::array<bool, n> reached = reached_nodes(info<List>::nodes, all::active, Root);
+    static constexpr std::array<bool, all::n> reached = reached_nodes(info<List>::nodes, all::active, Root);
 };
 
 /// Whether an adjoint from the root reaches the variable V (false where V is not in the graph): the

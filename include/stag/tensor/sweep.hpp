@@ -123,9 +123,11 @@ struct fusion_role<N, true>
 /// A shape as a value: its rank, then its dimensions (rank 8 at most here).
 using shape_key = std::array<std::size_t, 9>;
 template <std::size_t... D>
-constexpr shape_key key_of(std::index_sequence<D...>) noexcept {
-    static_assert(sizeof...(D) <= 8, "stag: tensors of rank above 8 are not supported");
-    return {sizeof...(D), D...};
+constexpr shape_key key_of(std::index_sequence<D...> dims) noexcept {
+    // dims.size(), not sizeof...(D): CUDA's front end hands g++ this function with the pack renamed
+    // in its parameter but not in a sizeof... ("parameter packs not expanded").
+    static_assert(dims.size() <= 8, "stag: tensors of rank above 8 are not supported");
+    return {dims.size(), D...};
 }
 
 template <std::size_t N>

@@ -99,11 +99,13 @@ struct broadcast_dims {
 template <std::size_t N, std::size_t NA, std::size_t NB>
 constexpr broadcast_dims<N> broadcast_of(const std::array<std::size_t, NA>& a, const std::array<std::size_t, NB>& b) {
     broadcast_dims<N> r;
-    for (std::size_t i = 0; i < N; ++i) {  // i counts from the last dimension
-        const std::size_t da = i < NA ? a[NA - 1 - i] : 1, db = i < NB ? b[NB - 1 - i] : 1;
-        if (da != db && da != 1 && db != 1) r.ok = false;
-        r.dims[N - 1 - i] = da == 1 ? db : da;
-    }
+    // Two numbers (N = 0) need no loop; without this test nvcc warns of `i < N` with N = 0.
+    if constexpr (N > 0)
+        for (std::size_t i = 0; i < N; ++i) {  // i counts from the last dimension
+            const std::size_t da = i < NA ? a[NA - 1 - i] : 1, db = i < NB ? b[NB - 1 - i] : 1;
+            if (da != db && da != 1 && db != 1) r.ok = false;
+            r.dims[N - 1 - i] = da == 1 ? db : da;
+        }
     return r;
 }
 template <class A, class B>
