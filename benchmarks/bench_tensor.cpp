@@ -88,10 +88,13 @@ template <std::size_t In, std::size_t Hidden, std::size_t Out>
         g.b2(o) = r[o];
         for (std::size_t j = 0; j < Hidden; ++j) g.w2(o, j) = r[o] * h[j];
     }
+    // The hidden adjoint W2^T r row by row, so that the inner loop runs along a row of W2 and
+    // vectorises (summing down a column, `for j: for o: dh += w2(o, j) * r[o]`, does not).
+    double dh[Hidden] = {};
+    for (std::size_t o = 0; o < Out; ++o)
+        for (std::size_t j = 0; j < Hidden; ++j) dh[j] += r[o] * n.w2(o, j);
     for (std::size_t j = 0; j < Hidden; ++j) {
-        double dh = 0;
-        for (std::size_t o = 0; o < Out; ++o) dh += n.w2(o, j) * r[o];
-        const double dz = dh * (1 - h[j] * h[j]);
+        const double dz = dh[j] * (1 - h[j] * h[j]);
         g.b1(j) = dz;
         for (std::size_t k = 0; k < In; ++k) g.w1(j, k) = dz * x(k);
     }
