@@ -207,14 +207,12 @@ class ceres_cost_function<Residuals, parameter_list<Ps...>, Data...>
     using outputs_type = typename detail::residual_tuple<Residuals>::type;
     static constexpr std::size_t m = std::tuple_size_v<outputs_type>;
     using root_type = typename detail::joined_of<outputs_type>::type;
-    using list = graph::nodes_t<root_type>;
     using parameter_bindings = detail::tuple_cat_t<decltype(detail::block_traits<Ps>::bind(nullptr))...>;
     using all_vars = detail::tuple_cat_t<typename detail::block_traits<Ps>::vars...>;
     static constexpr bool tensors = detail::ceres_facts<outputs_type>::tensors;
     static constexpr bool ok = detail::ceres_check<outputs_type, parameter_bindings, all_vars, Data...>();
 
-    root_type root_;
-    outputs_type outputs_;
+    root_type root_;  // the residuals, joined into one graph
     detail::record<Data...> data_;
 
     template <class Run>
@@ -229,9 +227,7 @@ class ceres_cost_function<Residuals, parameter_list<Ps...>, Data...>
 
 public:
     ceres_cost_function(const Residuals& r, const parameter_list<Ps...>&, const Data&... data)
-        : root_(std::apply([](const auto&... f) { return detail::join_outputs(f...); }, outputs_type(r))),
-          outputs_(r),
-          data_(data...) {}
+        : root_(detail::join_tuple(outputs_type(r))), data_(data...) {}
 
     bool Evaluate(double const* const* parameters, double* residuals, double** jacobians) const override {
         if constexpr (ok) {
@@ -240,9 +236,8 @@ public:
                     using Env = detail::environment<std::remove_cvref_t<decltype(bs)>...>;
                     const Env env{detail::record<std::remove_cvref_t<decltype(bs)>...>{bs...}};
                     if (jacobians == nullptr) {
-                        using S = typename detail::scalar_type<list, Env>::type;
-                        const auto v = detail::run_forward<S, list>(root_, env);
-                        for (std::size_t i = 0; i < m; ++i) residuals[i] = static_cast<double>(v[detail::output_facts<list, m>::at[i]]);
+                        const auto v = detail::output_values<m>(root_, env);
+                        for (std::size_t i = 0; i < m; ++i) residuals[i] = static_cast<double>(v[i]);
                     } else {
                         [&]<class... Vs>(std::tuple<Vs...>*) {
                             detail::sweep_outputs<m, Vs...>(root_, env, [&]<std::size_t I>(std::integral_constant<std::size_t, I>, auto value, auto take) {
@@ -254,7 +249,7 @@ public:
                 } else {
                     [&]<std::size_t... I>(std::index_sequence<I...>) {
                         auto one = [&]<std::size_t J>(std::integral_constant<std::size_t, J>) {
-                            const auto& f = std::get<J>(outputs_);
+                            const auto& f = detail::output_of<J, m>(root_);
                             if (jacobians == nullptr) {
                                 residuals[J] = static_cast<double>(eval(f, bs...));
                             } else {

@@ -200,6 +200,9 @@ BOOST_AUTO_TEST_CASE(evaluate_allocates_nothing) {
     const double* params[] = {p};
     double r[1], j[4];
     double* jac[] = {j};
+    const long counted_before = allocations.load();
+    delete new double(1.0);  // the counter sees an allocation, so a 0 below means none
+    BOOST_TEST(allocations.load() == counted_before + 1);
     const long before = allocations.load();
     for (int k = 0; k < 100; ++k) {
         scalar.Evaluate(params, r, jac);

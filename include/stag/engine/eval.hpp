@@ -53,14 +53,7 @@ constexpr auto eval(const std::tuple<Fs...>& fs, const Bs&... bs) {
     static_assert(!(tensor_expression<Fs> || ...), "stag: eval(outputs(...), bindings...) takes scalar outputs; evaluate a tensor expression by itself");
     using Root = detail::joined_t<Fs...>;
     if constexpr (!(tensor_expression<Fs> || ...) && detail::check_eval_arguments<Root, Bs...>()) {
-        using List = graph::nodes_t<Root>;
-        using Env = detail::environment<Bs...>;
-        using S = typename detail::scalar_type<List, Env>::type;
-        const Root root = std::apply([](const Fs&... f) { return detail::join_outputs(f...); }, fs);
-        const auto v = detail::run_forward<S, List>(root, Env{detail::record<Bs...>{bs...}});
-        std::array<S, sizeof...(Fs)> out{};
-        for (std::size_t i = 0; i < sizeof...(Fs); ++i) out[i] = v[detail::output_facts<List, sizeof...(Fs)>::at[i]];
-        return out;
+        return detail::output_values<sizeof...(Fs)>(detail::join_tuple(fs), detail::environment<Bs...>{detail::record<Bs...>{bs...}});
     } else
         return detail::failed{};
 }

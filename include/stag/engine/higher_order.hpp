@@ -111,8 +111,7 @@ struct jacobian_fn<std::tuple<Fs...>, Vs...> {
             using Env = detail::environment<Bs...>;
             using S = typename detail::scalar_type<graph::nodes_t<Root>, Env>::type;
             jacobian_matrix<S, sizeof...(Fs), Vs...> j{};
-            const Root root = std::apply([](const Fs&... f) { return detail::join_outputs(f...); }, fs);
-            detail::sweep_outputs<sizeof...(Fs), Vs...>(root, Env{detail::record<Bs...>{bs...}},
+            detail::sweep_outputs<sizeof...(Fs), Vs...>(detail::join_tuple(fs), Env{detail::record<Bs...>{bs...}},
                                                         [&]<std::size_t I>(std::integral_constant<std::size_t, I>, S value, auto take) {
                                                             j.values[I] = value;
                                                             ((j.rows[I][Vs{}] = take(Vs{})), ...);

@@ -44,6 +44,18 @@ constexpr auto join_outputs(const F& f, const Fs&... fs) noexcept {
 }
 template <class... Fs>
 using joined_t = decltype(join_outputs(std::declval<const Fs&>()...));
+/// The join of the outputs held in a tuple (what stag::outputs returns).
+template <class... Fs>
+constexpr joined_t<Fs...> join_tuple(const std::tuple<Fs...>& fs) noexcept {
+    return std::apply([](const Fs&... f) { return join_outputs(f...); }, fs);
+}
+/// Output I of the M outputs joined in `root` (the node itself, for one output).
+template <std::size_t I, std::size_t M, class Root>
+constexpr decltype(auto) output_of(const Root& root) noexcept {
+    if constexpr (M == 1) return root;
+    else if constexpr (I == 0) return arg<0>(root);
+    else return output_of<I - 1, M - 1>(arg<1>(root));
+}
 
 /// The positions of the M outputs in the node list of their join (the children of the join nodes).
 template <class List, std::size_t M>
@@ -61,6 +73,17 @@ template <class List, std::size_t M>
 struct output_facts {
     static constexpr std::array<std::size_t, M> at = output_positions<List, M>();
 };
+
+/// The values of the M outputs joined in `root`, by one forward sweep over their unique nodes.
+template <std::size_t M, class Root, class Env>
+constexpr auto output_values(const Root& root, const Env& env) {
+    using List = graph::nodes_t<Root>;
+    using S = typename scalar_type<List, Env>::type;
+    const auto v = run_forward<S, List>(root, env);
+    std::array<S, M> out{};
+    for (std::size_t i = 0; i < M; ++i) out[i] = v[output_facts<List, M>::at[i]];
+    return out;
+}
 
 /// One forward sweep over the unique nodes of the M outputs joined in `root`, for the bindings in
 /// env; then, for each output I, one backward sweep seeded at it, with respect to Vs, and a call
