@@ -269,51 +269,98 @@ struct hana_expression_tag {};
 }  // namespace detail
 
 /// Height of a node: 0 for a leaf, 1 + the largest height of its arguments for an operation node.
-template <class N>
+template <class N, class = void>
 struct node_height : std::integral_constant<std::size_t, 0> {};
+template <class N>
+struct node_height<N, std::enable_if_t<(N::height > 0)>> : std::integral_constant<std::size_t, N::height> {};
 
-/// An operation node: `Op` states the value rule, the partial derivatives and the printing;
-/// the node holds its arguments by value (arguments without run-time data take no space).
+/// The data and facts of an operation node: `Op` states the value rule, the partial derivatives
+/// and the printing; the node holds its arguments by value (arguments without run-time data take
+/// no space). Traits and functions that take an operation node apart match this class: the node
+/// type itself, `expr<Op, Args...>`, derives from it.
 ///
 /// Its facts are enumerators, not static data members: g++ gives every static data member it
 /// instantiates a mangled name, at a cost quadratic in the depth of the node type, and a deep graph
 /// has hundreds of nodes (see graph/node_list.hpp). `height` serves the graph's index look-ups.
 template <class Op, class... Args>
-struct expr;
+struct expr_base;
 
 template <class Op, class A>
-struct expr<Op, A> : arg_holder<0, A> {
+struct expr_base<Op, A> : arg_holder<0, A> {
     enum : bool { is_stag_node = true, stateless = A::stateless };
     enum : std::size_t { height = 1 + node_height<A>::value };
     using op = Op;
+    using pattern = expr_base;
     using hana_tag = detail::hana_expression_tag;
-    using nodes = graph::nodes_of<expr, A>;
-    constexpr expr() = default;
-    constexpr explicit expr(const A& a) noexcept : arg_holder<0, A>(a) {}
+    constexpr expr_base() = default;
+    constexpr explicit expr_base(const A& a) noexcept : arg_holder<0, A>(a) {}
 };
 template <class Op, class A, class B>
-struct expr<Op, A, B> : arg_holder<0, A>, arg_holder<1, B> {
+struct expr_base<Op, A, B> : arg_holder<0, A>, arg_holder<1, B> {
     enum : bool { is_stag_node = true, stateless = A::stateless && B::stateless };
     enum : std::size_t { height = 1 + std::max({node_height<A>::value, node_height<B>::value}) };
     using op = Op;
+    using pattern = expr_base;
     using hana_tag = detail::hana_expression_tag;
-    using nodes = graph::nodes_of<expr, A, B>;
-    constexpr expr() = default;
-    constexpr expr(const A& a, const B& b) noexcept : arg_holder<0, A>(a), arg_holder<1, B>(b) {}
+    constexpr expr_base() = default;
+    constexpr expr_base(const A& a, const B& b) noexcept : arg_holder<0, A>(a), arg_holder<1, B>(b) {}
 };
 template <class Op, class A, class B, class C>
-struct expr<Op, A, B, C> : arg_holder<0, A>, arg_holder<1, B>, arg_holder<2, C> {
+struct expr_base<Op, A, B, C> : arg_holder<0, A>, arg_holder<1, B>, arg_holder<2, C> {
     enum : bool { is_stag_node = true, stateless = A::stateless && B::stateless && C::stateless };
     enum : std::size_t { height = 1 + std::max({node_height<A>::value, node_height<B>::value, node_height<C>::value}) };
     using op = Op;
+    using pattern = expr_base;
     using hana_tag = detail::hana_expression_tag;
-    using nodes = graph::nodes_of<expr, A, B, C>;
-    constexpr expr() = default;
-    constexpr expr(const A& a, const B& b, const C& c) noexcept
+    constexpr expr_base() = default;
+    constexpr expr_base(const A& a, const B& b, const C& c) noexcept
         : arg_holder<0, A>(a), arg_holder<1, B>(b), arg_holder<2, C>(c) {}
 };
+
+/// What identifies an operation node: its op and its arguments, as the type of an empty value.
 template <class Op, class... Args>
-struct node_height<expr<Op, Args...>> : std::integral_constant<std::size_t, expr<Op, Args...>::height> {};
+struct expr_id {
+    using base = expr_base<Op, Args...>;
+    template <class Node>
+    using nodes = graph::nodes_of<Node, Args...>;
+};
+
+/// Where the node type is declared: as a class nested in a class template whose one template
+/// argument is a value, `expr_id<Op, Args...>{}`, not as a specialisation with the arguments as
+/// template type arguments.
+///
+/// - Argument-dependent lookup, which every operator call on an expression does, collects the
+///   namespaces of a specialisation's type arguments, recursively; clang does so before it checks
+///   whether it has seen a class already, so for a shared graph it walks the tree unfolding (twice
+///   the work for each level of a recurrence). A nested class brings its enclosing class and its
+///   bases, and values bring nothing: the look-up costs the same at every depth.
+/// - clang names IR types after the qualified name; a value argument prints as `{}`, so the name
+///   stays short, where type arguments would print the tree unfolding.
+/// - A class local to a function template would do the first two, but clang mangles the
+///   enclosing function's return type afresh for every level, a cost cubic in the depth.
+/// docs/design.md has the measurements.
+#if defined(__clang__)
+template <auto Id>
+struct expr_decl {
+    struct type : decltype(Id)::base {
+        using decltype(Id)::base::base;
+        using nodes = typename decltype(Id)::template nodes<type>;
+    };
+};
+
+/// An operation node: Op applied to Args.
+template <class Op, class... Args>
+using expr = typename expr_decl<expr_id<Op, Args...>{}>::type;
+#else
+template <class Op, class... Args>
+struct expr_node : expr_base<Op, Args...> {
+    using expr_base<Op, Args...>::expr_base;
+    using nodes = graph::nodes_of<expr_node, Args...>;
+};
+template <class Op, class... Args>
+using expr = expr_node<Op, Args...>;
+#endif
+
 
 namespace detail {
 template <std::size_t I, class T, class... Ts>
@@ -326,16 +373,16 @@ struct nth_type<0, T, Ts...> {
 
 /// Argument I of an operation node (a fresh object where the argument has no run-time data).
 template <std::size_t I, class Op, class... Args>
-constexpr decltype(auto) arg(const expr<Op, Args...>& e) noexcept {
+constexpr decltype(auto) arg(const expr_base<Op, Args...>& e) noexcept {
     using A = typename detail::nth_type<I, Args...>::type;
     return static_cast<const arg_holder<I, A>&>(e).get();
 }
 
 namespace detail {
-template <class T>
+template <class T, class P = pattern_t<T>>
 struct is_op_node : std::false_type {};
-template <class Op, class... Args>
-struct is_op_node<expr<Op, Args...>> : std::true_type {
+template <class T, class Op, class... Args>
+struct is_op_node<T, expr_base<Op, Args...>> : std::true_type {
     static constexpr std::size_t arity = sizeof...(Args);
 };
 }  // namespace detail

@@ -24,7 +24,22 @@
 
 namespace stag {
 template <class Op, class... Args>
-struct expr;
+struct expr_base;
+namespace detail {
+/// What the graph knows of an operation node N: `N::pattern` is `expr_base<Op, Args...>`, which
+/// partial specialisations match (N itself is a nested class, which deduction cannot take apart;
+/// see core/expr.hpp). void for a leaf.
+template <class T, class = void>
+struct pattern_of {
+    using type = void;
+};
+template <class T>
+struct pattern_of<T, std::void_t<typename T::pattern>> {
+    using type = typename T::pattern;
+};
+}  // namespace detail
+template <class T>
+using pattern_t = typename detail::pattern_of<T>::type;
 }  // namespace stag
 
 namespace stag::graph {
@@ -205,20 +220,20 @@ template <class L1, class L2>
 struct merge : merge_impl<L1, L2, flat_list<L1>, flat_list<L2>> {};
 
 /// Whether B is N or one of N's arguments.
-template <class B, class N>
+template <class B, class N, class P = pattern_t<N>>
 struct near : std::bool_constant<__is_same(B, N)> {};
-template <class B, class Op, class... Xs>
-struct near<B, expr<Op, Xs...>> : std::bool_constant<(__is_same(B, expr<Op, Xs...>) || ... || __is_same(B, Xs))> {};
+template <class B, class N, class Op, class... Xs>
+struct near<B, N, expr_base<Op, Xs...>> : std::bool_constant<(__is_same(B, N) || ... || __is_same(B, Xs))> {};
 
 /// Whether B is found near N: N, an argument of N, or (up to Steps times) the same again from N's
 /// first argument. Then N's list has B. A test in constant time that settles the common cases of a
 /// shared graph (the h and the y of tanh(h * y + h)) without searching the list.
-template <class B, class N, int Steps = 4, bool Near = near<B, N>::value>
+template <class B, class N, int Steps = 4, bool Near = near<B, N>::value, class P = pattern_t<N>>
 struct nearby : std::bool_constant<Near> {};
-template <class B, class Op, class X, class... Xs, int Steps>
-struct nearby<B, expr<Op, X, Xs...>, Steps, false> : nearby<B, X, Steps - 1> {};
-template <class B, class Op, class X, class... Xs>
-struct nearby<B, expr<Op, X, Xs...>, 0, false> : std::false_type {};
+template <class B, class N, class Op, class X, class... Xs, int Steps>
+struct nearby<B, N, Steps, false, expr_base<Op, X, Xs...>> : nearby<B, X, Steps - 1> {};
+template <class B, class N, class Op, class X, class... Xs>
+struct nearby<B, N, 0, false, expr_base<Op, X, Xs...>> : std::false_type {};
 
 /// Whether argument B, which holds no run-time data, is listed in Acc (which lists A) already.
 template <class B, class A, class Acc, bool Stateless = B::stateless>

@@ -74,13 +74,13 @@ struct node_shape {
 };
 
 /// What the sweeps need to know about a node type: its kind, its arity, its argument types.
-template <class N>
+template <class N, class P = pattern_t<N>>
 struct node_traits : node_shape<variable<N>   ? node_kind::variable
                                 : literal<N>  ? node_kind::literal
                                 : constant<N> ? node_kind::constant
                                               : node_kind::op> {};
-template <class Op, class... Args>
-struct node_traits<expr<Op, Args...>> : node_shape<node_kind::op, sizeof...(Args), piecewise_constant_op<Op>> {
+template <class N, class Op, class... Args>
+struct node_traits<N, expr_base<Op, Args...>> : node_shape<node_kind::op, sizeof...(Args), piecewise_constant_op<Op>> {
     using op = Op;
     template <std::size_t I>
     using arg = typename stag::detail::nth_type<I, Args...>::type;

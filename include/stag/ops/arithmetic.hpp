@@ -98,14 +98,14 @@ template <class E>
 using one_test = std::is_same<E, one_t>;
 
 // c * e with c a compile-time rational: its coefficient and its term.
-template <class E>
+template <class E, class P = pattern_t<E>>
 struct scaled {
     using coef = one_t;
     using term = E;
     enum : bool { explicit_coef = false };
 };
-template <std::intmax_t N, std::intmax_t D, class E>
-struct scaled<expr<mul_op, cst_t<N, D>, E>> {
+template <class Self, std::intmax_t N, std::intmax_t D, class E>
+struct scaled<Self, expr_base<mul_op, cst_t<N, D>, E>> {
     using coef = cst_t<N, D>;
     using term = E;
     enum : bool { explicit_coef = true };

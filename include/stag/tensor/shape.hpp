@@ -75,7 +75,7 @@ template <class Op>
 concept tensor_level_op = requires { Op::tensor_level; };
 
 /// The shape of node N: `std::index_sequence<Dims...>`, empty for a number.
-template <class N>
+template <class N, class P = pattern_t<N>>
 struct node_shape {
     using type = std::index_sequence<>;
 };
@@ -83,16 +83,16 @@ template <class Name, class T>
 struct node_shape<var_t<Name, T>> : detail::shape_of<T> {};
 template <class T>
 struct node_shape<lit_t<T>> : detail::shape_of<T> {};
-template <class Op, class... Args>
-struct node_shape<expr<Op, Args...>> : detail::op_shape<Op, typename node_shape<Args>::type...> {};
+template <class N, class Op, class... Args>
+struct node_shape<N, expr_base<Op, Args...>> : detail::op_shape<Op, typename node_shape<Args>::type...> {};
 template <class N>
 using node_shape_t = typename node_shape<std::remove_cvref_t<N>>::type;
 
 /// Whether every elementwise op of N has arguments whose shapes broadcast.
-template <class N>
+template <class N, class P = pattern_t<N>>
 struct shapes_valid : std::true_type {};
-template <class Op, class... Args>
-struct shapes_valid<expr<Op, Args...>>
+template <class N, class Op, class... Args>
+struct shapes_valid<N, expr_base<Op, Args...>>
     : std::bool_constant<detail::op_shape<Op, node_shape_t<Args>...>::ok && (shapes_valid<Args>::value && ...)> {};
 
 namespace detail {
@@ -101,10 +101,10 @@ namespace detail {
 template <class N>
 constexpr bool report_shapes() {
     if constexpr (shapes_valid<N>::value) return true;
-    else return []<class Op, class... Args>(std::type_identity<expr<Op, Args...>>) {
+    else return []<class Op, class... Args>(std::type_identity<expr_base<Op, Args...>>) {
         if constexpr ((shapes_valid<Args>::value && ...)) return check_broadcast<node_shape_t<Args>...>();
         else return (report_shapes<Args>() && ...);
-    }(std::type_identity<N>{});
+    }(std::type_identity<pattern_t<N>>{});
 }
 }  // namespace detail
 
