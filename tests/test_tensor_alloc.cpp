@@ -60,6 +60,7 @@ struct model {
     stag::tensor<double, 32> input{};
 };
 model m;
+model grads;  // where into and accumulate_into write
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(the_counter_counts) {
@@ -79,6 +80,12 @@ BOOST_AUTO_TEST_CASE(gradient_evaluation_and_optimizer_step_do_not_allocate) {
 
     const std::size_t before = allocations;
     const auto r = stag::value_and_grad(loss, W1, b1, W2, b2)(W1 = m.w1, b1 = m.v1, W2 = m.w2, b2 = m.v2, x = m.input, label = 3);
+    const double into_value = stag::value_and_grad(loss, W1, b1, W2, b2)
+                                  .into(grads.w1, grads.v1, grads.w2, grads.v2)(W1 = m.w1, b1 = m.v1, W2 = m.w2, b2 = m.v2,
+                                                                                x = m.input, label = 3);
+    stag::grad(loss, W1, b1, W2, b2)
+        .accumulate_into(grads.w1, grads.v1, grads.w2, grads.v2)(W1 = m.w1, b1 = m.v1, W2 = m.w2, b2 = m.v2, x = m.input,
+                                                                 label = 4);
     const auto y = stag::eval(stag::softmax(logits), W1 = m.w1, b1 = m.v1, W2 = m.w2, b2 = m.v2, x = m.input);
     opt.step(r.grad[W1], r.grad[b1], r.grad[W2], r.grad[b2]);
     const auto scalar = stag::grad(stag::tanh(s * s) / s, s)(s = 0.5);
@@ -88,4 +95,6 @@ BOOST_AUTO_TEST_CASE(gradient_evaluation_and_optimizer_step_do_not_allocate) {
     BOOST_TEST(r.value > 0.0);  // the results are used, so none of the calls above is dropped
     BOOST_TEST(y(3) > 0.0);
     BOOST_TEST(scalar[s] != 0.0);
+    BOOST_TEST(into_value == r.value);
+    BOOST_TEST(grads.w2(1, 5) != r.grad[W2](1, 5));  // label 4's gradient was added
 }

@@ -406,3 +406,63 @@ BOOST_AUTO_TEST_CASE(vectorisable_exp_within_one_ulp) {
     const T<3> e = stag::eval(stag::exp(a), a = av);
     for (std::size_t i = 0; i < 3; ++i) BOOST_TEST(e(i) == stag::detail::exp_lanes(av(i)));
 }
+
+// Gradients written where the caller keeps them: into overwrites, accumulate_into adds, in the
+// order the variables were given; a tensor destination may be a stag::tensor, a std::array or a
+// std::span of as many elements.
+BOOST_AUTO_TEST_CASE(gradients_into_the_callers_storage) {
+    constexpr auto W = stag::var<"W", T<3, 2>>;
+    constexpr auto b = stag::var<"b", T<3>>;
+    constexpr auto xv = stag::var<"x", T<2>>;
+    constexpr auto unused = stag::var<"unused", T<2>>;
+    constexpr auto f = stag::sum(stag::square(stag::tanh(stag::matmul(W, xv) + b)));
+    T<3, 2> w;
+    T<3> v;
+    T<2> x1, x2;
+    fill(w, 0.1);
+    fill(v, 0.7);
+    fill(x1, 1.9);
+    fill(x2, 2.6);
+    const auto g1 = stag::value_and_grad(f, W, b)(W = w, b = v, xv = x1);
+    const auto g2 = stag::grad(f, W, b)(W = w, b = v, xv = x2);
+
+    T<3, 2> gw;
+    std::array<double, 3> gb;
+    gw.data()[0] = gb[0] = 1e9;  // overwritten, not added to
+    const double value = stag::value_and_grad(f, W, b).into(gw, gb)(W = w, b = v, xv = x1);
+    BOOST_TEST(value == g1.value);
+    for (std::size_t i = 0; i < gw.size(); ++i) BOOST_TEST(gw.data()[i] == g1.grad[W].data()[i]);
+    for (std::size_t i = 0; i < gb.size(); ++i) BOOST_TEST(gb[i] == g1.grad[b].data()[i]);
+
+    // A minibatch of two rows: the sum of their gradients, added to what was there.
+    std::array<double, 3> sb{};
+    std::span<double, 3> sb_view(sb);
+    T<3, 2> sw{};
+    const auto add = stag::grad(f, W, b).accumulate_into(sw, sb_view);
+    add(W = w, b = v, xv = x1);
+    add(W = w, b = v, xv = x2);
+    // (The second row's terms are added to the first's one by one: equal up to rounding.)
+    for (std::size_t i = 0; i < sw.size(); ++i)
+        BOOST_TEST(sw.data()[i] == g1.grad[W].data()[i] + g2[W].data()[i], boost::test_tools::tolerance(1e-14));
+    for (std::size_t i = 0; i < sb.size(); ++i)
+        BOOST_TEST(sb[i] == g1.grad[b].data()[i] + g2[b].data()[i], boost::test_tools::tolerance(1e-14));
+
+    // A variable f does not use: into writes zeros, accumulate_into leaves it as it was.
+    T<2> gu{5.0, 6.0};
+    stag::grad(f, W, unused).into(gw, gu)(W = w, b = v, xv = x1, unused = x2);
+    BOOST_TEST((gu == T<2>{0.0, 0.0}));
+    gu = T<2>{5.0, 6.0};
+    stag::grad(f, unused).accumulate_into(gu)(W = w, b = v, xv = x1, unused = x2);
+    BOOST_TEST((gu == T<2>{5.0, 6.0}));
+
+    // A scalar graph writes numbers.
+    constexpr auto p = stag::var<"p">;
+    constexpr auto q = stag::var<"q">;
+    double gp = 0.0, gq = 1.0;
+    const double fv = stag::value_and_grad(p * q + stag::sin(p), p, q).into(gp, gq)(p = 0.5, q = 2.0);
+    BOOST_TEST(fv == 0.5 * 2.0 + std::sin(0.5));
+    BOOST_TEST(gp == 2.0 + std::cos(0.5));
+    BOOST_TEST(gq == 0.5);
+    stag::grad(p * q, q).accumulate_into(gq)(p = 0.5, q = 2.0);
+    BOOST_TEST(gq == 1.0);
+}

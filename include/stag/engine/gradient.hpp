@@ -136,6 +136,98 @@ struct reverse_mode {
 
 }  // namespace detail
 
+namespace detail {
+
+/// The caller's storage for the gradient with respect to Vs (what into and accumulate_into write):
+/// one pointer per variable, in the order of the variables. The tensor sweep writes each variable's
+/// adjoint there directly, or (Accumulate) adds it to what is there.
+template <bool Accumulate, class Vars, class... Ds>
+struct gradient_into;
+template <bool Accumulate, class... Vs, class... Ds>
+struct gradient_into<Accumulate, graph::node_list<Vs...>, Ds...> {
+    static constexpr bool accumulate = Accumulate;
+    record<Ds*...> to;
+    template <class V>
+    static constexpr std::size_t index_of = name_position<typename V::name, typename Vs::name...>::value;
+    template <std::size_t I>
+    constexpr auto& get() const noexcept { return *to.template get<I>(); }
+};
+
+/// Whether D can hold the gradient with respect to V, of number type S: S for a number; for a
+/// tensor variable a stag::tensor of S of its shape, or a std::array or fixed-extent std::span of
+/// as many S.
+template <class S, class V, class D>
+struct destination_fits : std::is_same<D, gradient_value_t<S, V>> {};
+template <class S, class Name, class T, std::size_t... Dims, class D>
+    requires flat_storage<D>::value
+struct destination_fits<S, var_t<Name, tensor<T, Dims...>>, D>
+    : std::bool_constant<std::is_same_v<typename D::value_type, S> && flat_storage<D>::count == (std::size_t{1} * ... * Dims)> {};
+
+template <class S, class... Vs, class... Ds>
+constexpr bool check_destinations(graph::node_list<Vs...>, graph::node_list<Ds...>) {
+    constexpr bool fit = (destination_fits<S, Vs, std::remove_const_t<Ds>>::value && ...);
+    static_assert(fit, "stag: into(...): a destination does not fit its variable's gradient: give a number of the sweep's "
+                       "type for a scalar variable, and for a tensor variable a stag::tensor of its shape (or a std::array "
+                       "or std::span of as many elements) of that type");
+    return fit;
+}
+
+/// grad(f, vs...).into(ds...) and friends: the sweep of reverse_mode, the gradient written (or
+/// added) where the caller keeps it; the value returned where WithValue.
+template <bool WithValue, bool Accumulate, class F, class Vars, class... Ds>
+struct gradient_into_fn;
+template <bool WithValue, bool Accumulate, class F, class... Vs, class... Ds>
+struct gradient_into_fn<WithValue, Accumulate, F, graph::node_list<Vs...>, Ds...> {
+    F f;
+    record<Ds*...> to;
+
+    template <class... Bs>
+    constexpr auto operator()(const Bs&... bs) const {
+        using List = graph::nodes_t<F>;
+        if constexpr (binding_check<List, Bs...>::value) {
+            using Env = environment<Bs...>;
+            using S = typename scalar_type<List, Env>::type;
+            if constexpr (check_destinations<S>(graph::node_list<Vs...>{}, graph::node_list<Ds...>{})) {
+                gradient_into<Accumulate, graph::node_list<Vs...>, Ds...> g{to};
+                S value{};
+                if constexpr (tensor_graph<List>::value) {
+                    if constexpr (report_shapes<F>()) value = tensor_gradient_sweep<S, Vs...>(f, Env{record<Bs...>{bs...}}, g);
+                } else {
+                    const auto r = reverse_mode<F, Vs...>{f}.template sweep<true>(bs...);
+                    value = r.value;
+                    [&]<std::size_t... I>(std::index_sequence<I...>) {
+                        if constexpr (Accumulate) ((g.template get<I>() += r.grad.template get<I>()), ...);
+                        else ((g.template get<I>() = r.grad.template get<I>()), ...);
+                    }(std::index_sequence_for<Vs...>{});
+                }
+                if constexpr (WithValue) return value;
+            } else
+                return failed{};
+        } else
+            return failed{};
+    }
+};
+
+/// What into and accumulate_into check: one destination per variable, none of them const.
+template <class... Vs, class... Ds>
+constexpr bool check_into_arguments(graph::node_list<Vs...>, graph::node_list<Ds...>) {
+    constexpr bool count = sizeof...(Ds) == sizeof...(Vs);
+    static_assert(count, "stag: into(...): give one destination per variable, in the order the variables were given to grad");
+    constexpr bool writable = !(std::is_const_v<Ds> || ...);
+    static_assert(!count || writable, "stag: into(...): a destination is const; the gradient is written into it");
+    return count && writable;
+}
+
+template <bool WithValue, bool Accumulate, class F, class... Vs, class... Ds>
+constexpr auto make_into(const F& f, Ds&... ds) {
+    if constexpr (check_into_arguments(graph::node_list<Vs...>{}, graph::node_list<Ds...>{}))
+        return gradient_into_fn<WithValue, Accumulate, F, graph::node_list<Vs...>, Ds...>{f, record<Ds*...>{&ds...}};
+    else
+        return failed{};
+}
+
+}  // namespace detail
+
 /// `grad(f, x, y)(x = 1.0, y = 2.0)`: the gradient of f with respect to x and y, by one forward
 /// and one backward sweep over the unique nodes of f. Variables f does not use get 0.
 template <class F, class... Vs>
@@ -149,6 +241,18 @@ struct grad_fn : detail::reverse_mode<F, Vs...> {
     static constexpr bool binding_check_ok() {
         return detail::binding_check<graph::nodes_t<F>, Bs...>::value;
     }
+
+    /// `grad(f, w, b).into(gw, gb)(bindings...)`: the gradient written into the caller's gw and gb
+    /// (for a tensor graph the backward sweep writes there directly: no gradient object, no copy).
+    template <class... Ds>
+    constexpr auto into(Ds&... ds) const {
+        return detail::make_into<false, false, F, Vs...>(this->f, ds...);
+    }
+    /// Like into, but adds the gradient to what gw and gb hold: a minibatch's sum, a sum over rows.
+    template <class... Ds>
+    constexpr auto accumulate_into(Ds&... ds) const {
+        return detail::make_into<false, true, F, Vs...>(this->f, ds...);
+    }
 };
 
 /// `value_and_grad(f, x, y)(bindings...)`: `.value` and `.grad` from the same sweep.
@@ -158,6 +262,18 @@ struct value_and_grad_fn : detail::reverse_mode<F, Vs...> {
     constexpr auto operator()(const Bs&... bs) const {
         if constexpr (detail::binding_check<graph::nodes_t<F>, Bs...>::value) return this->template sweep<true>(bs...);
         else return value_and_gradient<detail::failed, detail::failed>{};  // .value, .grad[v] add no error
+    }
+
+    /// `value_and_grad(f, w, b).into(gw, gb)(bindings...)`: returns the value and writes the
+    /// gradient into the caller's gw and gb, as grad's into does.
+    template <class... Ds>
+    constexpr auto into(Ds&... ds) const {
+        return detail::make_into<true, false, F, Vs...>(this->f, ds...);
+    }
+    /// Returns the value and adds the gradient to what gw and gb hold.
+    template <class... Ds>
+    constexpr auto accumulate_into(Ds&... ds) const {
+        return detail::make_into<true, true, F, Vs...>(this->f, ds...);
     }
 };
 

@@ -50,6 +50,11 @@ template <class In, class Out>
     else return broadcast_index<In, Out>::offset(e);
 }
 
+/// Whether gradient storage G adds the gradient to what it holds (gradient_into's accumulate)
+/// rather than overwriting it.
+template <class G>
+inline constexpr bool accumulates = requires { requires G::accumulate; };
+
 /// The elements of a bound value or a gradient: a tensor's (or std::array's, std::span's), or the
 /// number itself (const or not, as the value is).
 template <class T>
@@ -317,6 +322,12 @@ struct tensor_pass {
     static constexpr bool steps = graph::node_traits<node<I>>::kind == graph::node_kind::op && Act::reached[I] &&
                                   !facts::nodes[I].piecewise_constant;
 
+    /// Whether node I's push into argument J is the first write to that adjoint, which assigns
+    /// rather than adds; never where the adjoint is a variable's gradient that accumulates.
+    template <std::size_t I, std::size_t J, class Act>
+    static constexpr bool first_write = writers<List, Act>::first[facts::nodes[I].child[J]] == 4 * I + J &&
+                                        !(accumulates<G> && variable<node<facts::nodes[I].child[J]>>);
+
     template <std::size_t I, class Act, std::size_t... J>
     [[gnu::always_inline]] constexpr void push_element(std::size_t e, std::index_sequence<J...>) const {
         if constexpr (runs::of.wide[I] && steps<I, Act>) (push_at<I, Act, J>(e), ...);
@@ -326,7 +337,7 @@ struct tensor_pass {
         if constexpr (pushes_in_loop<I, Act, J>) {
             const S t = term<I, J>(e, std::make_index_sequence<facts::nodes[I].arity>{});
             S& a = adjoint<facts::nodes[I].child[J]>()[e];
-            if constexpr (writers<List, Act>::first[facts::nodes[I].child[J]] == 4 * I + J) a = t;
+            if constexpr (first_write<I, J, Act>) a = t;
             else a += t;
         }
     }
@@ -359,7 +370,7 @@ struct tensor_pass {
     [[gnu::always_inline]] constexpr void push() const {
         constexpr std::size_t c = facts::nodes[I].child[J];
         if constexpr (Act::active[c]) {
-            constexpr bool assign = writers<List, Act>::first[c] == 4 * I + J;
+            constexpr bool assign = first_write<I, J, Act>;
             using Op = typename node<I>::op;
             if constexpr (tensor_level_op<Op>)
                 push_tensor<I, J, assign>(std::make_index_sequence<facts::nodes[I].arity>{});
@@ -436,33 +447,47 @@ template <class R>
     else return result;
 }
 
-/// grad or value_and_grad over a tensor graph: one forward sweep, one backward sweep, the gradient
-/// written in place into the result R (a value_and_gradient, or a gradient alone), which is built
-/// where the caller keeps it.
-template <class S, class R, class... Vs, class F, class Env>
-constexpr R tensor_value_and_grad(const F& f, const Env& env) {
+/// The value of a tensor graph with one element, and its gradient written into grad (a
+/// stag::gradient, or the caller's storage): one forward sweep, one backward sweep.
+template <class S, class... Vs, class F, class Env, class G>
+constexpr S tensor_gradient_sweep(const F& f, const Env& env, G& grad) {
     using List = graph::nodes_t<F>;
     using L = layout<List>;
     using Act = graph::activity<List, Vs...>;
     constexpr std::size_t n = List::size;
     static_assert(L::count[n - 1] == 1,
                   "stag: grad(f, ...): f must have one element; reduce a tensor with stag::sum or stag::mean first");
-    R result;  // written in full below
-    auto& grad = gradient_part(result);
     const auto lits = gather_literals<S>(f);
     std::array<S, L::total + 1> v;
     std::array<S, L::total + 1> adj;
-    const tensor_pass<S, List, Env, std::remove_reference_t<decltype(grad)>> pass{v.data(), adj.data(), env, &grad, lits.data()};
+    const tensor_pass<S, List, Env, G> pass{v.data(), adj.data(), env, &grad, lits.data()};
     pass.forward_sweep(std::make_index_sequence<n>{});
-    if constexpr (requires { result.value; }) result.value = static_cast<S>(pass.template value<n - 1>()[0]);
+    const S value = static_cast<S>(pass.template value<n - 1>()[0]);
     if constexpr (Act::active[n - 1]) {
         pass.template adjoint<n - 1>()[0] = S(1);
         pass.template backward_sweep<Act>(reverse_index_sequence<n>{});
     }
-    // The gradient of a variable no adjoint reaches is zero.
-    [&]<std::size_t... I>(std::index_sequence<I...>) {
-        ((graph::reaches<List, Act, Vs>::value ? void() : void(grad.template get<I>() = {})), ...);
-    }(std::index_sequence_for<Vs...>{});
+    // The gradient of a variable no adjoint reaches is zero (and adds nothing).
+    if constexpr (!accumulates<G>)
+        [&]<std::size_t... I>(std::index_sequence<I...>) {
+            auto clear = [](auto* to, std::size_t count) {
+                for (std::size_t k = 0; k < count; ++k) to[k] = S(0);
+            };
+            ((graph::reaches<List, Act, Vs>::value
+                  ? void()
+                  : clear(elements_of(grad.template get<I>()), shape_count<node_shape_t<Vs>>::value)),
+             ...);
+        }(std::index_sequence_for<Vs...>{});
+    return value;
+}
+
+/// grad or value_and_grad over a tensor graph, the gradient written in place into the result R (a
+/// value_and_gradient, or a gradient alone), which is built where the caller keeps it.
+template <class S, class R, class... Vs, class F, class Env>
+constexpr R tensor_value_and_grad(const F& f, const Env& env) {
+    R result;  // written in full by the sweep
+    const S value = tensor_gradient_sweep<S, Vs...>(f, env, gradient_part(result));
+    if constexpr (requires { result.value; }) result.value = value;
     return result;
 }
 
