@@ -216,9 +216,9 @@ compiler=$(g++ --version | head -n 1)
   echo
   echo "## Compile time of a deep shared DAG"
   echo
-  echo "Command: \`benchmarks/compile_time.sh g++ 16 32 64 128 256\`: the gradient of h(D) for"
-  echo "h(0) = x, h(k+1) = tanh(h(k) * y + h(k)) with respect to x and y, one translation unit, \`g++ -O2\`."
+  echo "Command: \`benchmarks/compile_time.sh\` (g++, clang++ and clang++-19, those installed; depths 16 to 256): the gradient of h(D) for"
+  echo "h(0) = x, h(k+1) = tanh(h(k) * y + h(k)) with respect to x and y, one translation unit, \`-O2\`."
   echo
-  benchmarks/compile_time.sh g++ 16 32 64 128 256
+  benchmarks/compile_time.sh
 } > docs/benchmarks.md
 echo "wrote docs/benchmarks.md"
