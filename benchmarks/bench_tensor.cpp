@@ -5,7 +5,10 @@
 // Every call gets another input (a table of 64 inputs and targets), and writes its results to
 // memory, so the compiler can neither hoist the work out of the loop nor drop part of it. Each side
 // returns its results by value, built where the caller keeps them: hand-written code in a struct of
-// its own, stag in what value_and_grad returns; neither is copied.
+// its own, stag in what value_and_grad returns; neither is copied. stag_into writes stag's gradient
+// into the hand-written code's struct with value_and_grad(...).into(...), as a user who keeps
+// gradients in their own struct would. The gradient has a second hand-written baseline on Eigen's
+// fixed-size matrices (row-major, as stag's tensors), where Eigen is installed.
 //
 //   bench_tensor --check        checks stag's values and gradients against the hand-written ones
 //   bench_tensor [benchmark flags]
@@ -20,6 +23,11 @@
 #include <cstddef>
 #include <cstdio>
 #include <string_view>
+#include <type_traits>
+
+#if defined(STAG_HAVE_EIGEN)
+#include <Eigen/Dense>
+#endif
 
 namespace {
 
@@ -126,6 +134,53 @@ template <std::size_t In, std::size_t Hidden, std::size_t Out>
                                                                     m::t = t);
 }
 
+/// The gradient written into the caller's struct (the hand-written code's) by into.
+template <std::size_t In, std::size_t Hidden, std::size_t Out>
+[[gnu::noinline]] gradients<In, Hidden, Out> stag_into(const network<In, Hidden, Out>& n, const stag::tensor<double, In>& x,
+                                                      const stag::tensor<double, Out>& t) {
+    using m = typename network<In, Hidden, Out>::model;
+    gradients<In, Hidden, Out> g;  // written in full below
+    g.loss = stag::value_and_grad(m::loss, m::W1, m::b1, m::W2, m::b2)
+                 .into(g.w1, g.b1, g.w2, g.b2)(m::W1 = n.w1, m::b1 = n.b1, m::W2 = n.w2, m::b2 = n.b2, m::x = x, m::t = t);
+    return g;
+}
+
+#if defined(STAG_HAVE_EIGEN)
+// ---- hand-written on Eigen: the same backpropagation with fixed-size matrices -----------------------------
+// The network's tensors are mapped, not copied (row-major, as Eigen's RowMajor matrices); the
+// gradients are Eigen matrices in a struct of the caller's.
+template <std::size_t In, std::size_t Hidden, std::size_t Out>
+struct eigen_gradients {
+    double loss;
+    Eigen::Matrix<double, int(Hidden), int(In), In == 1 ? Eigen::ColMajor : Eigen::RowMajor> w1;
+    Eigen::Matrix<double, int(Hidden), 1> b1;
+    Eigen::Matrix<double, int(Out), int(Hidden), Hidden == 1 ? Eigen::ColMajor : Eigen::RowMajor> w2;
+    Eigen::Matrix<double, int(Out), 1> b2;
+};
+template <std::size_t In, std::size_t Hidden, std::size_t Out>
+[[gnu::noinline]] eigen_gradients<In, Hidden, Out> eigen_grad(const network<In, Hidden, Out>& n, const stag::tensor<double, In>& x,
+                                                              const stag::tensor<double, Out>& t) {
+    using G = eigen_gradients<In, Hidden, Out>;
+    using W1 = Eigen::Map<const std::remove_cvref_t<decltype(G::w1)>>;
+    using W2 = Eigen::Map<const std::remove_cvref_t<decltype(G::w2)>>;
+    using V = Eigen::Map<const Eigen::Matrix<double, int(In), 1>>;
+    using H = Eigen::Map<const Eigen::Matrix<double, int(Hidden), 1>>;
+    using O = Eigen::Map<const Eigen::Matrix<double, int(Out), 1>>;
+    const W1 w1(n.w1.data());
+    const W2 w2(n.w2.data());
+    const V xv(x.data());
+    G g;
+    const Eigen::Matrix<double, int(Hidden), 1> h = (w1 * xv + H(n.b1.data())).array().tanh().matrix();
+    const Eigen::Matrix<double, int(Out), 1> r = w2 * h + O(n.b2.data()) - O(t.data());
+    g.loss = 0.5 * r.squaredNorm();
+    g.b2 = r;
+    g.w2.noalias() = r * h.transpose();
+    g.b1 = ((w2.transpose() * r).array() * (1.0 - h.array().square())).matrix();
+    g.w1.noalias() = g.b1 * xv.transpose();
+    return g;
+}
+#endif
+
 template <std::size_t In, std::size_t Hidden, std::size_t Out>
 [[gnu::noinline]] stag::tensor<double, Out> stag_infer(const network<In, Hidden, Out>& n, const stag::tensor<double, In>& x) {
     using m = typename network<In, Hidden, Out>::model;
@@ -208,6 +263,12 @@ BENCHMARK(bench_pass<4, 8, 1, hand_grad<4, 8, 1>>)->Name("mlp_4_8_1/grad/hand");
 BENCHMARK(bench_pass<4, 8, 1, stag_grad<4, 8, 1>>)->Name("mlp_4_8_1/grad/stag");
 BENCHMARK(bench_pass<32, 64, 10, hand_grad<32, 64, 10>>)->Name("mlp_32_64_10/grad/hand");
 BENCHMARK(bench_pass<32, 64, 10, stag_grad<32, 64, 10>>)->Name("mlp_32_64_10/grad/stag");
+BENCHMARK(bench_pass<4, 8, 1, stag_into<4, 8, 1>>)->Name("mlp_4_8_1/grad/stag_into");
+BENCHMARK(bench_pass<32, 64, 10, stag_into<32, 64, 10>>)->Name("mlp_32_64_10/grad/stag_into");
+#if defined(STAG_HAVE_EIGEN)
+BENCHMARK(bench_pass<4, 8, 1, eigen_grad<4, 8, 1>>)->Name("mlp_4_8_1/grad/hand_eigen");
+BENCHMARK(bench_pass<32, 64, 10, eigen_grad<32, 64, 10>>)->Name("mlp_32_64_10/grad/hand_eigen");
+#endif
 BENCHMARK(bench_pass<4, 8, 1, hand_infer<4, 8, 1>>)->Name("mlp_4_8_1/infer/hand");
 BENCHMARK(bench_pass<4, 8, 1, stag_infer<4, 8, 1>>)->Name("mlp_4_8_1/infer/stag");
 BENCHMARK(bench_pass<32, 64, 10, hand_infer<32, 64, 10>>)->Name("mlp_32_64_10/infer/hand");
@@ -224,7 +285,7 @@ double worst_error() {
     const samples<In, Out> s;
     double worst = 0;
     auto compare = [&](const auto& a, const auto& b) {
-        for (std::size_t i = 0; i < a.size(); ++i)
+        for (std::size_t i = 0; i < b.size(); ++i)
             worst = std::max(worst, std::fabs(a.data()[i] - b.data()[i]) / std::max(1.0, std::fabs(b.data()[i])));
     };
     using m = typename network<In, Hidden, Out>::model;
@@ -236,6 +297,20 @@ double worst_error() {
         compare(got.grad[m::b1], want.b1);
         compare(got.grad[m::W2], want.w2);
         compare(got.grad[m::b2], want.b2);
+        const auto into = stag_into(n, s.x[p], s.t[p]);
+        worst = std::max(worst, std::fabs(into.loss - want.loss) / std::max(1.0, want.loss));
+        compare(into.w1, want.w1);
+        compare(into.b1, want.b1);
+        compare(into.w2, want.w2);
+        compare(into.b2, want.b2);
+#if defined(STAG_HAVE_EIGEN)
+        const auto e = eigen_grad(n, s.x[p], s.t[p]);
+        worst = std::max(worst, std::fabs(e.loss - want.loss) / std::max(1.0, want.loss));
+        compare(e.w1, want.w1);
+        compare(e.b1, want.b1);
+        compare(e.w2, want.w2);
+        compare(e.b2, want.b2);
+#endif
         compare(stag_infer(n, s.x[p]), hand_infer(n, s.x[p]));
     }
     // One Adam step each, from the same gradient.
