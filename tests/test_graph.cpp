@@ -241,3 +241,93 @@ BOOST_AUTO_TEST_CASE(an_expression_outlives_what_it_was_built_from) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(arity)
+
+namespace {
+/// A user's op of five arguments: a * b + c * d * e, with its partial derivatives and its name.
+struct dot5_op {
+    static constexpr stag::call notation{"dot5"};
+    template <class A, class B, class C, class D, class E>
+    static constexpr auto apply(const A& a, const B& b, const C& c, const D& d, const E& e) {
+        return a * b + c * d * e;
+    }
+    template <std::size_t I, class A, class B, class C, class D, class E, class R>
+    static constexpr auto partial(const A& a, const B& b, const C& c, const D& d, const E& e, const R&) {
+        if constexpr (I == 0) return b;
+        else if constexpr (I == 1) return a;
+        else if constexpr (I == 2) return stag::mul(d, e);
+        else if constexpr (I == 3) return stag::mul(c, e);
+        else return stag::mul(c, d);
+    }
+};
+template <class... Args>
+constexpr auto dot5(const Args&... args) {
+    return stag::make_node<dot5_op>(args...);
+}
+constexpr auto u = stag::var<"u">;
+constexpr auto w = stag::var<"w">;
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(an_op_of_five_arguments) {
+    // Arguments shared between the op and the rest of the graph, and one repeated.
+    const auto f = dot5(x, stag::sin(y), z, u, x * w) + 2.0 * x;
+    using F = decltype(f);
+    static_assert(stag::detail::is_op_node<decltype(dot5(x, y, z, u, w))>::arity == 5);
+    static_assert(stag::graph::info<stag::graph::nodes_t<F>>::capacity == 5);
+    const double a = 0.7, b = -0.4, c = 1.3, dv = 0.9, e = -1.1;
+    auto ref = [&](long double xs, long double ys, long double zs, long double us, long double ws) {
+        return xs * std::sin(ys) + zs * us * (xs * ws) + 2.0L * xs;
+    };
+    BOOST_TEST(stag::to_string(dot5(x, y, z, u, w)) == "dot5(x, y, z, u, w)");
+    const double value = stag::eval(f, x = a, y = b, z = c, u = dv, w = e);
+    STAG_CHECK_CLOSE(value, ref(a, b, c, dv, e), 1e-15);
+
+    const auto g = stag::value_and_grad(f, x, y, z, u, w)(x = a, y = b, z = c, u = dv, w = e);
+    BOOST_TEST(g.value == value);
+    const long double fd[] = {
+        stag_test::central_difference([&](long double s) { return ref(s, b, c, dv, e); }, a),
+        stag_test::central_difference([&](long double s) { return ref(a, s, c, dv, e); }, b),
+        stag_test::central_difference([&](long double s) { return ref(a, b, s, dv, e); }, c),
+        stag_test::central_difference([&](long double s) { return ref(a, b, c, s, e); }, dv),
+        stag_test::central_difference([&](long double s) { return ref(a, b, c, dv, s); }, e)};
+    const double sweep[] = {g.grad[x], g.grad[y], g.grad[z], g.grad[u], g.grad[w]};
+    const double symbolic[] = {stag::eval(stag::d(f, x), x = a, y = b, z = c, u = dv, w = e),
+                               stag::eval(stag::d(f, y), x = a, y = b, z = c, u = dv, w = e),
+                               stag::eval(stag::d(f, z), x = a, y = b, z = c, u = dv, w = e),
+                               stag::eval(stag::d(f, u), x = a, y = b, z = c, u = dv, w = e),
+                               stag::eval(stag::d(f, w), x = a, y = b, z = c, u = dv, w = e)};
+    for (int i = 0; i < 5; ++i) {
+        BOOST_TEST_CONTEXT("argument " << i) {
+            STAG_CHECK_CLOSE(sweep[i], fd[i], 1e-9);
+            STAG_CHECK_CLOSE(symbolic[i], sweep[i], 1e-15);
+        }
+    }
+    // Forward mode, the Jacobian and the trace go through the same rule.
+    const auto fwd = stag::jvp(f, stag::primals(x = a, y = b, z = c, u = dv, w = e), stag::tangents(z = 1.0, w = 2.0));
+    STAG_CHECK_CLOSE(fwd.tangent, sweep[2] + 2.0 * sweep[4], 1e-15);
+    const auto J = stag::jacobian(stag::outputs(f, dot5(w, u, z, y, x)), x, w)(x = a, y = b, z = c, u = dv, w = e);
+    BOOST_TEST(J[0][x] == sweep[0]);
+    STAG_CHECK_CLOSE(J[1][w], dv, 1e-15);
+    const auto t = stag::trace(f, x = a, y = b, z = c, u = dv, w = e);
+    BOOST_TEST(t.back().value == value);
+
+    // Elementwise over tensors, numbers broadcast: the tensor sweep takes it from the same rule.
+    constexpr auto A = stag::var<"A", stag::tensor<double, 3>>;
+    constexpr auto B = stag::var<"B", stag::tensor<double, 3>>;
+    const stag::tensor<double, 3> av{0.5, -1.0, 2.0}, bv{1.5, 0.25, -0.75};
+    const auto tg = stag::value_and_grad(stag::sum(dot5(A, B, y, u, A)), A, B, y)(A = av, B = bv, y = b, u = dv);
+    double want_value = 0, want_y = 0;
+    for (std::size_t i = 0; i < 3; ++i) {
+        want_value += av(i) * bv(i) + b * dv * av(i);
+        want_y += dv * av(i);
+        BOOST_TEST_CONTEXT("element " << i) {
+            STAG_CHECK_CLOSE(tg.grad[A](i), bv(i) + b * dv, 1e-15);
+            STAG_CHECK_CLOSE(tg.grad[B](i), av(i), 1e-15);
+        }
+    }
+    STAG_CHECK_CLOSE(tg.value, want_value, 1e-15);
+    STAG_CHECK_CLOSE(tg.grad[y], want_y, 1e-15);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -282,8 +282,26 @@ struct node_height<N, std::enable_if_t<(N::height > 0)>> : std::integral_constan
 /// Its facts are enumerators, not static data members: g++ gives every static data member it
 /// instantiates a mangled name, at a cost quadratic in the depth of the node type, and a deep graph
 /// has hundreds of nodes (see graph/node_list.hpp). `height` serves the graph's index look-ups.
+/// Any number of arguments (the specialisations below, for one to three, are the same with fewer
+/// classes per node, which keeps deep graphs quick to compile).
+template <class Seq, class... Args>
+struct arg_holders;
+template <std::size_t... I, class... Args>
+struct arg_holders<std::index_sequence<I...>, Args...> : arg_holder<I, Args>... {
+    constexpr arg_holders() = default;
+    constexpr explicit arg_holders(const Args&... a) noexcept : arg_holder<I, Args>(a)... {}
+};
 template <class Op, class... Args>
-struct expr_base;
+struct expr_base : arg_holders<std::index_sequence_for<Args...>, Args...> {
+    static_assert(sizeof...(Args) > 0, "stag: an operation node needs at least one argument");
+    enum : bool { is_stag_node = true, stateless = (Args::stateless && ...) };
+    enum : std::size_t { height = 1 + std::max({node_height<Args>::value...}) };
+    using op = Op;
+    using pattern = expr_base;
+    using hana_tag = detail::hana_expression_tag;
+    constexpr expr_base() = default;
+    constexpr explicit expr_base(const Args&... a) noexcept : arg_holders<std::index_sequence_for<Args...>, Args...>(a...) {}
+};
 
 template <class Op, class A>
 struct expr_base<Op, A> : arg_holder<0, A> {

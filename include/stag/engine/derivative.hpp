@@ -18,7 +18,10 @@ constexpr auto chain_rule_term(const E& e) {
     if constexpr (is_zero<decltype(da)>) return zero_t{};
     else if constexpr (is_op_node<E>::arity == 1) return chain_term<Op, I>(da, arg<0>(e), e);
     else if constexpr (is_op_node<E>::arity == 2) return chain_term<Op, I>(da, arg<0>(e), arg<1>(e), e);
-    else return chain_term<Op, I>(da, arg<0>(e), arg<1>(e), arg<2>(e), e);
+    else
+        return [&]<std::size_t... J>(std::index_sequence<J...>) {
+            return chain_term<Op, I>(da, arg<J>(e)..., e);
+        }(std::make_index_sequence<is_op_node<E>::arity>{});
 }
 
 template <class V, class E>

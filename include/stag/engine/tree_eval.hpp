@@ -4,6 +4,7 @@
 #include <stag/core/expr.hpp>
 
 #include <type_traits>
+#include <utility>
 
 namespace stag::detail {
 
@@ -21,7 +22,9 @@ constexpr auto tree_eval(const E& e) {
         else if constexpr (detail::is_op_node<E>::arity == 2)
             return E::op::apply(tree_eval<S>(arg<0>(e)), tree_eval<S>(arg<1>(e)));
         else
-            return E::op::apply(tree_eval<S>(arg<0>(e)), tree_eval<S>(arg<1>(e)), tree_eval<S>(arg<2>(e)));
+            return [&]<std::size_t... J>(std::index_sequence<J...>) {
+                return E::op::apply(tree_eval<S>(arg<J>(e))...);
+            }(std::make_index_sequence<detail::is_op_node<E>::arity>{});
     } else
         static_assert(!variable<E>, "stag: internal error: a variable inside a local derivative");
 }

@@ -251,8 +251,19 @@ using merge_arg =
 template <class Node>
 using self_key = std::conditional_t<Node::stateless, key<Node>, at<Node, path<>>>;
 
-template <class Node, class... Args>
-struct nodes_of_t;
+/// Acc, then argument I onwards (Bs), merged one by one.
+template <class Acc, class A, std::size_t I, class... Bs>
+struct merge_args {
+    using type = Acc;
+};
+template <class Acc, class A, std::size_t I, class B, class... Bs>
+struct merge_args<Acc, A, I, B, Bs...> : merge_args<merge_arg<Acc, A, I, B>, A, I + 1, Bs...> {};
+
+/// Any number of arguments; one to three, the common cases, are spelled out below.
+template <class Node, class A, class... Bs>
+struct nodes_of_t {
+    using type = typename push_back<typename merge_args<lifted_nodes<0, A>, A, 1, Bs...>::type, self_key<Node>>::type;
+};
 template <class Node, class A>
 struct nodes_of_t<Node, A> {
     using type = typename push_back<lifted_nodes<0, A>, self_key<Node>>::type;

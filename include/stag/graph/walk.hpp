@@ -7,6 +7,7 @@
 #include <stag/core/op.hpp>
 #include <stag/graph/node_list.hpp>
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <type_traits>
@@ -179,11 +180,41 @@ struct child_index : std::integral_constant<std::size_t, 0> {};
 template <class K, class List, std::size_t J>
 struct child_index<K, List, J, true> : position_of<typename child_key<K, J>::type, List> {};
 
+/// What the sweeps read about a node: its arity, the indices of its arguments, whether its op is
+/// piecewise constant. Capacity is the largest arity in the graph, at least 3 (so that most graphs
+/// share one node_info type).
+template <std::size_t Capacity>
 struct node_info {
+    static constexpr std::size_t capacity = Capacity;
     std::size_t arity = 0;
-    std::size_t child[3] = {0, 0, 0};
+    std::size_t child[Capacity] = {};
     bool piecewise_constant = false;
 };
+
+template <class Pack>
+struct max_arity;
+template <class... Ks>
+struct max_arity<node_list<Ks...>> : std::integral_constant<std::size_t, std::max({std::size_t{3}, node_traits<node_t<Ks>>::arity...})> {};
+
+/// Argument J's index for every node of the list: one class per list and argument position,
+/// not per node.
+template <class List, std::size_t J, class Pack = List>
+struct child_column;
+template <class List, std::size_t J, class... Ks>
+struct child_column<List, J, node_list<Ks...>> {
+    static constexpr std::size_t of[sizeof...(Ks) + 1] = {child_index<Ks, List, J>::value..., 0};
+};
+
+template <class Info, class List, std::size_t N, std::size_t... J>
+constexpr std::array<Info, N - 1> gather_info(const std::size_t (&arity)[N], const bool (&piecewise)[N], std::index_sequence<J...>) noexcept {
+    std::array<Info, N - 1> r{};
+    for (std::size_t i = 0; i + 1 < N; ++i) {
+        r[i].arity = arity[i];
+        ((r[i].child[J] = child_column<List, J>::of[i]), ...);
+        r[i].piecewise_constant = piecewise[i];
+    }
+    return r;
+}
 
 // Per-node patterns in a class over a list's pack name the list through a parameter of its own
 // (List), not as node_list<Ks...>: spelled out, the list would be rebuilt, hashed and looked up
@@ -193,11 +224,12 @@ struct info;
 template <class List, class... Ks>
 struct info<List, node_list<Ks...>> {
     static constexpr std::size_t size = sizeof...(Ks);
+    static constexpr std::size_t capacity = max_arity<List>::value;
     /// Per node, in topological order: its arity and the indices of its arguments.
-    static constexpr std::array<node_info, size> nodes = {
-        node_info{node_traits<node_t<Ks>>::arity,
-                  {child_index<Ks, List, 0>::value, child_index<Ks, List, 1>::value, child_index<Ks, List, 2>::value},
-                  node_traits<node_t<Ks>>::piecewise_constant}...};
+    static constexpr std::size_t arity[size + 1] = {node_traits<node_t<Ks>>::arity..., 0};
+    static constexpr bool piecewise[size + 1] = {node_traits<node_t<Ks>>::piecewise_constant..., false};
+    static constexpr std::array<node_info<capacity>, size> nodes =
+        gather_info<node_info<capacity>, List>(arity, piecewise, std::make_index_sequence<capacity>{});
 };
 
 /// The run-time constants of a graph: how many, the index of each one's node, and each node's slot
@@ -232,8 +264,8 @@ struct is_one_of_vars<var_t<Name, T>, Vs...>
     : std::bool_constant<((std::is_same_v<Vs, all_variables> || std::is_same_v<Name, typename Vs::name>) || ...)> {};
 
 /// Nodes that depend on a node marked in `wrt` through differentiable ops.
-template <std::size_t N>
-constexpr std::array<bool, N> active_nodes(const std::array<node_info, N>& nodes, const std::array<bool, N>& wrt) {
+template <std::size_t N, std::size_t C>
+constexpr std::array<bool, N> active_nodes(const std::array<node_info<C>, N>& nodes, const std::array<bool, N>& wrt) {
     std::array<bool, N> a{};
     for (std::size_t i = 0; i < N; ++i) {
         bool any = wrt[i];
@@ -245,8 +277,8 @@ constexpr std::array<bool, N> active_nodes(const std::array<node_info, N>& nodes
 }
 /// Active nodes that an adjoint reaches from the node `root` (by default the last node, the
 /// expression's own root; another one where a sweep computes several outputs).
-template <std::size_t N>
-constexpr std::array<bool, N> reached_nodes(const std::array<node_info, N>& nodes, const std::array<bool, N>& active,
+template <std::size_t N, std::size_t C>
+constexpr std::array<bool, N> reached_nodes(const std::array<node_info<C>, N>& nodes, const std::array<bool, N>& active,
                                             std::size_t root = N - 1) {
     std::array<bool, N> r{};
     r[root] = active[root];

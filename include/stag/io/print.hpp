@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <utility>
 
 namespace stag {
 
@@ -114,15 +115,9 @@ void print(std::string& out, const E& e) {
         } else {
             out += Op::notation.name;
             out += '(';
-            print(out, arg<0>(e));
-            if constexpr (is_op_node<E>::arity >= 2) {
-                out += ", ";
-                print(out, arg<1>(e));
-            }
-            if constexpr (is_op_node<E>::arity >= 3) {
-                out += ", ";
-                print(out, arg<2>(e));
-            }
+            [&]<std::size_t... J>(std::index_sequence<J...>) {
+                ((J == 0 ? void() : void(out += ", "), print(out, arg<J>(e))), ...);
+            }(std::make_index_sequence<is_op_node<E>::arity>{});
             if constexpr (requires { Op::trailing_arguments(); }) out += Op::trailing_arguments();
             out += ')';
         }

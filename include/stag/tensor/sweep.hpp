@@ -92,16 +92,17 @@ template <class S, std::size_t N, class Term>
 
 inline constexpr std::size_t no_writer = ~std::size_t{0};
 /// For each node, which push of the backward sweep reaches its adjoint first: node i's argument j
-/// is `4 * i + j`. That push assigns; the later ones add.
-template <std::size_t N>
-constexpr std::array<std::size_t, N> first_writers(const std::array<graph::node_info, N>& nodes, const std::array<bool, N>& active,
+/// is `(C + 1) * i + j`, C the largest arity the node records hold. That push assigns; the later
+/// ones add.
+template <std::size_t N, std::size_t C>
+constexpr std::array<std::size_t, N> first_writers(const std::array<graph::node_info<C>, N>& nodes, const std::array<bool, N>& active,
                                                    const std::array<bool, N>& reached) noexcept {
     std::array<std::size_t, N> w{};
     for (auto& x : w) x = no_writer;
     for (std::size_t i = N; i-- > 0;) {
         if (!reached[i] || nodes[i].piecewise_constant) continue;
         for (std::size_t j = 0; j < nodes[i].arity; ++j)
-            if (active[nodes[i].child[j]] && w[nodes[i].child[j]] == no_writer) w[nodes[i].child[j]] = 4 * i + j;
+            if (active[nodes[i].child[j]] && w[nodes[i].child[j]] == no_writer) w[nodes[i].child[j]] = (C + 1) * i + j;
     }
     return w;
 }
@@ -325,7 +326,7 @@ struct tensor_pass {
     /// Whether node I's push into argument J is the first write to that adjoint, which assigns
     /// rather than adds; never where the adjoint is a variable's gradient that accumulates.
     template <std::size_t I, std::size_t J, class Act>
-    static constexpr bool first_write = writers<List, Act>::first[facts::nodes[I].child[J]] == 4 * I + J &&
+    static constexpr bool first_write = writers<List, Act>::first[facts::nodes[I].child[J]] == (facts::capacity + 1) * I + J &&
                                         !(accumulates<G> && variable<node<facts::nodes[I].child[J]>>);
 
     template <std::size_t I, class Act, std::size_t... J>
