@@ -40,6 +40,18 @@ trap 'rm -f "$raw" "$tensor_raw"' EXIT
 "$tensor" --benchmark_repetitions=9 --benchmark_report_aggregates_only=true --benchmark_min_time=0.2 \
           --benchmark_format=console --benchmark_color=false > "$tensor_raw" 2>/dev/null
 tensor_table=$(hand_stag_table "$tensor_raw")
+# The gradient against both hand-written baselines, and stag writing into the caller's struct.
+grad_table=$(awk '
+  /grad\/.*_median/ {
+    split($1, p, "/"); sub(/_median$/, "", p[3]); t[p[1] "/" p[3]] = $2; if (!(p[1] in seen)) { seen[p[1]] = 1; order[++n] = p[1] }
+  }
+  END {
+    for (i = 1; i <= n; i++) {
+      k = order[i]; h = t[k "/hand"]; e = t[k "/hand_eigen"]; s = t[k "/stag"]; o = t[k "/stag_into"];
+      if (e == "") printf "| %s | %.0f | | %.0f | %.0f | %.3f | |\n", k, h, s, o, s / h
+      else printf "| %s | %.0f | %.0f | %.0f | %.0f | %.3f | %.3f |\n", k, h, e, s, o, s / h, s / e
+    }
+  }' "$tensor_raw")
 mlp_compile=$(printf '#include <stag/stag.hpp>\n#include "problems.hpp"\nusing m = stag_problems::mlp<32, 64, 10>;\n%s\n' \
   'auto grad(const stag::tensor<double, 64, 32>& w1, const stag::tensor<double, 64>& v1, const stag::tensor<double, 10, 64>& w2,
             const stag::tensor<double, 10>& v2, const stag::tensor<double, 32>& in, const stag::tensor<double, 10>& target) {
@@ -168,6 +180,13 @@ compiler=$(g++ --version | head -n 1)
   echo "| network / work | hand-written (ns) | stag (ns) | stag / hand |"
   echo "| --- | ---: | ---: | ---: |"
   echo "$tensor_table"
+  echo
+  echo "The gradient against both hand-written baselines (plain loops, and Eigen's fixed-size matrices), and"
+  echo "stag writing into the caller's struct (\`value_and_grad(...).into(...)\`), same run (ns):"
+  echo
+  echo "| network | hand | hand on Eigen | stag | stag into | stag / hand | stag / Eigen |"
+  echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+  echo "$grad_table"
   echo
   echo "- The network: h = tanh(W1 x + b1), out = W2 h + b2, loss = 0.5 sum((out - t)^2), shapes 4-8-1 and 32-64-10."
   echo "- \`grad\`: \`stag::value_and_grad\` of the loss with respect to W1, b1, W2, b2, against hand-written"
