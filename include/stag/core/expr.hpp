@@ -274,6 +274,14 @@ struct node_height : std::integral_constant<std::size_t, 0> {};
 template <class N>
 struct node_height<N, std::enable_if_t<(N::height > 0)>> : std::integral_constant<std::size_t, N::height> {};
 
+/// The storage of any number of arguments, for expr_base's general form.
+template <class Seq, class... Args>
+struct arg_holders;
+template <std::size_t... I, class... Args>
+struct arg_holders<std::index_sequence<I...>, Args...> : arg_holder<I, Args>... {
+    constexpr arg_holders() = default;
+    constexpr explicit arg_holders(const Args&... a) noexcept : arg_holder<I, Args>(a)... {}
+};
 /// The data and facts of an operation node: `Op` states the value rule, the partial derivatives
 /// and the printing; the node holds its arguments by value (arguments without run-time data take
 /// no space). Traits and functions that take an operation node apart match this class: the node
@@ -282,15 +290,8 @@ struct node_height<N, std::enable_if_t<(N::height > 0)>> : std::integral_constan
 /// Its facts are enumerators, not static data members: g++ gives every static data member it
 /// instantiates a mangled name, at a cost quadratic in the depth of the node type, and a deep graph
 /// has hundreds of nodes (see graph/node_list.hpp). `height` serves the graph's index look-ups.
-/// Any number of arguments (the specialisations below, for one to three, are the same with fewer
-/// classes per node, which keeps deep graphs quick to compile).
-template <class Seq, class... Args>
-struct arg_holders;
-template <std::size_t... I, class... Args>
-struct arg_holders<std::index_sequence<I...>, Args...> : arg_holder<I, Args>... {
-    constexpr arg_holders() = default;
-    constexpr explicit arg_holders(const Args&... a) noexcept : arg_holder<I, Args>(a)... {}
-};
+/// This general form takes any number of arguments; the specialisations for one to three are the
+/// same with fewer classes per node, which keeps deep graphs quick to compile.
 template <class Op, class... Args>
 struct expr_base : arg_holders<std::index_sequence_for<Args...>, Args...> {
     static_assert(sizeof...(Args) > 0, "stag: an operation node needs at least one argument");
@@ -356,7 +357,9 @@ struct expr_id {
 ///   stays short, where type arguments would print the tree unfolding.
 /// - A class local to a function template would do the first two, but clang mangles the
 ///   enclosing function's return type afresh for every level, a cost cubic in the depth.
-/// docs/design.md has the measurements.
+/// g++ memoises the look-up, and gives every template parameter object a mangled name at a cost
+/// quadratic in the depth, so under g++ (and nvcc, whose host compiler is g++) a node is the class
+/// template expr_node. docs/design.md has the measurements.
 #if defined(__clang__)
 template <auto Id>
 struct expr_decl {
@@ -378,7 +381,6 @@ struct expr_node : expr_base<Op, Args...> {
 template <class Op, class... Args>
 using expr = expr_node<Op, Args...>;
 #endif
-
 
 namespace detail {
 template <std::size_t I, class T, class... Ts>
