@@ -226,12 +226,29 @@ constexpr auto make_into(const F& f, Ds&... ds) {
         return failed{};
 }
 
+/// What grad and value_and_grad share: the sweep, and the gradient into the caller's storage.
+/// `grad(f, w, b).into(gw, gb)(bindings...)` writes the gradient into gw and gb (for a tensor graph
+/// the backward sweep writes there directly: no gradient object, no copy); accumulate_into adds
+/// it to what they hold (a minibatch's sum, a sum over rows). From value_and_grad (WithValue),
+/// both also return the value.
+template <bool WithValue, class F, class... Vs>
+struct gradient_fn_base : reverse_mode<F, Vs...> {
+    template <class... Ds>
+    constexpr auto into(Ds&... ds) const {
+        return make_into<WithValue, false, F, Vs...>(this->f, ds...);
+    }
+    template <class... Ds>
+    constexpr auto accumulate_into(Ds&... ds) const {
+        return make_into<WithValue, true, F, Vs...>(this->f, ds...);
+    }
+};
+
 }  // namespace detail
 
 /// `grad(f, x, y)(x = 1.0, y = 2.0)`: the gradient of f with respect to x and y, by one forward
 /// and one backward sweep over the unique nodes of f. Variables f does not use get 0.
 template <class F, class... Vs>
-struct grad_fn : detail::reverse_mode<F, Vs...> {
+struct grad_fn : detail::gradient_fn_base<false, F, Vs...> {
     template <class... Bs>
     constexpr auto operator()(const Bs&... bs) const {
         if constexpr (binding_check_ok<Bs...>()) return this->template sweep<false>(bs...);
@@ -241,51 +258,27 @@ struct grad_fn : detail::reverse_mode<F, Vs...> {
     static constexpr bool binding_check_ok() {
         return detail::binding_check<graph::nodes_t<F>, Bs...>::value;
     }
-
-    /// `grad(f, w, b).into(gw, gb)(bindings...)`: the gradient written into the caller's gw and gb
-    /// (for a tensor graph the backward sweep writes there directly: no gradient object, no copy).
-    template <class... Ds>
-    constexpr auto into(Ds&... ds) const {
-        return detail::make_into<false, false, F, Vs...>(this->f, ds...);
-    }
-    /// Like into, but adds the gradient to what gw and gb hold: a minibatch's sum, a sum over rows.
-    template <class... Ds>
-    constexpr auto accumulate_into(Ds&... ds) const {
-        return detail::make_into<false, true, F, Vs...>(this->f, ds...);
-    }
 };
 
 /// `value_and_grad(f, x, y)(bindings...)`: `.value` and `.grad` from the same sweep.
 template <class F, class... Vs>
-struct value_and_grad_fn : detail::reverse_mode<F, Vs...> {
+struct value_and_grad_fn : detail::gradient_fn_base<true, F, Vs...> {
     template <class... Bs>
     constexpr auto operator()(const Bs&... bs) const {
         if constexpr (detail::binding_check<graph::nodes_t<F>, Bs...>::value) return this->template sweep<true>(bs...);
         else return value_and_gradient<detail::failed, detail::failed>{};  // .value, .grad[v] add no error
     }
-
-    /// `value_and_grad(f, w, b).into(gw, gb)(bindings...)`: returns the value and writes the
-    /// gradient into the caller's gw and gb, as grad's into does.
-    template <class... Ds>
-    constexpr auto into(Ds&... ds) const {
-        return detail::make_into<true, false, F, Vs...>(this->f, ds...);
-    }
-    /// Returns the value and adds the gradient to what gw and gb hold.
-    template <class... Ds>
-    constexpr auto accumulate_into(Ds&... ds) const {
-        return detail::make_into<true, true, F, Vs...>(this->f, ds...);
-    }
 };
 
 template <class F, class... Vs>
 constexpr auto grad(const F& f, const Vs&...) {
-    if constexpr (detail::check_grad_arguments<F, Vs...>()) return grad_fn<F, Vs...>{{f}};
+    if constexpr (detail::check_grad_arguments<F, Vs...>()) return grad_fn<F, Vs...>{{{f}}};
     else return detail::failed{};
 }
 
 template <class F, class... Vs>
 constexpr auto value_and_grad(const F& f, const Vs&...) {
-    if constexpr (detail::check_grad_arguments<F, Vs...>()) return value_and_grad_fn<F, Vs...>{{f}};
+    if constexpr (detail::check_grad_arguments<F, Vs...>()) return value_and_grad_fn<F, Vs...>{{{f}}};
     else return [](const auto&...) { return value_and_gradient<detail::failed, detail::failed>{}; };
 }
 

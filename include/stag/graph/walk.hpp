@@ -185,7 +185,6 @@ struct child_index<K, List, J, true> : position_of<typename child_key<K, J>::typ
 /// share one node_info type).
 template <std::size_t Capacity>
 struct node_info {
-    static constexpr std::size_t capacity = Capacity;
     std::size_t arity = 0;
     std::size_t child[Capacity] = {};
     bool piecewise_constant = false;
