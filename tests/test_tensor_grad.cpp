@@ -209,6 +209,59 @@ BOOST_AUTO_TEST_CASE(matmul_transpose_and_reductions) {
     BOOST_TEST(stag::eval(stag::mean(A), A = av) == stag::sum(av) / 12, boost::test_tools::tolerance(1e-15));
 }
 
+BOOST_AUTO_TEST_CASE(max_and_min_reductions) {
+    constexpr auto A = stag::var<"A", T<3, 4>>;
+    constexpr auto C = stag::var<"C", T<2, 3, 4>>;
+    T<3, 4> av;
+    T<2, 3, 4> cv;
+    fill(av, 0.4);
+    fill(cv, 0.9);
+    // Values: over all elements and along each axis.
+    BOOST_TEST(stag::eval(stag::max(A), A = av) == *std::max_element(av.data(), av.data() + 12));
+    BOOST_TEST(stag::eval(stag::min(A), A = av) == *std::min_element(av.data(), av.data() + 12));
+    const T<4> col_max = stag::eval(stag::max<0>(A), A = av);
+    const T<3> row_min = stag::eval(stag::min<1>(A), A = av);
+    for (std::size_t j = 0; j < 4; ++j) BOOST_TEST(col_max(j) == std::max({av(0, j), av(1, j), av(2, j)}));
+    for (std::size_t i = 0; i < 3; ++i) BOOST_TEST(row_min(i) == std::min({av(i, 0), av(i, 1), av(i, 2), av(i, 3)}));
+    const T<2, 4> mid = stag::eval(stag::max<1>(C), C = cv);
+    BOOST_TEST(mid(1, 2) == std::max({cv(1, 0, 2), cv(1, 1, 2), cv(1, 2, 2)}));
+    // Gradients against central differences (the elements are distinct: no tie within 1e-6).
+    const auto check = [&](const auto& f) {
+        const auto g = stag::grad(f, A, C)(A = av, C = cv);
+        BOOST_TEST(difference_error(f, av, g[A], A = av, C = cv) < 1e-8);
+        BOOST_TEST(difference_error(f, cv, g[C], A = av, C = cv) < 1e-8);
+    };
+    check(stag::max(A) * stag::min(C) + stag::square(stag::min(A)));
+    check(stag::sum(stag::sin(stag::max<0>(A))) + stag::dot(stag::min<1>(A), stag::max<1>(stag::sum<0>(C))));
+    check(stag::sum(stag::exp(stag::max<1>(C))) - stag::sum(stag::min<0>(C) * stag::max<0>(A)));
+    // log-sum-exp from its primitives: the max's own derivative cancels, the gradient is softmax.
+    const auto lse = stag::max(A) + stag::log(stag::sum(stag::exp(A - stag::max(A))));
+    check(lse);
+    const auto g = stag::grad(lse, A)(A = av);
+    const T<12> soft = stag::eval(stag::softmax(stag::reshape<12>(A)), A = av);
+    for (std::size_t e = 0; e < 12; ++e) BOOST_TEST(g[A].data()[e] == soft.data()[e], boost::test_tools::tolerance(1e-14));
+    // At a tie the derivative goes to the first extreme element; a NaN makes the result NaN.
+    T<3, 4> tie{};
+    tie(0, 1) = tie(2, 3) = 5.0;
+    tie(1, 0) = tie(1, 2) = -5.0;
+    const auto gt = stag::grad(stag::max(A) + stag::min(A) + stag::sum(stag::max<0>(A)), A)(A = tie);
+    BOOST_TEST(gt[A](0, 1) == 2.0);  // max(A) and max<0> of column 1
+    BOOST_TEST(gt[A](2, 3) == 1.0);  // max<0> of column 3 only
+    BOOST_TEST(gt[A](1, 0) == 1.0);  // min(A)
+    BOOST_TEST(gt[A](1, 2) == 0.0);
+    BOOST_TEST(gt[A](0, 0) == 1.0);  // a column of zeros: its first row
+    tie(2, 2) = std::nan("");
+    BOOST_TEST(std::isnan(stag::eval(stag::max(A), A = tie)));
+    BOOST_TEST(std::isnan(stag::eval(stag::min(A), A = tie)));
+    const T<4> col_nan = stag::eval(stag::min<0>(A), A = tie);
+    BOOST_TEST(std::isnan(col_nan(2)));
+    BOOST_TEST(col_nan(0) == -5.0);
+    // A number is its own maximum; the printed form names the op and its axis.
+    constexpr auto x = stag::var<"x">;
+    static_assert(std::is_same_v<decltype(stag::max(x)), std::remove_cvref_t<decltype(x)>>);
+    BOOST_TEST(stag::to_string(stag::max<1>(A) + stag::min(A)) == "max<1>(A) + min(A)");
+}
+
 BOOST_AUTO_TEST_CASE(softmax_and_losses) {
     constexpr auto z = stag::var<"z", T<5>>;
     constexpr auto Z = stag::var<"Z", T<3, 5>>;

@@ -1,5 +1,5 @@
-// Tensor-level ops of expressions: matmul, transpose, sum and mean (whole tensor or along an
-// axis), reshape, softmax, log_softmax, pick, and what is written with them: dot, mse,
+// Tensor-level ops of expressions: matmul, transpose, sum, mean, max and min (whole tensor or
+// along an axis), reshape, softmax, log_softmax, pick, and what is written with them: dot, mse,
 // cross_entropy. Each op states, in one place, its shape rule (`shape`), its printing, its forward
 // loop and the backward loop for each argument (`backward<J, Assign>`: Assign when it is the first
 // push into that adjoint, which it then overwrites instead of adding to). Every scalar function and
@@ -91,6 +91,21 @@ struct rows_of {
 };
 
 inline constexpr const char* sum_axis_names[] = {"sum<0>", "sum<1>", "sum<2>", "sum<3>", "sum<axis>"};
+inline constexpr const char* max_axis_names[] = {"max<0>", "max<1>", "max<2>", "max<3>", "max<axis>"};
+inline constexpr const char* min_axis_names[] = {"min<0>", "min<1>", "min<2>", "min<3>", "min<axis>"};
+
+/// The position of the largest (Max) or smallest of a[0], a[stride], ..., a[(n - 1) stride]: the
+/// first one at a tie, and the first NaN if there is one (so that the extreme is NaN).
+template <bool Max, class S, class P>
+[[gnu::always_inline]] constexpr std::size_t extreme_at(const P* a, std::size_t n, std::size_t stride) {
+    std::size_t at = 0;
+    S m = S(a[0]);
+    for (std::size_t l = 1; l < n && m == m; ++l) {
+        const S x = S(a[l * stride]);
+        if ((Max ? m < x : x < m) || x != x) at = l, m = x;
+    }
+    return at;
+}
 }  // namespace detail
 
 // ---- shape checks whose failures show the shapes in the note under stag's error -------------------
@@ -213,6 +228,58 @@ struct sum_axis_op {
         for (std::size_t o = 0; o < ax::outer; ++o)
             for (std::size_t l = 0; l < ax::length; ++l)
                 for (std::size_t i = 0; i < ax::inner; ++i) detail::put<Assign>(to[(o * ax::length + l) * ax::inner + i], g[o * ax::inner + i]);
+    }
+};
+
+/// The largest (Max) or smallest element. Its adjoint goes to that element alone: the first one
+/// at a tie, or the first NaN (the result is then NaN).
+template <bool Max>
+struct extreme_op {
+    static constexpr bool tensor_level = true;
+    static constexpr call notation{Max ? "max" : "min"};
+    template <class A>
+    using shape = std::index_sequence<>;
+
+    template <class Sh, class S, class PA>
+    [[gnu::always_inline]] static constexpr void forward(Sh, S* out, const PA* a) {
+        out[0] = S(a[detail::extreme_at<Max, S>(a, Sh::template arg_count<0>, 1)]);
+    }
+    template <std::size_t J, bool Assign, class Sh, class S, class PA>
+    [[gnu::always_inline]] static constexpr void backward(Sh, S* to, const S* g, const S*, const PA* a) {
+        if constexpr (Assign)
+            for (std::size_t e = 0; e < Sh::template arg_count<0>; ++e) to[e] = S(0);
+        to[detail::extreme_at<Max, S>(a, Sh::template arg_count<0>, 1)] += g[0];
+    }
+};
+
+/// The largest (Max) or smallest element along dimension Axis, which the result drops; the
+/// adjoint of each goes to that element alone (the first at a tie, or the first NaN).
+template <std::size_t Axis, bool Max>
+struct extreme_axis_op {
+    static constexpr bool tensor_level = true;
+    static constexpr call notation{(Max ? detail::max_axis_names : detail::min_axis_names)[Axis < 4 ? Axis : 4]};
+    template <class A>
+    using shape = typename detail::drop_axis<Axis, A>::type;
+
+    template <class Sh, class S, class PA>
+    [[gnu::always_inline]] static constexpr void forward(Sh, S* out, const PA* a) {
+        using ax = detail::around_axis<Axis, typename Sh::template arg<0>>;
+        for (std::size_t o = 0; o < ax::outer; ++o)
+            for (std::size_t i = 0; i < ax::inner; ++i) {
+                const PA* from = a + o * ax::length * ax::inner + i;
+                out[o * ax::inner + i] = S(from[detail::extreme_at<Max, S>(from, ax::length, ax::inner) * ax::inner]);
+            }
+    }
+    template <std::size_t J, bool Assign, class Sh, class S, class PA>
+    [[gnu::always_inline]] static constexpr void backward(Sh, S* to, const S* g, const S*, const PA* a) {
+        using ax = detail::around_axis<Axis, typename Sh::template arg<0>>;
+        if constexpr (Assign)
+            for (std::size_t e = 0; e < Sh::template arg_count<0>; ++e) to[e] = S(0);
+        for (std::size_t o = 0; o < ax::outer; ++o)
+            for (std::size_t i = 0; i < ax::inner; ++i) {
+                const std::size_t base = o * ax::length * ax::inner + i;
+                to[base + detail::extreme_at<Max, S>(a + base, ax::length, ax::inner) * ax::inner] += g[o * ax::inner + i];
+            }
     }
 };
 
@@ -375,6 +442,38 @@ constexpr auto mean(const A& a) noexcept {
     constexpr bool ok = axis_in_shape<Axis, node_shape_t<A>>;
     static_assert(ok, "stag: mean<axis>(a): a has no such axis");
     if constexpr (ok) return c<1, static_cast<std::intmax_t>(detail::dims<node_shape_t<A>>::of[Axis])> * sum<Axis>(a);
+    else return detail::failed{};
+}
+
+/// The largest element of a (a number is its own maximum); its derivative goes to that element
+/// alone, the first one at a tie. A NaN element makes the result NaN. max(a, b) of two arguments
+/// is the elementwise maximum.
+template <expression A>
+constexpr auto max(const A& a) noexcept {
+    if constexpr (scalar_node<A>) return a;
+    else return make_node<extreme_op<true>>(a);
+}
+/// The smallest element of a, as max(a) is the largest.
+template <expression A>
+constexpr auto min(const A& a) noexcept {
+    if constexpr (scalar_node<A>) return a;
+    else return make_node<extreme_op<false>>(a);
+}
+/// The largest element along dimension Axis: max<1>(m) of an 8 x 4 matrix is the vector of the
+/// 8 row maxima.
+template <std::size_t Axis, expression A>
+constexpr auto max(const A& a) noexcept {
+    constexpr bool ok = axis_in_shape<Axis, node_shape_t<A>>;
+    static_assert(ok, "stag: max<axis>(a): a has no such axis");
+    if constexpr (ok) return make_node<extreme_axis_op<Axis, true>>(a);
+    else return detail::failed{};
+}
+/// The smallest element along dimension Axis.
+template <std::size_t Axis, expression A>
+constexpr auto min(const A& a) noexcept {
+    constexpr bool ok = axis_in_shape<Axis, node_shape_t<A>>;
+    static_assert(ok, "stag: min<axis>(a): a has no such axis");
+    if constexpr (ok) return make_node<extreme_axis_op<Axis, false>>(a);
     else return detail::failed{};
 }
 
