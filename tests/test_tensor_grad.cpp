@@ -500,6 +500,16 @@ BOOST_AUTO_TEST_CASE(gradients_into_the_callers_storage) {
     for (std::size_t i = 0; i < sb.size(); ++i)
         BOOST_TEST(sb[i] == g1.grad[b].data()[i] + g2[b].data()[i], boost::test_tools::tolerance(1e-14));
 
+    // A temporary span is a view of the caller's storage: the gradient lands there. So does one
+    // held const (its elements are not).
+    std::array<double, 9> flat{};
+    stag::grad(f, W, b).into(std::span<double, 6>(flat.data(), 6), std::span<double, 3>(flat.data() + 6, 3))(W = w, b = v, xv = x1);
+    const std::span<double, 3> fixed_view(flat.data() + 6, 3);
+    flat[6] = 1e9;
+    stag::grad(f, W, b).into(gw, fixed_view)(W = w, b = v, xv = x1);
+    for (std::size_t i = 0; i < 6; ++i) BOOST_TEST(flat[i] == g1.grad[W].data()[i]);
+    for (std::size_t i = 0; i < 3; ++i) BOOST_TEST(flat[6 + i] == g1.grad[b].data()[i]);
+
     // A variable f does not use: into writes zeros, accumulate_into leaves it as it was.
     T<2> gu{5.0, 6.0};
     stag::grad(f, W, unused).into(gw, gu)(W = w, b = v, xv = x1, unused = x2);

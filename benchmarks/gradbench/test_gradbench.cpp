@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -111,6 +112,31 @@ BOOST_AUTO_TEST_CASE(llsq_at_several_lengths) {
     }
 }
 
+BOOST_AUTO_TEST_CASE(lse_at_lengths_around_its_chunks) {
+    // Lengths below, at and around the program's chunk of 256, and values as GradBench draws them
+    // (in [0, 1)) and spread over [-100, 100], where exp(x) alone would overflow.
+    for (double spread : {1.0, 200.0})
+        for (std::size_t n : {1u, 2u, 255u, 256u, 257u, 1000u, 5000u}) {
+            std::vector<double> x(n);
+            for (std::size_t i = 0; i < n; ++i) x[i] = spread * (0.5 + 0.5 * std::sin(0.7 * double(i) + 0.3)) - (spread > 1 ? 100 : 0);
+            const double a = *std::max_element(x.begin(), x.end());
+            double sum = 0;
+            for (double v : x) sum += std::exp(v - a);
+            const std::string input = json{{"x", x}}.dump();
+            const json primal = result_of(run("lse", input, "primal", "lse_primal"));
+            BOOST_TEST(close(primal.get<double>(), a + std::log(sum), 1e-13), "n = " << n << ": " << primal << " against " << a + std::log(sum));
+            const json gradient = result_of(run("lse", input, "gradient", "lse_gradient"));
+            BOOST_TEST_REQUIRE(gradient.size() == n);
+            double total = 0;
+            for (std::size_t i = 0; i < n; ++i) {
+                const double want = std::exp(x[i] - a) / sum;
+                total += gradient[i].get<double>();
+                BOOST_TEST(std::fabs(gradient[i].get<double>() - want) <= 1e-14 * std::max(1.0, want), "n = " << n << ", i = " << i);
+            }
+            BOOST_TEST(std::fabs(total - 1) < 1e-12);  // a softmax
+        }
+}
+
 BOOST_AUTO_TEST_CASE(min_runs_and_min_seconds) {
     const auto x = coefficients(128, 1.0);
     const json three = result_of(run("llsq", json{{"x", x}, {"n", 64}, {"min_runs", 3}}.dump(), "gradient", "runs"), 3);
@@ -136,6 +162,8 @@ BOOST_AUTO_TEST_CASE(errors_are_messages_and_a_non_zero_status) {
         {"llsq", json{{"x", x}, {"n", 1}}.dump(), "gradient", "n >= 2"},
         {"llsq", json{{"x", x}, {"n", "many"}}.dump(), "primal", "field \"n\" does not have the expected type"},
         {"hello", "{\"x\": 1}", "square", "the input of hello is a number"},
+        {"lse", json{{"x", std::vector<double>{}}}.dump(), "gradient", "lse needs at least one element in x"},
+        {"lse", json{{"x", 3.0}}.dump(), "primal", "field \"x\" does not have the expected type"},
     };
     int k = 0;
     for (const bad& c : cases) {

@@ -7,8 +7,10 @@
 
 #include <array>
 #include <cstddef>
+#include <span>
 #include <tuple>
 #include <type_traits>
+#include <utility>
 
 namespace stag {
 
@@ -138,19 +140,47 @@ struct reverse_mode {
 
 namespace detail {
 
+/// Where into keeps one destination: a pointer to the caller's object, or a std::span by value (a
+/// view of the caller's storage, so a temporary span, `into(std::span<double, 8>(p, 8))`, is fine).
+template <class D>
+struct into_slot {
+    D* to;
+    constexpr D& get() const noexcept { return *to; }
+};
+template <class E, std::size_t N>
+struct into_slot<std::span<E, N>> {
+    std::span<E, N> to;
+    constexpr const std::span<E, N>& get() const noexcept { return to; }
+};
+template <class D>
+constexpr into_slot<D> destination_slot(D& d) noexcept { return {&d}; }
+template <class E, std::size_t N>
+constexpr into_slot<std::span<E, N>> destination_slot(std::span<E, N> d) noexcept { return {d}; }
+
+/// The destination type into keeps for an argument of type D (a forwarding reference's): a span
+/// as a value, anything else as the object referred to.
+template <class D>
+using destination_t = std::conditional_t<is_span<std::remove_cvref_t<D>>::value, std::remove_cvref_t<D>, std::remove_reference_t<D>>;
+
+/// Whether a destination can be written: not const, and not a view of const elements.
+template <class D>
+inline constexpr bool writable_destination = !std::is_const_v<D>;
+template <class E, std::size_t N>
+inline constexpr bool writable_destination<std::span<E, N>> = !std::is_const_v<E>;
+
 /// The caller's storage for the gradient with respect to Vs (what into and accumulate_into write):
-/// one pointer per variable, in the order of the variables. The tensor sweep writes each variable's
+/// one slot per variable, in the order of the variables. The tensor sweep writes each variable's
 /// adjoint there directly, or (Accumulate) adds it to what is there.
 template <bool Accumulate, class Vars, class... Ds>
 struct gradient_into;
 template <bool Accumulate, class... Vs, class... Ds>
 struct gradient_into<Accumulate, graph::node_list<Vs...>, Ds...> {
     static constexpr bool accumulate = Accumulate;
-    record<Ds*...> to;
+    record<into_slot<Ds>...> to;
     template <class V>
     static constexpr std::size_t index_of = name_position<typename V::name, typename Vs::name...>::value;
     template <std::size_t I>
-    constexpr auto& get() const noexcept { return *to.template get<I>(); }
+    constexpr auto& get() const noexcept { return to.template get<I>().get(); }
 };
 
 /// Whether D can hold the gradient with respect to V, of number type S: S for a number; for a
@@ -179,7 +209,7 @@ struct gradient_into_fn;
 template <bool WithValue, bool Accumulate, class F, class... Vs, class... Ds>
 struct gradient_into_fn<WithValue, Accumulate, F, graph::node_list<Vs...>, Ds...> {
     F f;
-    record<Ds*...> to;
+    record<into_slot<Ds>...> to;
 
     template <class... Bs>
     constexpr auto operator()(const Bs&... bs) const {
@@ -213,15 +243,21 @@ template <class... Vs, class... Ds>
 constexpr bool check_into_arguments(graph::node_list<Vs...>, graph::node_list<Ds...>) {
     constexpr bool count = sizeof...(Ds) == sizeof...(Vs);
     static_assert(count, "stag: into(...): give one destination per variable, in the order the variables were given to grad");
-    constexpr bool writable = !(std::is_const_v<Ds> || ...);
+    constexpr bool writable = (writable_destination<Ds> && ...);
     static_assert(!count || writable, "stag: into(...): a destination is const; the gradient is written into it");
     return count && writable;
 }
 
 template <bool WithValue, bool Accumulate, class F, class... Vs, class... Ds>
-constexpr auto make_into(const F& f, Ds&... ds) {
-    if constexpr (check_into_arguments(graph::node_list<Vs...>{}, graph::node_list<Ds...>{}))
-        return gradient_into_fn<WithValue, Accumulate, F, graph::node_list<Vs...>, Ds...>{f, record<Ds*...>{&ds...}};
+constexpr auto make_into(const F& f, Ds&&... ds) {
+    constexpr bool views = ((std::is_lvalue_reference_v<Ds> || is_span<std::remove_cvref_t<Ds>>::value) && ...);
+    static_assert(views, "stag: into(...): a destination is a temporary, so the gradient would be lost: give your own "
+                         "object, or a std::span over your storage");
+    if constexpr (!views)
+        return failed{};
+    else if constexpr (check_into_arguments(graph::node_list<Vs...>{}, graph::node_list<destination_t<Ds>...>{}))
+        return gradient_into_fn<WithValue, Accumulate, F, graph::node_list<Vs...>, destination_t<Ds>...>{
+            f, record<into_slot<destination_t<Ds>>...>{destination_slot(ds)...}};
     else
         return failed{};
 }
@@ -234,12 +270,12 @@ constexpr auto make_into(const F& f, Ds&... ds) {
 template <bool WithValue, class F, class... Vs>
 struct gradient_fn_base : reverse_mode<F, Vs...> {
     template <class... Ds>
-    constexpr auto into(Ds&... ds) const {
-        return make_into<WithValue, false, F, Vs...>(this->f, ds...);
+    constexpr auto into(Ds&&... ds) const {
+        return make_into<WithValue, false, F, Vs...>(this->f, std::forward<Ds>(ds)...);
     }
     template <class... Ds>
-    constexpr auto accumulate_into(Ds&... ds) const {
-        return make_into<WithValue, true, F, Vs...>(this->f, ds...);
+    constexpr auto accumulate_into(Ds&&... ds) const {
+        return make_into<WithValue, true, F, Vs...>(this->f, std::forward<Ds>(ds)...);
     }
 };
 
