@@ -9,6 +9,7 @@
 #include <array>
 #include <cmath>
 #include <cstddef>
+#include <memory>
 #include <span>
 #include <tuple>
 #include <type_traits>
@@ -260,6 +261,33 @@ BOOST_AUTO_TEST_CASE(max_and_min_reductions) {
     constexpr auto x = stag::var<"x">;
     static_assert(std::is_same_v<decltype(stag::max(x)), std::remove_cvref_t<decltype(x)>>);
     BOOST_TEST(stag::to_string(stag::max<1>(A) + stag::min(A)) == "max<1>(A) + min(A)");
+}
+
+BOOST_AUTO_TEST_CASE(large_intermediates_live_on_the_heap) {
+    // A million elements per node: tens of megabytes of values and adjoints, more than a thread's
+    // stack holds, so the sweep keeps them in one heap allocation (the variables and the gradient
+    // stay where the caller keeps them).
+    using big = T<1000, 1000>;
+    constexpr auto W = stag::var<"W", big>;
+    const auto w = std::make_unique<big>();
+    const auto gw = std::make_unique<big>();
+    for (std::size_t e = 0; e < 1000000; ++e) w->data()[e] = 1e-6 * double(e % 1777) - 0.5;
+    const auto f = stag::sum(0.5 * stag::square(W) + stag::sin(W)) + stag::max(W);
+    const double value = stag::value_and_grad(f, W).into(*gw)(W = *w);
+    double want = 0;
+    std::size_t top = 0;
+    for (std::size_t e = 0; e < 1000000; ++e) {
+        want += 0.5 * w->data()[e] * w->data()[e] + std::sin(w->data()[e]);
+        if (w->data()[e] > w->data()[top]) top = e;
+    }
+    want += w->data()[top];
+    BOOST_TEST(value == want, boost::test_tools::tolerance(1e-10));
+    for (std::size_t e = 0; e < 1000000; e += 997)
+        BOOST_TEST(gw->data()[e] == w->data()[e] + std::cos(w->data()[e]) + (e == top ? 1.0 : 0.0), boost::test_tools::tolerance(1e-14));
+    BOOST_TEST(gw->data()[top] == w->data()[top] + std::cos(w->data()[top]) + 1.0, boost::test_tools::tolerance(1e-14));
+    double plain = 0;
+    for (std::size_t e = 0; e < 1000000; ++e) plain += std::exp(w->data()[e]) * w->data()[e];
+    BOOST_TEST(stag::eval(stag::sum(stag::exp(W) * W), W = *w) == plain, boost::test_tools::tolerance(1e-10));
 }
 
 BOOST_AUTO_TEST_CASE(softmax_and_losses) {

@@ -1,7 +1,8 @@
 // The tensor engine: the same fused forward and backward sweeps as the scalar engine, over a graph
 // whose nodes are tensors. Every node's elements sit at a compile-time offset of one flat slab
 // (tensor/shape.hpp); a variable is read where it is bound and its adjoint is written straight into
-// the gradient, so nothing is copied in or out and nothing is allocated.
+// the gradient, so nothing is copied in or out and, unless the graph's values exceed
+// stack_sweep_bytes, nothing is allocated.
 //
 // An elementwise op is lifted from its scalar rules: its forward step applies `Op::apply` (or the
 // op's vectorisable `lane_apply`) to every element, and its backward step the same `chain_term` as
@@ -49,6 +50,25 @@ template <class In, class Out>
     else if constexpr (shape_count<In>::value == 1) return 0;
     else return broadcast_index<In, Out>::offset(e);
 }
+
+/// Where a sweep keeps its values (and adjoints): N numbers of type S, on the stack while they fit
+/// in stack_sweep_bytes, otherwise in one heap allocation per sweep, released when it ends (a
+/// large graph, a model with megabytes of intermediates, then does not overflow a thread's stack).
+inline constexpr std::size_t stack_sweep_bytes = 128 * 1024;
+template <class S, std::size_t N, bool OnStack = N * sizeof(S) <= stack_sweep_bytes>
+struct sweep_storage {
+    std::array<S, N> on_stack;
+    constexpr S* data() noexcept { return on_stack.data(); }
+};
+template <class S, std::size_t N>
+struct sweep_storage<S, N, false> {
+    S* on_heap = new S[N];
+    constexpr sweep_storage() = default;
+    sweep_storage(const sweep_storage&) = delete;
+    sweep_storage& operator=(const sweep_storage&) = delete;
+    constexpr ~sweep_storage() { delete[] on_heap; }
+    constexpr S* data() noexcept { return on_heap; }
+};
 
 /// Whether gradient storage G adds the gradient to what it holds (gradient_into's accumulate)
 /// rather than overwriting it.
@@ -429,7 +449,7 @@ constexpr auto tensor_eval(const F& f, const Env& env) {
         using L = layout<List>;
         constexpr std::size_t n = List::size;
         const auto lits = gather_literals<S>(f);
-        std::array<S, L::total + 1> v;
+        sweep_storage<S, L::total + 1> v;
         const tensor_pass<S, List, Env> pass{v.data(), nullptr, env, nullptr, lits.data()};
         pass.forward_sweep(std::make_index_sequence<n>{});
         using R = typename root_value<S, node_shape_t<graph::node_t<graph::type_at<n - 1, List>>>>::type;
@@ -459,8 +479,8 @@ constexpr S tensor_gradient_sweep(const F& f, const Env& env, G& grad) {
     static_assert(L::count[n - 1] == 1,
                   "stag: grad(f, ...): f must have one element; reduce a tensor with stag::sum or stag::mean first");
     const auto lits = gather_literals<S>(f);
-    std::array<S, L::total + 1> v;
-    std::array<S, L::total + 1> adj;
+    sweep_storage<S, L::total + 1> v;
+    sweep_storage<S, L::total + 1> adj;
     const tensor_pass<S, List, Env, G> pass{v.data(), adj.data(), env, &grad, lits.data()};
     pass.forward_sweep(std::make_index_sequence<n>{});
     const S value = static_cast<S>(pass.template value<n - 1>()[0]);
