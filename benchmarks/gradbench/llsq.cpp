@@ -64,10 +64,8 @@ struct gradient_fn : problem {
     using problem::problem;
     void run() {
         g = {};
-        for_each_point([&](const coefficients& powers, double sign) {
-            const auto d = stag::grad(term, x)(x = x0, p = powers, s = sign);
-            for (std::size_t j = 0; j < m; ++j) g(j) += d[x](j);
-        });
+        const auto add = stag::grad(term, x).accumulate_into(g);  // each point's gradient added to g
+        for_each_point([&](const coefficients& powers, double sign) { add(x = x0, p = powers, s = sign); });
     }
     std::vector<double> result() const { return {g.data(), g.data() + m}; }
 };

@@ -81,6 +81,69 @@ void llsq_reference(const std::vector<double>& x, std::size_t n, double& y, std:
     }
 }
 
+/// A gmm input (GradBench's fields) of d dimensions, k components and n points, numbers from a
+/// fixed formula.
+struct gmm_input {
+    std::size_t d, k, n;
+    double gamma = 1.0;
+    int m = 0;
+    std::vector<std::vector<double>> x, mu, q, l;
+    std::vector<double> alpha;
+    gmm_input(std::size_t d_, std::size_t k_, std::size_t n_, int m_ = 0, double gamma_ = 1.0) : d(d_), k(k_), n(n_), gamma(gamma_), m(m_) {
+        double t = 0.1;
+        auto next = [&] { return t += 0.37, std::sin(t * 1.7) + 0.3 * std::cos(5.1 * t); };
+        x.assign(n, std::vector<double>(d));
+        for (auto& r : x)
+            for (auto& v : r) v = next();
+        alpha.resize(k);
+        for (auto& v : alpha) v = next();
+        mu.assign(k, std::vector<double>(d));
+        q.assign(k, std::vector<double>(d));
+        l.assign(k, std::vector<double>(d * (d - 1) / 2));
+        for (auto* rows : {&mu, &q, &l})
+            for (auto& r : *rows)
+                for (auto& v : r) v = 0.5 * next();
+    }
+    json to_json() const {
+        return json{{"d", d}, {"k", k}, {"n", n}, {"m", m}, {"gamma", gamma}, {"x", x}, {"alpha", alpha}, {"mu", mu}, {"q", q}, {"l", l}};
+    }
+    /// The log posterior, from its definition written out in plain loops.
+    double objective() const {
+        const auto lse = [](const std::vector<double>& v) {
+            const double a = *std::max_element(v.begin(), v.end());
+            double s = 0;
+            for (double e : v) s += std::exp(e - a);
+            return a + std::log(s);
+        };
+        const double pi = 3.14159265358979323846;
+        double total = -double(n * d) / 2 * std::log(2 * pi);
+        std::vector<double> beta(k), qx(d);
+        for (const auto& p : x) {
+            for (std::size_t c = 0; c < k; ++c) {
+                for (std::size_t j = 0; j < d; ++j) qx[j] = std::exp(q[c][j]) * (p[j] - mu[c][j]);
+                std::size_t at = 0;
+                for (std::size_t i = 0; i < d; ++i)
+                    for (std::size_t j = i + 1; j < d; ++j) qx[j] += l[c][at++] * (p[i] - mu[c][i]);
+                double sq = 0, norm = 0;
+                for (std::size_t j = 0; j < d; ++j) sq += q[c][j], norm += qx[j] * qx[j];
+                beta[c] = alpha[c] + sq - norm / 2;
+            }
+            total += lse(beta);
+        }
+        total -= double(n) * lse(alpha);
+        const double dof = double(d) + m + 1;
+        double log_gamma_d = double(d * (d - 1)) / 4 * std::log(pi);
+        for (std::size_t j = 1; j <= d; ++j) log_gamma_d += std::lgamma(dof / 2 + (1 - double(j)) / 2);
+        for (std::size_t c = 0; c < k; ++c) {
+            double frobenius = 0, sq = 0;
+            for (double v : q[c]) frobenius += std::exp(2 * v), sq += v;
+            for (double v : l[c]) frobenius += v * v;
+            total += dof * double(d) * (std::log(gamma) - std::log(2.0) / 2) - log_gamma_d - gamma * gamma / 2 * frobenius + m * sq;
+        }
+        return total;
+    }
+};
+
 std::vector<double> coefficients(std::size_t m, double scale) {
     std::vector<double> x(m);
     for (std::size_t j = 0; j < m; ++j) x[j] = scale * std::sin(1.0 + double(j)) / double(j + 1);
@@ -137,6 +200,46 @@ BOOST_AUTO_TEST_CASE(lse_at_lengths_around_its_chunks) {
         }
 }
 
+BOOST_AUTO_TEST_CASE(gmm_against_its_definition_and_central_differences) {
+    struct size {
+        std::size_t d, k, n;
+        int m;
+        double gamma;
+    };
+    for (const size z : {size{2, 5, 1, 0, 1.0}, size{2, 5, 3, 2, 0.7}, size{2, 100, 40, 0, 1.0}, size{10, 25, 4, 1, 1.3}, size{20, 5, 2, 0, 1.0}}) {
+        gmm_input in(z.d, z.k, z.n, z.m, z.gamma);
+        const std::string input = in.to_json().dump();
+        const double want = in.objective();
+        const json objective = result_of(run("gmm", input, "objective", "gmm_objective"));
+        BOOST_TEST(close(objective.get<double>(), want, 1e-13), "d = " << z.d << ", k = " << z.k << ": " << objective << " against " << want);
+        const json jacobian = result_of(run("gmm", input, "jacobian", "gmm_jacobian"));
+        // Every independent variable against a central difference of the definition.
+        const double h = 1e-5;
+        std::size_t checked = 0;
+        const auto against = [&](std::vector<double>& values, const json& got, const char* name) {
+            BOOST_TEST_REQUIRE(got.size() == values.size(), name);
+            for (std::size_t i = 0; i < values.size(); ++i) {
+                const double old = values[i];
+                values[i] = old + h;
+                const double up = in.objective();
+                values[i] = old - h;
+                const double down = in.objective();
+                values[i] = old;
+                const double difference = (up - down) / (2 * h);
+                BOOST_TEST(close(got[i].get<double>(), difference, 1e-7), name << "[" << i << "]: " << got[i] << " against " << difference);
+                ++checked;
+            }
+        };
+        against(in.alpha, jacobian["alpha"], "alpha");
+        for (const char* name : {"mu", "q", "l"}) {
+            auto& rows = std::string(name) == "mu" ? in.mu : std::string(name) == "q" ? in.q : in.l;
+            BOOST_TEST_REQUIRE(jacobian[name].size() == z.k);
+            for (std::size_t c = 0; c < z.k; ++c) against(rows[c], jacobian[name][c], name);
+        }
+        BOOST_TEST(checked == z.k * (1 + 2 * z.d + z.d * (z.d - 1) / 2));
+    }
+}
+
 BOOST_AUTO_TEST_CASE(min_runs_and_min_seconds) {
     const auto x = coefficients(128, 1.0);
     const json three = result_of(run("llsq", json{{"x", x}, {"n", 64}, {"min_runs", 3}}.dump(), "gradient", "runs"), 3);
@@ -163,6 +266,13 @@ BOOST_AUTO_TEST_CASE(errors_are_messages_and_a_non_zero_status) {
         {"llsq", json{{"x", x}, {"n", "many"}}.dump(), "primal", "field \"n\" does not have the expected type"},
         {"hello", "{\"x\": 1}", "square", "the input of hello is a number"},
         {"lse", json{{"x", std::vector<double>{}}}.dump(), "gradient", "lse needs at least one element in x"},
+        {"gmm", gmm_input(3, 5, 2).to_json().dump(), "objective", "gmm is compiled for d in {2, 10, 20, 32, 64} and k in {5, 10, 25, 50, 100}; the input has d = 3, k = 5"},
+        {"gmm", gmm_input(2, 5, 2, 0, -1.0).to_json().dump(), "jacobian", "gmm needs gamma > 0"},
+        {"gmm", gmm_input(2, 5, 2, -1).to_json().dump(), "jacobian", "gmm needs m >= 0"},
+        {"gmm", [] { auto j = gmm_input(2, 5, 2).to_json(); j["n"] = 3; return j.dump(); }(), "objective", "gmm: \"x\" has 2 rows; expected 3"},
+        {"gmm", [] { auto j = gmm_input(2, 5, 2).to_json(); j["l"][4] = {1.0, 2.0}; return j.dump(); }(), "jacobian", "gmm: row 4 of \"l\" has 2 elements; expected 1"},
+        {"gmm", [] { auto j = gmm_input(10, 5, 2).to_json(); j["alpha"].erase(0); return j.dump(); }(), "objective", "gmm: \"alpha\" has 4 elements; expected k = 5"},
+        {"gmm", [] { auto j = gmm_input(2, 5, 2).to_json(); j.erase("q"); return j.dump(); }(), "objective", "no field \"q\""},
         {"lse", json{{"x", 3.0}}.dump(), "primal", "field \"x\" does not have the expected type"},
     };
     int k = 0;

@@ -1,0 +1,64 @@
+#!/usr/bin/env python3
+"""GradBench's default inputs for the evals stag's tool has, one JSON file per eval and size.
+
+    inputs.py OUT_DIR [MIN_SECONDS]
+
+writes OUT_DIR/<eval>/<size>.json, <size> named as GradBench names the workload. The numbers are
+those GradBench's eval generators send (gradbench/gradbench, python/gradbench/gradbench/evals/
+<eval>/run.py): the same seed, random generator and draws in the same order, so a tool's output
+can be checked against GradBench's `manual` tool on the same input. Each file also carries
+min_runs = 1 and min_seconds (default 1, as GradBench's evals ask). Needs numpy (Debian:
+python3-numpy).
+"""
+import json
+import os
+import sys
+
+import numpy as np
+
+SEED = 31337
+
+
+def save(out, runs, evaluation, size, fields):
+    folder = os.path.join(out, evaluation)
+    os.makedirs(folder, exist_ok=True)
+    with open(os.path.join(folder, size + ".json"), "w") as f:
+        json.dump(dict(fields, **runs), f)
+
+
+def lse(out, runs):
+    # One legacy-seeded stream for every size, n doubling from 2500: x uniform in [0, 1).
+    np.random.seed(SEED)
+    for n in (2500 << i for i in range(10)):
+        save(out, runs, "lse", f"n={n}", {"x": np.random.rand(n).tolist()})
+
+
+def llsq(out, runs):
+    # One stream; m = 128 coefficients uniform in [0, 1), sizes in the order GradBench lists them.
+    np.random.seed(SEED)
+    for n in [16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8196, 16392]:
+        save(out, runs, "llsq", f"n={n},m=128", {"x": np.random.rand(128).tolist(), "n": n})
+
+
+def gmm(out, runs):
+    # A fresh generator per size; n = 1000 points, m = 0, gamma = 1. The draws, in order: the points
+    # (standard normal), alpha (normal), mu (uniform), q (normal), the lower parts l (normal).
+    n, m, gamma = 1000, 0, 1.0
+    for d in [2, 10, 20, 32, 64]:
+        for k in [5, 10, 25, 50, 100]:
+            draw = np.random.default_rng(seed=SEED)
+            fields = {"d": d, "k": k, "n": n, "m": m, "gamma": gamma}
+            fields["x"] = [list(draw.normal(size=d)) for _ in range(n)]
+            fields["alpha"] = list(draw.normal(size=k))
+            fields["mu"] = [list(draw.uniform(size=d)) for _ in range(k)]
+            fields["q"] = [list(draw.normal(size=d)) for _ in range(k)]
+            fields["l"] = [list(draw.normal(size=d * (d - 1) // 2)) for _ in range(k)]
+            save(out, runs, "gmm", f"{d}_{k}_{n}", fields)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) not in (2, 3):
+        sys.exit("usage: inputs.py OUT_DIR [MIN_SECONDS]")
+    runs = {"min_runs": 1, "min_seconds": float(sys.argv[2]) if len(sys.argv) == 3 else 1.0}
+    for make in (lse, llsq, gmm):
+        make(sys.argv[1], runs)
