@@ -263,6 +263,49 @@ BOOST_AUTO_TEST_CASE(max_and_min_reductions) {
     BOOST_TEST(stag::to_string(stag::max<1>(A) + stag::min(A)) == "max<1>(A) + min(A)");
 }
 
+BOOST_AUTO_TEST_CASE(slice_and_concat) {
+    constexpr auto A = stag::var<"A", T<3, 4>>;
+    constexpr auto v = stag::var<"v", T<5>>;
+    T<3, 4> av;
+    T<5> vv;
+    fill(av, 0.2);
+    fill(vv, 1.1);
+    // Values.
+    const T<3> mid = stag::eval(stag::slice<0, 1, 4>(v), v = vv);
+    for (std::size_t i = 0; i < 3; ++i) BOOST_TEST(mid(i) == vv(i + 1));
+    const T<3, 2> cols = stag::eval(stag::slice<1, 2, 4>(A), A = av);
+    const T<1, 4> row = stag::eval(stag::slice<0, 2, 3>(A), A = av);
+    for (std::size_t i = 0; i < 3; ++i) BOOST_TEST(cols(i, 1) == av(i, 3));
+    BOOST_TEST(row(0, 2) == av(2, 2));
+    const T<8> joined = stag::eval(stag::concat<0>(stag::slice<0, 0, 3>(v), v), v = vv);
+    BOOST_TEST(joined(2) == vv(2));
+    BOOST_TEST(joined(3) == vv(0));
+    BOOST_TEST(joined(7) == vv(4));
+    const T<3, 9> wide = stag::eval(stag::concat<1>(A, stag::concat<1>(A, stag::slice<1, 0, 1>(A))), A = av);
+    const T<7, 4> tall = stag::eval(stag::concat<0>(A, stag::concat<0>(stag::slice<0, 1, 2>(A), A)), A = av);
+    for (std::size_t i = 0; i < 3; ++i) BOOST_TEST(wide(i, 5) == av(i, 1));
+    BOOST_TEST(wide(2, 8) == av(2, 0));
+    BOOST_TEST(tall(3, 1) == av(1, 1));
+    BOOST_TEST(tall(6, 3) == av(2, 3));
+    // Gradients against central differences: each element gets the adjoint of its copies.
+    const auto check = [&](const auto& f) {
+        const auto g = stag::grad(f, A, v)(A = av, v = vv);
+        BOOST_TEST(difference_error(f, av, g[A], A = av, v = vv) < 1e-8);
+        BOOST_TEST(difference_error(f, vv, g[v], A = av, v = vv) < 1e-8);
+    };
+    check(stag::sum(stag::sin(stag::concat<0>(stag::slice<0, 1, 5>(v), v)) * stag::concat<0>(v, stag::slice<0, 0, 4>(v))));
+    check(stag::sum(stag::square(stag::concat<1>(A, stag::slice<1, 1, 3>(A)))) + stag::dot(stag::slice<0, 0, 4>(v), stag::sum<0>(A)));
+    check(stag::sum(stag::exp(stag::concat<0>(stag::slice<0, 2, 3>(A), A)) * stag::reshape<4, 4>(stag::concat<0>(A, stag::slice<0, 0, 1>(A)))));
+    // A shift by one with a constant in front, as an ODE's right-hand side uses it.
+    constexpr auto one = stag::var<"one", T<1>>;
+    const T<1> unit{1.0};
+    const auto shifted = v * stag::concat<0>(one, stag::slice<0, 0, 4>(v));
+    const T<5> sv = stag::eval(shifted, v = vv, one = unit);
+    BOOST_TEST(sv(0) == vv(0));
+    BOOST_TEST(sv(3) == vv(3) * vv(2));
+    BOOST_TEST(stag::to_string(stag::concat<0>(one, stag::slice<0, 0, 4>(v))) == "concat(one, slice(v))");
+}
+
 BOOST_AUTO_TEST_CASE(large_intermediates_live_on_the_heap) {
     // A million elements per node: tens of megabytes of values and adjoints, more than a thread's
     // stack holds, so the sweep keeps them in one heap allocation (the variables and the gradient

@@ -1,5 +1,5 @@
 // Tensor-level ops of expressions: matmul, transpose, sum, mean, max and min (whole tensor or
-// along an axis), reshape, softmax, log_softmax, pick, and what is written with them: dot, mse,
+// along an axis), reshape, slice, concat, softmax, log_softmax, pick, and what is written with them: dot, mse,
 // cross_entropy. Each op states, in one place, its shape rule (`shape`), its printing, its forward
 // loop and the backward loop for each argument (`backward<J, Assign>`: Assign when it is the first
 // push into that adjoint, which it then overwrites instead of adding to). Every scalar function and
@@ -56,6 +56,21 @@ template <std::size_t Axis, class Shape, std::size_t... I>
 struct drop_axis<Axis, Shape, std::index_sequence<I...>> {
     using type = std::index_sequence<dims<Shape>::of[I < Axis ? I : I + 1]...>;
 };
+/// A shape with dimension Axis replaced by Length.
+template <std::size_t Axis, std::size_t Length, class Shape, class Seq = std::make_index_sequence<dims<Shape>::rank>>
+struct with_axis;
+template <std::size_t Axis, std::size_t Length, class Shape, std::size_t... I>
+struct with_axis<Axis, Length, Shape, std::index_sequence<I...>> {
+    using type = std::index_sequence<(I == Axis ? Length : dims<Shape>::of[I])...>;
+};
+/// Whether two shapes have one rank and agree in every dimension but Axis.
+template <std::size_t Axis, class A, class B>
+constexpr bool agree_but() {
+    if (dims<A>::rank != dims<B>::rank || Axis >= dims<A>::rank) return false;
+    for (std::size_t i = 0; i < dims<A>::rank; ++i)
+        if (i != Axis && dims<A>::of[i] != dims<B>::of[i]) return false;
+    return true;
+}
 /// A tensor of shape Shape seen as outer x length x inner around dimension Axis.
 template <std::size_t Axis, class Shape>
 struct around_axis {
@@ -283,6 +298,63 @@ struct extreme_axis_op {
     }
 };
 
+/// Elements Begin .. End - 1 along dimension Axis. The adjoint goes back to those elements; the
+/// others get none.
+template <std::size_t Axis, std::size_t Begin, std::size_t End>
+struct slice_op {
+    static constexpr bool tensor_level = true;
+    static constexpr call notation{"slice"};
+    template <class A>
+    using shape = typename detail::with_axis<Axis, End - Begin, A>::type;
+
+    template <class Sh, class S, class PA>
+    [[gnu::always_inline]] static constexpr void forward(Sh, S* out, const PA* a) {
+        using ax = detail::around_axis<Axis, typename Sh::template arg<0>>;
+        constexpr std::size_t part = (End - Begin) * ax::inner;
+        for (std::size_t o = 0; o < ax::outer; ++o)
+            for (std::size_t e = 0; e < part; ++e) out[o * part + e] = S(a[(o * ax::length + Begin) * ax::inner + e]);
+    }
+    template <std::size_t J, bool Assign, class Sh, class S, class PA>
+    [[gnu::always_inline]] static constexpr void backward(Sh, S* to, const S* g, const S*, const PA*) {
+        using ax = detail::around_axis<Axis, typename Sh::template arg<0>>;
+        constexpr std::size_t part = (End - Begin) * ax::inner;
+        if constexpr (Assign)
+            for (std::size_t e = 0; e < Sh::template arg_count<0>; ++e) to[e] = S(0);
+        for (std::size_t o = 0; o < ax::outer; ++o)
+            for (std::size_t e = 0; e < part; ++e) to[(o * ax::length + Begin) * ax::inner + e] += g[o * part + e];
+    }
+};
+
+/// a followed by b along dimension Axis (their other dimensions agree). Each gets back its part of
+/// the adjoint.
+template <std::size_t Axis>
+struct concat_op {
+    static constexpr bool tensor_level = true;
+    static constexpr call notation{"concat"};
+    template <class A, class B>
+    using shape = typename detail::with_axis<Axis, detail::dims<A>::of[Axis] + detail::dims<B>::of[Axis], A>::type;
+
+    template <class Sh, class S, class PA, class PB>
+    [[gnu::always_inline]] static constexpr void forward(Sh, S* out, const PA* a, const PB* b) {
+        using xa = detail::around_axis<Axis, typename Sh::template arg<0>>;
+        using xb = detail::around_axis<Axis, typename Sh::template arg<1>>;
+        constexpr std::size_t na = xa::length * xa::inner, nb = xb::length * xb::inner;
+        for (std::size_t o = 0; o < xa::outer; ++o) {
+            for (std::size_t e = 0; e < na; ++e) out[o * (na + nb) + e] = S(a[o * na + e]);
+            for (std::size_t e = 0; e < nb; ++e) out[o * (na + nb) + na + e] = S(b[o * nb + e]);
+        }
+    }
+    template <std::size_t J, bool Assign, class Sh, class S, class PA, class PB>
+    [[gnu::always_inline]] static constexpr void backward(Sh, S* to, const S* g, const S*, const PA*, const PB*) {
+        using xa = detail::around_axis<Axis, typename Sh::template arg<0>>;
+        using xb = detail::around_axis<Axis, typename Sh::template arg<1>>;
+        constexpr std::size_t na = xa::length * xa::inner, nb = xb::length * xb::inner;
+        constexpr std::size_t mine = J == 0 ? na : nb, skip = J == 0 ? 0 : na;
+        for (std::size_t o = 0; o < xa::outer; ++o)
+            for (std::size_t e = 0; e < mine; ++e) detail::put<Assign>(to[o * mine + e], g[o * (na + nb) + skip + e]);
+    }
+};
+
 /// The same elements in another shape.
 template <std::size_t... Dims>
 struct reshape_op {
@@ -483,6 +555,28 @@ constexpr auto reshape(const A& a) noexcept {
     constexpr bool ok = !scalar_node<A> && reshape_keeps_count<node_shape_t<A>, std::index_sequence<Dims...>>;
     static_assert(ok, "stag: reshape<dims...>(a): a must be a tensor, and the new shape must have as many elements");
     if constexpr (ok) return make_node<reshape_op<Dims...>>(a);
+    else return detail::failed{};
+}
+
+/// Elements Begin .. End - 1 of a along dimension Axis: slice<0, 2, 5>(v) is v(2), v(3), v(4);
+/// slice<0, 3, 4> of an 8 x 4 matrix is its row 3, as a 1 x 4 matrix.
+template <std::size_t Axis, std::size_t Begin, std::size_t End, expression A>
+constexpr auto slice(const A& a) noexcept {
+    constexpr bool has_axis = axis_in_shape<Axis, node_shape_t<A>>;
+    static_assert(has_axis, "stag: slice<axis, begin, end>(a): a has no such axis");
+    constexpr bool in_range = has_axis && Begin < End && End <= detail::dims<node_shape_t<A>>::of[Axis];
+    static_assert(!has_axis || in_range, "stag: slice<axis, begin, end>(a): need begin < end <= the length of a along axis");
+    if constexpr (in_range) return make_node<slice_op<Axis, Begin, End>>(a);
+    else return detail::failed{};
+}
+/// a followed by b along dimension Axis: concat<0> of a vector of 3 and a vector of 5 is a
+/// vector of 8; their other dimensions must agree.
+template <std::size_t Axis, class A, class B>
+    requires(operand<A> && operand<B> && (expression<A> || expression<B>))
+constexpr auto concat(const A& a, const B& b) noexcept {
+    constexpr bool ok = detail::agree_but<Axis, node_shape_t<as_expr_t<A>>, node_shape_t<as_expr_t<B>>>();
+    static_assert(ok, "stag: concat<axis>(a, b): a and b must be tensors of one rank that agree in every dimension but axis");
+    if constexpr (ok) return make_node<concat_op<Axis>>(as_expr(a), as_expr(b));
     else return detail::failed{};
 }
 
