@@ -306,6 +306,67 @@ BOOST_AUTO_TEST_CASE(slice_and_concat) {
     BOOST_TEST(stag::to_string(stag::concat<0>(one, stag::slice<0, 0, 4>(v))) == "concat(one, slice(v))");
 }
 
+BOOST_AUTO_TEST_CASE(dual_numbers_give_jvp_and_hessian_vector_products) {
+    using D = stag::dual<double>;
+    constexpr auto W = stag::var<"W", T<3, 4>>;
+    constexpr auto v = stag::var<"v", T<4>>;
+    T<3, 4> wv, dir;
+    T<4> vv;
+    fill(wv, 0.3);
+    fill(dir, 2.2);
+    fill(vv, 1.4);
+    // W + t dir as dual numbers.
+    T<3, 4> wt;
+    stag::tensor<D, 3, 4> wd;
+    for (std::size_t e = 0; e < 12; ++e) wd.data()[e] = D{wv.data()[e], dir.data()[e]};
+    const auto f = stag::sum(stag::tanh(stag::matmul(W, v)) * stag::exp(stag::max<1>(W))) + stag::log(stag::sum(stag::square(W)) + 1.0) +
+                   stag::sum(stag::sin(stag::concat<0>(stag::slice<0, 1, 3>(W), W))) - stag::min(stag::softmax(W) * 3.0);
+    const auto at = [&](double t) {
+        for (std::size_t e = 0; e < 12; ++e) wt.data()[e] = wv.data()[e] + t * dir.data()[e];
+        return stag::eval(f, W = wt, v = vv);
+    };
+    const double h = 1e-5;
+    // eval: the value, and the directional derivative (a Jacobian-vector product) as the tangent.
+    const D y = stag::eval(f, W = wd, v = vv);
+    BOOST_TEST(y.value == at(0.0), boost::test_tools::tolerance(1e-14));
+    BOOST_TEST(y.tangent == (at(h) - at(-h)) / (2 * h), boost::test_tools::tolerance(1e-8));
+    // grad: the gradient as the values, the Hessian times dir as the tangents.
+    const auto g = stag::grad(f, W, v)(W = wd, v = vv);
+    const auto plain = stag::grad(f, W, v)(W = wv, v = vv);
+    const auto moved = [&](double t) {
+        for (std::size_t e = 0; e < 12; ++e) wt.data()[e] = wv.data()[e] + t * dir.data()[e];
+        return stag::grad(f, W, v)(W = wt, v = vv);
+    };
+    const auto up = moved(h), down = moved(-h);
+    for (std::size_t e = 0; e < 12; ++e) {
+        BOOST_TEST(g[W].data()[e].value == plain[W].data()[e], boost::test_tools::tolerance(1e-14));
+        BOOST_TEST(g[W].data()[e].tangent == (up[W].data()[e] - down[W].data()[e]) / (2 * h), boost::test_tools::tolerance(1e-7));
+    }
+    for (std::size_t e = 0; e < 4; ++e) {
+        BOOST_TEST(g[v].data()[e].value == plain[v].data()[e], boost::test_tools::tolerance(1e-14));
+        BOOST_TEST(g[v].data()[e].tangent == (up[v].data()[e] - down[v].data()[e]) / (2 * h), boost::test_tools::tolerance(1e-7));
+    }
+    // A number variable takes a dual too; into and accumulate_into take dual storage.
+    constexpr auto s = stag::var<"s">;
+    const D ds = stag::eval(s * s * stag::sum(W), s = D{1.5, 1.0}, W = wv);
+    BOOST_TEST(ds.tangent == 2 * 1.5 * stag::sum(wv), boost::test_tools::tolerance(1e-14));
+    stag::tensor<D, 3, 4> gw;
+    stag::grad(f, W).into(gw)(W = wd, v = vv);
+    BOOST_TEST(gw(2, 3).tangent == g[W](2, 3).tangent);
+    // The scalar engine too: f(x, y) = x^2 y + sin(x y) + pow(x, y), along (1, 0) at (1.2, 0.7).
+    constexpr auto x = stag::var<"x">;
+    constexpr auto yv = stag::var<"y">;
+    const auto q = x * x * yv + stag::sin(x * yv) + stag::pow(x, yv) + stag::atan2(x, yv) + stag::hypot(x, 2.0);
+    const D qx = stag::eval(q, x = D{1.2, 1.0}, yv = 0.7);
+    const auto q_at = [&](double a) { return stag::eval(q, x = a, yv = 0.7); };
+    BOOST_TEST(qx.tangent == (q_at(1.2 + h) - q_at(1.2 - h)) / (2 * h), boost::test_tools::tolerance(1e-8));
+    const auto gq = stag::grad(q, x, yv)(x = D{1.2, 1.0}, yv = D{0.7, 0.0});
+    const auto gq_at = [&](double a) { return stag::grad(q, x, yv)(x = a, yv = 0.7); };
+    BOOST_TEST(gq[x].value == gq_at(1.2)[x], boost::test_tools::tolerance(1e-14));
+    BOOST_TEST(gq[x].tangent == (gq_at(1.2 + h)[x] - gq_at(1.2 - h)[x]) / (2 * h), boost::test_tools::tolerance(1e-7));  // d2q/dx2
+    BOOST_TEST(gq[yv].tangent == (gq_at(1.2 + h)[yv] - gq_at(1.2 - h)[yv]) / (2 * h), boost::test_tools::tolerance(1e-7));  // d2q/dxdy
+}
+
 BOOST_AUTO_TEST_CASE(large_intermediates_live_on_the_heap) {
     // A million elements per node: tens of megabytes of values and adjoints, more than a thread's
     // stack holds, so the sweep keeps them in one heap allocation (the variables and the gradient

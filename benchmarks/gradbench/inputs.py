@@ -40,6 +40,13 @@ def llsq(out, runs):
         save(out, runs, "llsq", f"n={n},m=128", {"x": np.random.rand(128).tolist(), "n": n})
 
 
+def ode(out, runs):
+    # One stream; x uniform in [0, 1) of n elements for s steps, sizes ordered by n s.
+    np.random.seed(SEED)
+    for n, s in sorted(((n, s) for n in [1000, 10000, 100000] for s in [1, 10, 100]), key=lambda v: v[0] * v[1]):
+        save(out, runs, "ode", f"n={n},s={s}", {"x": np.random.rand(n).tolist(), "s": s})
+
+
 def gmm(out, runs):
     # A fresh generator per size; n = 1000 points, m = 0, gamma = 1. The draws, in order: the points
     # (standard normal), alpha (normal), mu (uniform), q (normal), the lower parts l (normal).
@@ -60,5 +67,5 @@ if __name__ == "__main__":
     if len(sys.argv) not in (2, 3):
         sys.exit("usage: inputs.py OUT_DIR [MIN_SECONDS]")
     runs = {"min_runs": 1, "min_seconds": float(sys.argv[2]) if len(sys.argv) == 3 else 1.0}
-    for make in (lse, llsq, gmm):
+    for make in (lse, llsq, gmm, ode):
         make(sys.argv[1], runs)

@@ -144,6 +144,29 @@ struct gmm_input {
     }
 };
 
+/// ode's primal in plain loops: s classical Runge-Kutta steps on [0, 2] of y_0' = x_0,
+/// y_i' = x_i y_(i-1), from y = 0.
+std::vector<double> ode_reference(const std::vector<double>& x, std::size_t s) {
+    const std::size_t n = x.size();
+    const double h = 2.0 / double(s);
+    std::vector<double> y(n, 0.0), k1(n), k2(n), k3(n), k4(n), z(n);
+    const auto rhs = [&](const std::vector<double>& at, std::vector<double>& out) {
+        out[0] = x[0];
+        for (std::size_t i = 1; i < n; ++i) out[i] = x[i] * at[i - 1];
+    };
+    for (std::size_t t = 0; t < s; ++t) {
+        rhs(y, k1);
+        for (std::size_t i = 0; i < n; ++i) z[i] = y[i] + h / 2 * k1[i];
+        rhs(z, k2);
+        for (std::size_t i = 0; i < n; ++i) z[i] = y[i] + h / 2 * k2[i];
+        rhs(z, k3);
+        for (std::size_t i = 0; i < n; ++i) z[i] = y[i] + h * k3[i];
+        rhs(z, k4);
+        for (std::size_t i = 0; i < n; ++i) y[i] += h / 6 * (k1[i] + 2 * k2[i] + 2 * k3[i] + k4[i]);
+    }
+    return y;
+}
+
 std::vector<double> coefficients(std::size_t m, double scale) {
     std::vector<double> x(m);
     for (std::size_t j = 0; j < m; ++j) x[j] = scale * std::sin(1.0 + double(j)) / double(j + 1);
@@ -240,6 +263,39 @@ BOOST_AUTO_TEST_CASE(gmm_against_its_definition_and_central_differences) {
     }
 }
 
+BOOST_AUTO_TEST_CASE(ode_against_runge_kutta_by_hand_and_central_differences) {
+    // A step of the method reaches four elements further, so y[n - 1] is identically 0, and its
+    // gradient 0, for s < (n - 1) / 4 (as on GradBench's default inputs). With s = 250 and 1000
+    // on n = 1000 it is not, and x_i near (i + 1) / 2 keeps it within a double's range (about
+    // 1e-176 and 1e-2).
+    std::vector<double> x(1000);
+    for (std::size_t i = 0; i < x.size(); ++i) x[i] = double(i + 1) / 2 * (1 + 0.05 * std::sin(double(i)));
+    for (const std::size_t s : {1u, 7u, 250u, 1000u}) {
+        const std::string input = json{{"x", x}, {"s", s}}.dump();
+        const std::vector<double> want = ode_reference(x, s);
+        const json primal = result_of(run("ode", input, "primal", "ode_primal"));
+        BOOST_TEST_REQUIRE(primal.size() == x.size());
+        for (std::size_t i = 0; i < x.size(); ++i)
+            BOOST_TEST(close(primal[i].get<double>(), want[i], 1e-12), "s = " << s << ", y[" << i << "]: " << primal[i] << " against " << want[i]);
+        const json gradient = result_of(run("ode", input, "gradient", "ode_gradient"));
+        BOOST_TEST_REQUIRE(gradient.size() == x.size());
+        if (s < 250) {
+            for (std::size_t i = 0; i < x.size(); ++i) BOOST_TEST(gradient[i].get<double>() == 0.0, "s = " << s << ", i = " << i);
+            continue;
+        }
+        BOOST_TEST_REQUIRE(want.back() != 0.0);
+        for (std::size_t i : {0u, 1u, 17u, 400u, 998u, 999u}) {
+            const double step = 1e-6 * x[i];
+            std::vector<double> up = x, down = x;
+            up[i] += step, down[i] -= step;
+            const double difference = (ode_reference(up, s).back() - ode_reference(down, s).back()) / (2 * step);
+            BOOST_TEST(difference != 0.0);
+            BOOST_TEST(std::fabs(gradient[i].get<double>() - difference) <= 1e-6 * std::fabs(difference),
+                       "s = " << s << ", i = " << i << ": " << gradient[i] << " against " << difference);
+        }
+    }
+}
+
 BOOST_AUTO_TEST_CASE(min_runs_and_min_seconds) {
     const auto x = coefficients(128, 1.0);
     const json three = result_of(run("llsq", json{{"x", x}, {"n", 64}, {"min_runs", 3}}.dump(), "gradient", "runs"), 3);
@@ -266,6 +322,9 @@ BOOST_AUTO_TEST_CASE(errors_are_messages_and_a_non_zero_status) {
         {"llsq", json{{"x", x}, {"n", "many"}}.dump(), "primal", "field \"n\" does not have the expected type"},
         {"hello", "{\"x\": 1}", "square", "the input of hello is a number"},
         {"lse", json{{"x", std::vector<double>{}}}.dump(), "gradient", "lse needs at least one element in x"},
+        {"ode", json{{"x", std::vector<double>(999, 0.5)}, {"s", 3}}.dump(), "primal", "ode is compiled for x of n = 1000, 10000 or 100000 elements; the input has 999"},
+        {"ode", json{{"x", std::vector<double>(1000, 0.5)}, {"s", 0}}.dump(), "gradient", "ode needs s >= 1 steps; the input has s = 0"},
+        {"ode", json{{"x", "none"}, {"s", 1}}.dump(), "primal", "field \"x\" does not have the expected type"},
         {"gmm", gmm_input(3, 5, 2).to_json().dump(), "objective", "gmm is compiled for d in {2, 10, 20, 32, 64} and k in {5, 10, 25, 50, 100}; the input has d = 3, k = 5"},
         {"gmm", gmm_input(2, 5, 2, 0, -1.0).to_json().dump(), "jacobian", "gmm needs gamma > 0"},
         {"gmm", gmm_input(2, 5, 2, -1).to_json().dump(), "jacobian", "gmm needs m >= 0"},

@@ -3,6 +3,7 @@
 
 #include <stag/version.hpp>
 #include <stag/core/config.hpp>
+#include <stag/core/dual.hpp>
 #include <stag/core/expr.hpp>
 #include <stag/core/literals.hpp>
 #include <stag/core/name.hpp>

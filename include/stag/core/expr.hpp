@@ -42,8 +42,8 @@ struct bound_ref;
 namespace detail {
 template <class T>
 struct bound_value_type {
-    // Integers are promoted to double: stag differentiates, so values are floating point.
-    using type = std::conditional_t<std::is_floating_point_v<T>, T, double>;
+    // Integers are promoted to double: stag differentiates, so values are floating point (or dual).
+    using type = std::conditional_t<real_number_type<T>, T, double>;
 };
 
 // If one of these fails, the note below it shows the variable's declared shape and the bound one.
@@ -133,11 +133,11 @@ struct var_t {
         else {
             // Checked here for fixed value types too; after the error, a default binding keeps the
             // rest of the call from adding a second one.
-            static_assert(std::is_arithmetic_v<D>,
-                          "stag: a scalar variable must be bound to an arithmetic value (float, double, int, ...)");
+            static_assert(number_type<D>,
+                          "stag: a scalar variable must be bound to an arithmetic value (float, double, int, ...) or a stag::dual");
             using V = typename std::conditional_t<std::is_same_v<T, deduce>, detail::bound_value_type<D>,
                                                   std::type_identity<T>>::type;
-            if constexpr (std::is_arithmetic_v<D>) return binding<var_t, V>{static_cast<V>(value)};
+            if constexpr (number_type<D>) return binding<var_t, V>{static_cast<V>(value)};
             else return binding<var_t, V>{};
         }
     }

@@ -95,7 +95,7 @@ struct binding_check<graph::node_list<Ks...>, Bs...> {
 template <class V, class B, class T>
 constexpr auto rebind(const B& b, const T& value) {
     if constexpr (!std::is_same_v<typename B::var::name, typename V::name>) return b;
-    else if constexpr (std::is_arithmetic_v<T>) return B{static_cast<typename B::value_type>(value)};
+    else if constexpr (number_type<T>) return B{static_cast<typename B::value_type>(value)};
     else return typename B::var{} = value;
 }
 
@@ -162,7 +162,7 @@ struct literals_contribution<List, std::index_sequence<J...>> {
 };
 
 /// The common type of the values bound to the graph's variables and of its run-time constants
-/// (double if that is not a floating-point type).
+/// (double if that is not a floating-point type or a stag::dual).
 template <class List, class Env>
 struct scalar_type;
 template <class... Ks, class... Bs>
@@ -171,7 +171,7 @@ struct scalar_type<graph::node_list<Ks...>, environment<Bs...>> {
         used_bindings<sizeof...(Bs)>({binding_of<graph::node_t<Ks>, Bs...>::value...});
     using common = typename decltype(typename bindings_contribution<used, std::index_sequence_for<Bs...>, Bs...>::type{} |
                                      typename literals_contribution<graph::node_list<Ks...>>::type{})::type;
-    using type = std::conditional_t<std::is_floating_point_v<common>, common, double>;
+    using type = std::conditional_t<real_number_type<common>, common, double>;
 };
 
 }  // namespace detail

@@ -4,6 +4,8 @@
 // shape mismatches are compile errors. Everything is constexpr; nothing allocates.
 #pragma once
 
+#include <stag/core/dual.hpp>
+
 #include <array>
 #include <cassert>
 #include <cstddef>
@@ -17,7 +19,7 @@ namespace stag {
 /// fills it row by row; `m(1, 0)` is 3.
 template <class T, std::size_t... Dims>
 struct tensor {
-    static_assert(std::is_arithmetic_v<T>, "stag: tensor<T, dims...>: T must be an arithmetic type");
+    static_assert(number_type<T>, "stag: tensor<T, dims...>: T must be an arithmetic type or a stag::dual");
     static_assert(((Dims > 0) && ...), "stag: tensor<T, dims...>: every dimension must be at least 1");
 
     using value_type = T;
