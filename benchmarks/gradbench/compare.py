@@ -18,7 +18,7 @@ import sys
 
 # The evals stag's tool has: (objective function, gradient function).
 FUNCTIONS = {"lse": ("primal", "gradient"), "llsq": ("primal", "gradient"), "gmm": ("objective", "jacobian"),
-             "ode": ("primal", "gradient")}
+             "ode": ("primal", "gradient"), "kmeans": ("cost", "dir")}
 
 
 def run(program, input_file, function):

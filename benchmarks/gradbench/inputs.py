@@ -47,6 +47,14 @@ def ode(out, runs):
         save(out, runs, "ode", f"n={n},s={s}", {"x": np.random.rand(n).tolist(), "s": s})
 
 
+def kmeans(out, runs):
+    # One stream, sizes ordered by k n d: n points uniform in [0, 1)^d, the centroids their last k.
+    np.random.seed(SEED)
+    for k, n, d in sorted(((k, n, d) for k in [10, 100, 1000] for n in [1000, 10000] for d in [8, 16]), key=lambda v: v[0] * v[1] * v[2]):
+        points = np.random.rand(n, d).tolist()
+        save(out, runs, "kmeans", f"k={k},n={n},d={d}", {"points": points, "centroids": points[-k:]})
+
+
 def gmm(out, runs):
     # A fresh generator per size; n = 1000 points, m = 0, gamma = 1. The draws, in order: the points
     # (standard normal), alpha (normal), mu (uniform), q (normal), the lower parts l (normal).
@@ -67,5 +75,5 @@ if __name__ == "__main__":
     if len(sys.argv) not in (2, 3):
         sys.exit("usage: inputs.py OUT_DIR [MIN_SECONDS]")
     runs = {"min_runs": 1, "min_seconds": float(sys.argv[2]) if len(sys.argv) == 3 else 1.0}
-    for make in (lse, llsq, gmm, ode):
+    for make in (lse, llsq, gmm, ode, kmeans):
         make(sys.argv[1], runs)

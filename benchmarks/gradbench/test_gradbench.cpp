@@ -296,6 +296,48 @@ BOOST_AUTO_TEST_CASE(ode_against_runge_kutta_by_hand_and_central_differences) {
     }
 }
 
+BOOST_AUTO_TEST_CASE(kmeans_cost_and_newton_direction) {
+    // Centroids are the last k points, as GradBench draws them, so each is some point's nearest.
+    struct size {
+        std::size_t k, d, n;
+    };
+    for (const size z : {size{10, 8, 10}, size{10, 16, 57}, size{100, 8, 300}, size{1000, 16, 1200}}) {
+        std::vector<std::vector<double>> points(z.n, std::vector<double>(z.d));
+        double t = 0.2;
+        for (auto& p : points)
+            for (auto& v : p) v = 0.5 + 0.5 * std::sin(t += 0.91);
+        const std::vector<std::vector<double>> centroids(points.end() - std::ptrdiff_t(z.k), points.end());
+        // The cost, and the direction J / H = centroid - mean of its points, by hand.
+        double cost = 0;
+        std::vector<std::vector<double>> sums(z.k, std::vector<double>(z.d, 0.0));
+        std::vector<std::size_t> counts(z.k, 0);
+        for (const auto& p : points) {
+            std::size_t best = 0;
+            double nearest = 0;
+            for (std::size_t j = 0; j < z.k; ++j) {
+                double d2 = 0;
+                for (std::size_t l = 0; l < z.d; ++l) d2 += (centroids[j][l] - p[l]) * (centroids[j][l] - p[l]);
+                if (j == 0 || d2 < nearest) nearest = d2, best = j;
+            }
+            cost += nearest;
+            ++counts[best];
+            for (std::size_t l = 0; l < z.d; ++l) sums[best][l] += p[l];
+        }
+        const std::string input = json{{"points", points}, {"centroids", centroids}}.dump();
+        const json c = result_of(run("kmeans", input, "cost", "kmeans_cost"));
+        BOOST_TEST(close(c.get<double>(), cost, 1e-13), "k = " << z.k << ": " << c << " against " << cost);
+        const json dir = result_of(run("kmeans", input, "dir", "kmeans_dir"));
+        BOOST_TEST_REQUIRE(dir.size() == z.k);
+        for (std::size_t j = 0; j < z.k; ++j) {
+            BOOST_TEST_REQUIRE(dir[j].size() == z.d);
+            for (std::size_t l = 0; l < z.d; ++l) {
+                const double want = centroids[j][l] - sums[j][l] / double(counts[j]);
+                BOOST_TEST(std::fabs(dir[j][l].get<double>() - want) <= 1e-13, "k = " << z.k << ", [" << j << "][" << l << "]: " << dir[j][l] << " against " << want);
+            }
+        }
+    }
+}
+
 BOOST_AUTO_TEST_CASE(min_runs_and_min_seconds) {
     const auto x = coefficients(128, 1.0);
     const json three = result_of(run("llsq", json{{"x", x}, {"n", 64}, {"min_runs", 3}}.dump(), "gradient", "runs"), 3);
@@ -325,6 +367,9 @@ BOOST_AUTO_TEST_CASE(errors_are_messages_and_a_non_zero_status) {
         {"ode", json{{"x", std::vector<double>(999, 0.5)}, {"s", 3}}.dump(), "primal", "ode is compiled for x of n = 1000, 10000 or 100000 elements; the input has 999"},
         {"ode", json{{"x", std::vector<double>(1000, 0.5)}, {"s", 0}}.dump(), "gradient", "ode needs s >= 1 steps; the input has s = 0"},
         {"ode", json{{"x", "none"}, {"s", 1}}.dump(), "primal", "field \"x\" does not have the expected type"},
+        {"kmeans", json{{"points", std::vector<std::vector<double>>(4, std::vector<double>(8, 0.5))}, {"centroids", std::vector<std::vector<double>>(3, std::vector<double>(8, 0.5))}}.dump(), "cost", "kmeans is compiled for k in {10, 100, 1000} centroids of d in {8, 16} coordinates; the input has k = 3, d = 8"},
+        {"kmeans", json{{"points", std::vector<std::vector<double>>(4, std::vector<double>(7, 0.5))}, {"centroids", std::vector<std::vector<double>>(10, std::vector<double>(8, 0.5))}}.dump(), "dir", "kmeans: point 0 has 7 coordinates; centroid 0 has 8"},
+        {"kmeans", json{{"points", std::vector<std::vector<double>>(4, std::vector<double>(8, 0.5))}}.dump(), "cost", "no field \"centroids\""},
         {"gmm", gmm_input(3, 5, 2).to_json().dump(), "objective", "gmm is compiled for d in {2, 10, 20, 32, 64} and k in {5, 10, 25, 50, 100}; the input has d = 3, k = 5"},
         {"gmm", gmm_input(2, 5, 2, 0, -1.0).to_json().dump(), "jacobian", "gmm needs gamma > 0"},
         {"gmm", gmm_input(2, 5, 2, -1).to_json().dump(), "jacobian", "gmm needs m >= 0"},

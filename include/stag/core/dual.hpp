@@ -31,10 +31,10 @@ inline constexpr bool real_number_type = std::is_floating_point_v<T> || is_dual_
 template <class T>
 struct dual {
     static_assert(std::is_floating_point_v<T>, "stag: dual<T>: T must be a floating-point type");
-    T value{};
-    T tangent{};
+    T value;
+    T tangent;
 
-    constexpr dual() = default;
+    constexpr dual() = default;  // as T: `dual<double> d{}` is zero, `dual<double> d;` is not set
     constexpr dual(T v, T t = T(0)) noexcept : value(v), tangent(t) {}  // a constant: no tangent
     template <class U>
         requires(std::is_arithmetic_v<U> && !std::is_same_v<U, T>)
