@@ -367,6 +367,35 @@ BOOST_AUTO_TEST_CASE(dual_numbers_give_jvp_and_hessian_vector_products) {
     BOOST_TEST(gq[yv].tangent == (gq_at(1.2 + h)[yv] - gq_at(1.2 - h)[yv]) / (2 * h), boost::test_tools::tolerance(1e-7));  // d2q/dxdy
 }
 
+BOOST_AUTO_TEST_CASE(gather_rows_by_ids) {
+    constexpr auto E = stag::var<"E", T<4, 3>>;  // an embedding table of 4 rows
+    constexpr auto v = stag::var<"v", T<5>>;
+    constexpr auto ids = stag::var<"ids", T<2, 3>>;
+    T<4, 3> ev;
+    T<5> vv;
+    fill(ev, 0.6);
+    fill(vv, 1.9);
+    const T<2, 3> iv{3, 0, 3, 1, 1, 2};  // repeated ids: their adjoints add up
+    const T<2, 3, 3> rows = stag::eval(stag::gather(E, ids), E = ev, ids = iv);
+    BOOST_TEST(rows(0, 0, 2) == ev(3, 2));
+    BOOST_TEST(rows(1, 2, 1) == ev(2, 1));
+    const T<2, 3> picked = stag::eval(stag::gather(v, ids), v = vv, ids = iv);
+    BOOST_TEST(picked(1, 0) == vv(1));
+    constexpr auto k = stag::var<"k">;
+    BOOST_TEST(stag::eval(stag::sum(stag::gather(E, k)), E = ev, k = 2) == ev(2, 0) + ev(2, 1) + ev(2, 2));
+    const auto check = [&](const auto& f) {
+        const auto g = stag::grad(f, E, v)(E = ev, v = vv, ids = iv);
+        BOOST_TEST(difference_error(f, ev, g[E], E = ev, v = vv, ids = iv) < 1e-8);
+        BOOST_TEST(difference_error(f, vv, g[v], E = ev, v = vv, ids = iv) < 1e-8);
+    };
+    check(stag::sum(stag::square(stag::gather(E, ids)) * stag::reshape<2, 3, 1>(stag::gather(v, ids))));
+    check(stag::sum(stag::sin(stag::gather(stag::exp(v), ids))) + stag::dot(stag::sum<1>(stag::gather(E, ids)), stag::reshape<2, 3>(stag::gather(v, ids))));
+    const auto g = stag::grad(stag::sum(stag::gather(E, ids)), E)(E = ev, ids = iv);
+    BOOST_TEST(g[E](3, 1) == 2.0);  // row 3 is gathered twice
+    BOOST_TEST(g[E](2, 0) == 1.0);
+    BOOST_TEST(g[E](0, 2) == 1.0);
+}
+
 BOOST_AUTO_TEST_CASE(large_intermediates_live_on_the_heap) {
     // A million elements per node: tens of megabytes of values and adjoints, more than a thread's
     // stack holds, so the sweep keeps them in one heap allocation (the variables and the gradient

@@ -55,6 +55,13 @@ def kmeans(out, runs):
         save(out, runs, "kmeans", f"k={k},n={n},d={d}", {"points": points, "centroids": points[-k:]})
 
 
+def det(out, runs):
+    # One stream; an ell x ell matrix uniform in [0, 1), row-major, for ell from 5 to 11.
+    np.random.seed(SEED)
+    for ell in range(5, 12):
+        save(out, runs, "det", f"{ell}", {"A": np.random.rand(ell * ell).tolist(), "ell": ell})
+
+
 def gmm(out, runs):
     # A fresh generator per size; n = 1000 points, m = 0, gamma = 1. The draws, in order: the points
     # (standard normal), alpha (normal), mu (uniform), q (normal), the lower parts l (normal).
@@ -75,5 +82,5 @@ if __name__ == "__main__":
     if len(sys.argv) not in (2, 3):
         sys.exit("usage: inputs.py OUT_DIR [MIN_SECONDS]")
     runs = {"min_runs": 1, "min_seconds": float(sys.argv[2]) if len(sys.argv) == 3 else 1.0}
-    for make in (lse, llsq, gmm, ode, kmeans):
+    for make in (lse, llsq, gmm, ode, kmeans, det):
         make(sys.argv[1], runs)

@@ -338,6 +338,51 @@ BOOST_AUTO_TEST_CASE(kmeans_cost_and_newton_direction) {
     }
 }
 
+/// The determinant by Gaussian elimination with partial pivoting (an independent method).
+double determinant(std::vector<double> a, std::size_t n) {
+    double det = 1;
+    for (std::size_t c = 0; c < n; ++c) {
+        std::size_t pivot = c;
+        for (std::size_t r = c + 1; r < n; ++r)
+            if (std::fabs(a[r * n + c]) > std::fabs(a[pivot * n + c])) pivot = r;
+        if (a[pivot * n + c] == 0) return 0;
+        if (pivot != c) {
+            for (std::size_t k = 0; k < n; ++k) std::swap(a[c * n + k], a[pivot * n + k]);
+            det = -det;
+        }
+        det *= a[c * n + c];
+        for (std::size_t r = c + 1; r < n; ++r) {
+            const double f = a[r * n + c] / a[c * n + c];
+            for (std::size_t k = c; k < n; ++k) a[r * n + k] -= f * a[c * n + k];
+        }
+    }
+    return det;
+}
+
+BOOST_AUTO_TEST_CASE(det_against_elimination_and_cofactors) {
+    for (std::size_t ell = 5; ell <= 11; ++ell) {
+        std::vector<double> a(ell * ell);
+        for (std::size_t e = 0; e < a.size(); ++e) a[e] = std::sin(1.3 * double(e) + double(ell)) + (e % (ell + 1) == 0 ? 1.5 : 0.0);
+        const std::string input = json{{"A", a}, {"ell", ell}}.dump();
+        const double want = determinant(a, ell);
+        const json primal = result_of(run("det", input, "primal", "det_primal"));
+        BOOST_TEST(close(primal.get<double>(), want, 1e-12), "ell = " << ell << ": " << primal << " against " << want);
+        // The gradient is the cofactor matrix: d det / d A[i][j] = (-1)^(i+j) det(A without row i and column j).
+        const json gradient = result_of(run("det", input, "gradient", "det_gradient"));
+        BOOST_TEST_REQUIRE(gradient.size() == a.size());
+        for (std::size_t i = 0; i < ell; ++i)
+            for (std::size_t j = 0; j < ell; ++j) {
+                std::vector<double> minor;
+                for (std::size_t r = 0; r < ell; ++r)
+                    for (std::size_t c = 0; c < ell; ++c)
+                        if (r != i && c != j) minor.push_back(a[r * ell + c]);
+                const double cofactor = ((i + j) % 2 == 0 ? 1.0 : -1.0) * determinant(minor, ell - 1);
+                BOOST_TEST(close(gradient[i * ell + j].get<double>(), cofactor, 1e-12),
+                           "ell = " << ell << ", [" << i << "][" << j << "]: " << gradient[i * ell + j] << " against " << cofactor);
+            }
+    }
+}
+
 BOOST_AUTO_TEST_CASE(min_runs_and_min_seconds) {
     const auto x = coefficients(128, 1.0);
     const json three = result_of(run("llsq", json{{"x", x}, {"n", 64}, {"min_runs", 3}}.dump(), "gradient", "runs"), 3);
@@ -370,6 +415,8 @@ BOOST_AUTO_TEST_CASE(errors_are_messages_and_a_non_zero_status) {
         {"kmeans", json{{"points", std::vector<std::vector<double>>(4, std::vector<double>(8, 0.5))}, {"centroids", std::vector<std::vector<double>>(3, std::vector<double>(8, 0.5))}}.dump(), "cost", "kmeans is compiled for k in {10, 100, 1000} centroids of d in {8, 16} coordinates; the input has k = 3, d = 8"},
         {"kmeans", json{{"points", std::vector<std::vector<double>>(4, std::vector<double>(7, 0.5))}, {"centroids", std::vector<std::vector<double>>(10, std::vector<double>(8, 0.5))}}.dump(), "dir", "kmeans: point 0 has 7 coordinates; centroid 0 has 8"},
         {"kmeans", json{{"points", std::vector<std::vector<double>>(4, std::vector<double>(8, 0.5))}}.dump(), "cost", "no field \"centroids\""},
+        {"det", json{{"A", std::vector<double>(16, 1.0)}, {"ell", 4}}.dump(), "primal", "det is compiled for ell from 5 to 11; the input has ell = 4"},
+        {"det", json{{"A", std::vector<double>(24, 1.0)}, {"ell", 5}}.dump(), "gradient", "det: A has 24 elements; ell = 5 needs 25"},
         {"gmm", gmm_input(3, 5, 2).to_json().dump(), "objective", "gmm is compiled for d in {2, 10, 20, 32, 64} and k in {5, 10, 25, 50, 100}; the input has d = 3, k = 5"},
         {"gmm", gmm_input(2, 5, 2, 0, -1.0).to_json().dump(), "jacobian", "gmm needs gamma > 0"},
         {"gmm", gmm_input(2, 5, 2, -1).to_json().dump(), "jacobian", "gmm needs m >= 0"},

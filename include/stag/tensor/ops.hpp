@@ -1,5 +1,5 @@
 // Tensor-level ops of expressions: matmul, transpose, sum, mean, max and min (whole tensor or
-// along an axis), reshape, slice, concat, softmax, log_softmax, pick, and what is written with them: dot, mse,
+// along an axis), reshape, slice, concat, gather, softmax, log_softmax, pick, and what is written with them: dot, mse,
 // cross_entropy. Each op states, in one place, its shape rule (`shape`), its printing, its forward
 // loop and the backward loop for each argument (`backward<J, Assign>`: Assign when it is the first
 // push into that adjoint, which it then overwrites instead of adding to). Every scalar function and
@@ -71,6 +71,13 @@ constexpr bool agree_but() {
         if (i != Axis && dims<A>::of[i] != dims<B>::of[i]) return false;
     return true;
 }
+/// The dimensions of A followed by those of B.
+template <class A, class B>
+struct join_shapes;
+template <std::size_t... I, std::size_t... J>
+struct join_shapes<std::index_sequence<I...>, std::index_sequence<J...>> {
+    using type = std::index_sequence<I..., J...>;
+};
 /// A tensor of shape Shape seen as outer x length x inner around dimension Axis.
 template <std::size_t Axis, class Shape>
 struct around_axis {
@@ -467,6 +474,40 @@ struct pick_op {
     }
 };
 
+/// gather(a, ids): the rows a[ids[e]] of a, for every element e of ids: a vector gives one number
+/// per id, a matrix one row per id (an embedding table). The ids are numbers rounded down, like
+/// pick's; out of range is a failed assert. The adjoint of each row is added back to the row it
+/// came from; the ids get none.
+struct gather_op {
+    static constexpr bool tensor_level = true;
+    static constexpr call notation{"gather"};
+    template <class A, class I>
+    using shape = typename detail::join_shapes<I, typename detail::drop_axis<0, A>::type>::type;
+
+    template <class Sh, class S, class PA, class PI>
+    [[gnu::always_inline]] static constexpr void forward(Sh, S* out, const PA* a, const PI* ids) {
+        constexpr std::size_t rows = detail::dims<typename Sh::template arg<0>>::of[0];
+        constexpr std::size_t row = Sh::template arg_count<0> / rows;
+        for (std::size_t e = 0; e < Sh::template arg_count<1>; ++e) {
+            const std::size_t r = pick_op::index(ids, e, rows);
+            for (std::size_t k = 0; k < row; ++k) out[e * row + k] = S(a[r * row + k]);
+        }
+    }
+    template <std::size_t J, bool Assign, class Sh, class S, class PA, class PI>
+    [[gnu::always_inline]] static constexpr void backward(Sh, S* to, const S* g, const S*, const PA*, const PI* ids) {
+        if constexpr (Assign)
+            for (std::size_t e = 0; e < Sh::template arg_count<J>; ++e) to[e] = S(0);
+        if constexpr (J == 0) {
+            constexpr std::size_t rows = detail::dims<typename Sh::template arg<0>>::of[0];
+            constexpr std::size_t row = Sh::template arg_count<0> / rows;
+            for (std::size_t e = 0; e < Sh::template arg_count<1>; ++e) {
+                const std::size_t r = pick_op::index(ids, e, rows);
+                for (std::size_t k = 0; k < row; ++k) to[r * row + k] += g[e * row + k];
+            }
+        }
+    }
+};
+
 // ---- the builders: each checks its shapes where the expression is written --------------------------
 
 template <class A, class B>
@@ -601,6 +642,15 @@ constexpr auto pick(const A& a, const K& k) noexcept {
     constexpr bool ok = pick_shapes_fit<node_shape_t<A>, node_shape_t<as_expr_t<K>>>;
     static_assert(ok, "stag: pick(a, k): a vector takes one index, a matrix a vector of one index per row");
     if constexpr (ok) return make_node<pick_op>(a, as_expr(k));
+    else return detail::failed{};
+}
+
+/// The rows a[ids[e]] for every element of ids: of shape ids' shape followed by a's row shape.
+/// gather(v, ids) of a vector v is v[ids[e]]; gather(table, ids) of a matrix stacks its rows.
+template <expression A, operand I>
+constexpr auto gather(const A& a, const I& ids) noexcept {
+    static_assert(!scalar_node<A>, "stag: gather(a, ids): a must be a vector or a tensor of rows");
+    if constexpr (!scalar_node<A>) return make_node<gather_op>(a, as_expr(ids));
     else return detail::failed{};
 }
 
