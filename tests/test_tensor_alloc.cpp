@@ -98,3 +98,29 @@ BOOST_AUTO_TEST_CASE(gradient_evaluation_and_optimizer_step_do_not_allocate) {
     BOOST_TEST(into_value == r.value);
     BOOST_TEST(grads.w2(1, 5) != r.grad[W2](1, 5));  // label 4's gradient was added
 }
+
+BOOST_AUTO_TEST_CASE(a_workspace_serves_repeated_large_sweeps_without_allocating) {
+    // Intermediates of 2 x 40 000 doubles, more than a sweep keeps on the stack: without a
+    // workspace each call allocates its slabs (once, released at its end); with one, only the
+    // first call does, and the results are the same.
+    using big = stag::tensor<double, 200, 200>;
+    constexpr auto A = stag::var<"A", big>;
+    static big a, g1, g2;
+    for (std::size_t i = 0; i < a.size(); ++i) a.data()[i] = 0.001 * double(i % 101) - 0.05;
+    const auto f = stag::sum(stag::exp(A) * stag::sin(A) + stag::square(A));
+    std::size_t before = allocations;
+    const double plain = stag::value_and_grad(f, A).into(g1)(A = a);
+    BOOST_TEST(allocations == before + 1);  // the slabs, in one allocation
+
+    stag::workspace ws;
+    const auto with_ws = stag::value_and_grad(f, A).into(g2).in(ws);
+    double value = with_ws(A = a);
+    before = allocations;
+    for (int k = 0; k < 3; ++k) value = with_ws(A = a);
+    const double v = stag::eval(ws, stag::sum(stag::exp(A) * stag::sin(A)), A = a);
+    BOOST_TEST(allocations == before);
+    BOOST_TEST(ws.size() >= 2 * 4 * 40000 * sizeof(double));
+    BOOST_TEST(value == plain);
+    BOOST_TEST(v != 0.0);
+    for (std::size_t i = 0; i < a.size(); i += 37) BOOST_TEST(g2.data()[i] == g1.data()[i]);
+}

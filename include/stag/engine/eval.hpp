@@ -20,6 +20,26 @@ constexpr bool check_eval_arguments() {
     if constexpr (is_expr) return binding_check<graph::nodes_t<F>, Bs...>::value;
     else return false;
 }
+
+template <class F, class... Bs>
+constexpr auto eval_in(workspace* ws, const F& f, const Bs&... bs) {
+    if constexpr (detail::check_eval_arguments<F, Bs...>()) {
+        using List = graph::nodes_t<F>;
+        using Env = detail::environment<Bs...>;
+        using S = typename detail::scalar_type<List, Env>::type;
+        constexpr std::size_t n = List::size;
+        const Env env{detail::record<Bs...>{bs...}};
+        if constexpr (detail::tensor_graph<List>::value) {
+            return detail::tensor_eval<S>(f, env, ws);
+        } else {
+            (void)ws;
+            const auto v = detail::run_forward<S, List>(f, env);
+            if constexpr (graph::info<List>::nodes[n - 1].piecewise_constant) return v[n - 1] != S(0);
+            else return v[n - 1];
+        }
+    } else
+        return detail::failed{};
+}
 }  // namespace detail
 
 /// Value of `f` for the bound variables: `stag::eval(f, x = 1.0, y = 2.0)`. Bindings come in any
@@ -28,21 +48,12 @@ constexpr bool check_eval_arguments() {
 /// is floating point). Usable in constant expressions.
 template <class F, class... Bs>
 constexpr auto eval(const F& f, const Bs&... bs) {
-    if constexpr (detail::check_eval_arguments<F, Bs...>()) {
-        using List = graph::nodes_t<F>;
-        using Env = detail::environment<Bs...>;
-        using S = typename detail::scalar_type<List, Env>::type;
-        constexpr std::size_t n = List::size;
-        const Env env{detail::record<Bs...>{bs...}};
-        if constexpr (detail::tensor_graph<List>::value) {
-            return detail::tensor_eval<S>(f, env);
-        } else {
-            const auto v = detail::run_forward<S, List>(f, env);
-            if constexpr (graph::info<List>::nodes[n - 1].piecewise_constant) return v[n - 1] != S(0);
-            else return v[n - 1];
-        }
-    } else
-        return detail::failed{};
+    return detail::eval_in(nullptr, f, bs...);
+}
+/// eval with the sweep's large intermediates in the caller's workspace (reused across calls).
+template <class F, class... Bs>
+auto eval(workspace& ws, const F& f, const Bs&... bs) {
+    return detail::eval_in(&ws, f, bs...);
 }
 
 /// Values of several scalar outputs from one forward sweep: `stag::eval(stag::outputs(loss,

@@ -210,6 +210,11 @@ template <bool WithValue, bool Accumulate, class F, class... Vs, class... Ds>
 struct gradient_into_fn<WithValue, Accumulate, F, graph::node_list<Vs...>, Ds...> {
     F f;
     record<into_slot<Ds>...> to;
+    workspace* ws = nullptr;
+
+    /// The same, with the sweep's large intermediates in the caller's workspace (reused across
+    /// calls instead of allocated per call).
+    constexpr gradient_into_fn in(workspace& w) const noexcept { return {f, to, &w}; }
 
     template <class... Bs>
     constexpr auto operator()(const Bs&... bs) const {
@@ -221,7 +226,7 @@ struct gradient_into_fn<WithValue, Accumulate, F, graph::node_list<Vs...>, Ds...
                 gradient_into<Accumulate, graph::node_list<Vs...>, Ds...> g{to};
                 S value{};
                 if constexpr (tensor_graph<List>::value) {
-                    if constexpr (report_shapes<F>()) value = tensor_gradient_sweep<S, Vs...>(f, Env{record<Bs...>{bs...}}, g);
+                    if constexpr (report_shapes<F>()) value = tensor_gradient_sweep<S, Vs...>(f, Env{record<Bs...>{bs...}}, g, ws);
                 } else {
                     const auto r = reverse_mode<F, Vs...>{f}.template sweep<true>(bs...);
                     value = r.value;

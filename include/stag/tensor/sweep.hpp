@@ -22,11 +22,43 @@
 
 #include <array>
 #include <cstddef>
+#include <memory>
 #include <tuple>
 #include <type_traits>
 #include <utility>
 
 namespace stag {
+
+/// Memory a caller lends to tensor sweeps whose intermediates do not fit on the stack, so that
+/// repeated calls (a sum over data points, a loop over steps) reuse one buffer instead of
+/// allocating and releasing it every call: `grad(f, w).into(g).in(ws)`, `eval(ws, f, bindings...)`.
+/// It grows to the largest sweep it has served and keeps that size until it is destroyed. One
+/// workspace serves one call at a time: give each thread its own.
+class workspace {
+public:
+    workspace() = default;
+    workspace(const workspace&) = delete;
+    workspace& operator=(const workspace&) = delete;
+    /// Room for at least `count` numbers of type S (uninitialised), valid until the next request.
+    template <class S>
+    S* numbers(std::size_t count) {
+        static_assert(std::is_trivially_default_constructible_v<S> && std::is_trivially_destructible_v<S> &&
+                          alignof(S) <= __STDCPP_DEFAULT_NEW_ALIGNMENT__,
+                      "stag: workspace: the sweep's number type must be a plain number type");
+        const std::size_t bytes = count * sizeof(S);
+        if (bytes > size_) {
+            buffer_ = std::make_unique<std::byte[]>(bytes);
+            size_ = bytes;
+        }
+        return reinterpret_cast<S*>(buffer_.get());
+    }
+    /// The bytes it holds now.
+    std::size_t size() const noexcept { return size_; }
+
+private:
+    std::unique_ptr<std::byte[]> buffer_;
+    std::size_t size_ = 0;
+};
 
 /// The shapes of a tensor-level op's node: its own (`out`) and its arguments' (`arg<J>`), passed to
 /// the op's loops as a tag.
@@ -51,23 +83,26 @@ template <class In, class Out>
     else return broadcast_index<In, Out>::offset(e);
 }
 
-/// Where a sweep keeps its values (and adjoints): N numbers of type S, on the stack while they fit
-/// in stack_sweep_bytes, otherwise in one heap allocation per sweep, released when it ends (a
-/// large graph, a model with megabytes of intermediates, then does not overflow a thread's stack).
+/// Where a sweep keeps its values (and adjoints): Slabs x N numbers of type S, on the stack while
+/// each slab fits in stack_sweep_bytes, otherwise in the caller's workspace if the call has one,
+/// or else in one heap allocation per sweep, released when it ends (a model with megabytes of
+/// intermediates then does not overflow a thread's stack).
 inline constexpr std::size_t stack_sweep_bytes = 128 * 1024;
-template <class S, std::size_t N, bool OnStack = N * sizeof(S) <= stack_sweep_bytes>
+template <class S, std::size_t N, std::size_t Slabs, bool OnStack = N * sizeof(S) <= stack_sweep_bytes>
 struct sweep_storage {
-    std::array<S, N> on_stack;
-    constexpr S* data() noexcept { return on_stack.data(); }
+    std::array<S, N * Slabs> on_stack;
+    constexpr explicit sweep_storage(workspace*) noexcept {}
+    constexpr S* slab(std::size_t i) noexcept { return on_stack.data() + i * N; }
 };
-template <class S, std::size_t N>
-struct sweep_storage<S, N, false> {
-    S* on_heap = new S[N];
-    constexpr sweep_storage() = default;
+template <class S, std::size_t N, std::size_t Slabs>
+struct sweep_storage<S, N, Slabs, false> {
+    S* owned = nullptr;
+    S* base;
+    constexpr explicit sweep_storage(workspace* ws) : base(ws ? ws->template numbers<S>(N * Slabs) : (owned = new S[N * Slabs])) {}
     sweep_storage(const sweep_storage&) = delete;
     sweep_storage& operator=(const sweep_storage&) = delete;
-    constexpr ~sweep_storage() { delete[] on_heap; }
-    constexpr S* data() noexcept { return on_heap; }
+    constexpr ~sweep_storage() { delete[] owned; }
+    constexpr S* slab(std::size_t i) noexcept { return base + i * N; }
 };
 
 /// Whether gradient storage G adds the gradient to what it holds (gradient_into's accumulate)
@@ -439,9 +474,9 @@ struct root_value<S, std::index_sequence<>> {
     using type = S;
 };
 
-/// eval over a tensor graph.
+/// eval over a tensor graph (its large intermediates in ws if given).
 template <class S, class F, class Env>
-constexpr auto tensor_eval(const F& f, const Env& env) {
+constexpr auto tensor_eval(const F& f, const Env& env, workspace* ws = nullptr) {
     if constexpr (!report_shapes<F>()) {
         return failed{};
     } else {
@@ -449,8 +484,8 @@ constexpr auto tensor_eval(const F& f, const Env& env) {
         using L = layout<List>;
         constexpr std::size_t n = List::size;
         const auto lits = gather_literals<S>(f);
-        sweep_storage<S, L::total + 1> v;
-        const tensor_pass<S, List, Env> pass{v.data(), nullptr, env, nullptr, lits.data()};
+        sweep_storage<S, L::total + 1, 1> v(ws);
+        const tensor_pass<S, List, Env> pass{v.slab(0), nullptr, env, nullptr, lits.data()};
         pass.forward_sweep(std::make_index_sequence<n>{});
         using R = typename root_value<S, node_shape_t<graph::node_t<graph::type_at<n - 1, List>>>>::type;
         R out;
@@ -471,7 +506,7 @@ template <class R>
 /// The value of a tensor graph with one element, and its gradient written into grad (a
 /// stag::gradient, or the caller's storage): one forward sweep, one backward sweep.
 template <class S, class... Vs, class F, class Env, class G>
-constexpr S tensor_gradient_sweep(const F& f, const Env& env, G& grad) {
+constexpr S tensor_gradient_sweep(const F& f, const Env& env, G& grad, workspace* ws = nullptr) {
     using List = graph::nodes_t<F>;
     using L = layout<List>;
     using Act = graph::activity<List, Vs...>;
@@ -479,9 +514,8 @@ constexpr S tensor_gradient_sweep(const F& f, const Env& env, G& grad) {
     static_assert(L::count[n - 1] == 1,
                   "stag: grad(f, ...): f must have one element; reduce a tensor with stag::sum or stag::mean first");
     const auto lits = gather_literals<S>(f);
-    sweep_storage<S, L::total + 1> v;
-    sweep_storage<S, L::total + 1> adj;
-    const tensor_pass<S, List, Env, G> pass{v.data(), adj.data(), env, &grad, lits.data()};
+    sweep_storage<S, L::total + 1, 2> slabs(ws);
+    const tensor_pass<S, List, Env, G> pass{slabs.slab(0), slabs.slab(1), env, &grad, lits.data()};
     pass.forward_sweep(std::make_index_sequence<n>{});
     const S value = static_cast<S>(pass.template value<n - 1>()[0]);
     if constexpr (Act::active[n - 1]) {
