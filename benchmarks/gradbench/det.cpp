@@ -126,9 +126,10 @@ struct problem {
 template <std::size_t L>
 struct primal_fn : problem<L> {
     double out = 0;
+    stag::workspace ws;
     using problem<L>::problem;
     void run() {
-        out = model<L>::with_bindings(*this->a, [](const auto&... b) { return stag::eval(model<L>::det, b...); });
+        out = model<L>::with_bindings(*this->a, [&](const auto&... b) { return stag::eval(ws, model<L>::det, b...); });
     }
     double result() const { return out; }
 };
@@ -136,9 +137,10 @@ struct primal_fn : problem<L> {
 template <std::size_t L>
 struct gradient_fn : problem<L> {
     std::unique_ptr<typename model<L>::matrix> g = std::make_unique<typename model<L>::matrix>();
+    stag::workspace ws;  // the sweep's intermediates, reused run after run
     using problem<L>::problem;
     void run() {
-        model<L>::with_bindings(*this->a, [&](const auto&... b) { stag::grad(model<L>::det, model<L>::A).into(*g)(b...); });
+        model<L>::with_bindings(*this->a, [&](const auto&... b) { stag::grad(model<L>::det, model<L>::A).into(*g).in(ws)(b...); });
     }
     std::vector<double> result() const { return {g->data(), g->data() + L * L}; }
 };

@@ -93,6 +93,7 @@ struct problem {
     std::unique_ptr<typename M::stacked> L = std::make_unique<typename M::stacked>();
     double gamma = 1, m = 0;
     double constant = 0;  // -n d log(2 pi) / 2 and the prior's constant
+    stag::workspace ws;   // the sweeps' intermediates, reused point after point
 
     explicit problem(const json& input) {
         using gradbench_tool::field;
@@ -153,7 +154,7 @@ struct objective_fn : problem<D, K> {
         double total = p.constant + stag::eval(M::parameters_part, M::q = p.q, M::L = *p.L, M::alpha = p.alpha, M::gamma = p.gamma,
                                                M::m = p.m, M::n = double(p.points));
         for (std::size_t i = 0; i < p.points; ++i)
-            total += stag::eval(M::point_term, M::x = p.point(i), M::alpha = p.alpha, M::mu = p.mu, M::E = E, M::sum_q = sum_q,
+            total += stag::eval(this->ws, M::point_term, M::x = p.point(i), M::alpha = p.alpha, M::mu = p.mu, M::E = E, M::sum_q = sum_q,
                                 M::L = *p.L, M::L_mu = L_mu);
         out = total;
     }
@@ -175,12 +176,14 @@ struct jacobian_fn : problem<D, K> {
         const typename M::mat_kd L_mu = stag::eval(M::L_mu_of, M::L = *p.L, M::mu = p.mu);
         // The points: their gradients summed in place.
         const auto add = stag::grad(M::point_term, M::alpha, M::mu, M::E, M::sum_q, M::L, M::L_mu)
-                             .accumulate_into(g_alpha, g_mu, g_E, g_sum_q, *g_L, g_L_mu);
+                             .accumulate_into(g_alpha, g_mu, g_E, g_sum_q, *g_L, g_L_mu)
+                             .in(this->ws);
         for (std::size_t i = 0; i < p.points; ++i)
             add(M::x = p.point(i), M::alpha = p.alpha, M::mu = p.mu, M::E = E, M::sum_q = sum_q, M::L = *p.L, M::L_mu = L_mu);
         // The first stage: the parameters' part, and the pullback of E, sum_q and L_mu.
         stag::grad(M::pulled_back, M::alpha, M::q, M::L, M::mu)
-            .accumulate_into(g_alpha, g_q, *g_L, g_mu)(M::q = p.q, M::L = *p.L, M::mu = p.mu, M::alpha = p.alpha, M::gamma = p.gamma,
+            .accumulate_into(g_alpha, g_q, *g_L, g_mu)
+            .in(this->ws)(M::q = p.q, M::L = *p.L, M::mu = p.mu, M::alpha = p.alpha, M::gamma = p.gamma,
                                                        M::m = p.m, M::n = double(p.points), M::dE = g_E, M::dsum_q = g_sum_q,
                                                        M::dL_mu = g_L_mu);
     }

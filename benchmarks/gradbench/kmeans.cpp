@@ -63,11 +63,12 @@ struct problem {
 template <std::size_t K, std::size_t D>
 struct cost_fn : problem<K, D> {
     double out = 0;
+    stag::workspace ws;
     using problem<K, D>::problem;
     void run() {
         using M = model<K, D>;
         double total = 0;
-        for (std::size_t i = 0; i < this->points; ++i) total += stag::eval(M::term, M::C = *this->c, M::p = this->point(i));
+        for (std::size_t i = 0; i < this->points; ++i) total += stag::eval(ws, M::term, M::C = *this->c, M::p = this->point(i));
         out = total;
     }
     double result() const { return out; }
@@ -77,12 +78,13 @@ template <std::size_t K, std::size_t D>
 struct dir_fn : problem<K, D> {
     std::unique_ptr<stag::tensor<dual, K, D>> c_ones = std::make_unique<stag::tensor<dual, K, D>>(), g = std::make_unique<stag::tensor<dual, K, D>>();
     std::vector<std::vector<double>> out = std::vector<std::vector<double>>(K, std::vector<double>(D));
+    stag::workspace ws;  // the sweep's intermediates, reused point after point
     explicit dir_fn(const json& input) : problem<K, D>(input) {}
     void run() {
         using M = model<K, D>;
         for (std::size_t e = 0; e < K * D; ++e) c_ones->data()[e] = dual{this->c->data()[e], 1.0};
         *g = {};
-        const auto add = stag::grad(M::term, M::C).accumulate_into(*g);
+        const auto add = stag::grad(M::term, M::C).accumulate_into(*g).in(ws);
         for (std::size_t i = 0; i < this->points; ++i) add(M::C = *c_ones, M::p = this->point(i));
         for (std::size_t j = 0; j < K; ++j)
             for (std::size_t l = 0; l < D; ++l) out[j][l] = (*g)(j, l).value / (*g)(j, l).tangent;  // J / H

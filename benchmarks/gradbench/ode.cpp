@@ -52,6 +52,7 @@ struct problem {
     std::unique_ptr<vec> x = std::make_unique<vec>();
     std::size_t steps = 0;
     const stag::tensor<double, 1> unit{1.0};
+    stag::workspace ws;  // the steps' intermediates, reused step after step
     explicit problem(const json& input) {
         const auto xs = gradbench_tool::field<std::vector<double>>(input, "x");
         std::copy(xs.begin(), xs.end(), x->data());
@@ -61,7 +62,7 @@ struct problem {
     }
     double step_length() const { return 2.0 / double(steps); }
     /// The state after one step from `from`.
-    void advance(const vec& from, vec& to) const { to = stag::eval(M::step, M::y = from, M::x = *x, M::one = unit, M::h = step_length()); }
+    void advance(const vec& from, vec& to) { to = stag::eval(ws, M::step, M::y = from, M::x = *x, M::one = unit, M::h = step_length()); }
 };
 
 template <std::size_t N>
@@ -97,7 +98,8 @@ struct gradient_fn : problem<N> {
             // The adjoint of state t into `before`, the step's part of the gradient added to g.
             *before = {};
             stag::grad(M::pullback, M::y, M::x)
-                .accumulate_into(*before, *g)(M::y = states[t], M::x = *this->x, M::one = this->unit, M::h = this->step_length(), M::adjoint = *a);
+                .accumulate_into(*before, *g)
+                .in(this->ws)(M::y = states[t], M::x = *this->x, M::one = this->unit, M::h = this->step_length(), M::adjoint = *a);
             std::swap(a, before);
         }
     }
