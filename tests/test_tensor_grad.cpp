@@ -11,6 +11,8 @@
 #include <cstddef>
 #include <memory>
 #include <span>
+#include <stdexcept>
+#include <string>
 #include <tuple>
 #include <type_traits>
 
@@ -670,6 +672,23 @@ BOOST_AUTO_TEST_CASE(gradients_into_the_callers_storage) {
     stag::grad(f, W, b).into(gw, fixed_view)(W = w, b = v, xv = x1);
     for (std::size_t i = 0; i < 6; ++i) BOOST_TEST(flat[i] == g1.grad[W].data()[i]);
     for (std::size_t i = 0; i < 3; ++i) BOOST_TEST(flat[6 + i] == g1.grad[b].data()[i]);
+
+    // A destination that is also a bound value would be overwritten while the sweep reads it:
+    // a run-time error naming both, and nothing written.
+    T<3, 2> wcopy = w;
+    const T<3, 2> wsaved = wcopy;
+    try {
+        stag::grad(f, W, b).into(wcopy, gb)(W = wcopy, b = v, xv = x1);
+        BOOST_ERROR("no error for a destination bound as a value");
+    } catch (const std::invalid_argument& e) {
+        BOOST_TEST(std::string(e.what()).find("gradient with respect to W shares storage with the value bound to W") != std::string::npos,
+                   e.what());
+    }
+    for (std::size_t i = 0; i < wcopy.size(); ++i) BOOST_TEST(wcopy.data()[i] == wsaved.data()[i]);
+    std::array<double, 9> shared{};
+    BOOST_CHECK_THROW(stag::grad(f, W, b).into(gw, std::span<double, 3>(shared.data() + 6, 3))(
+                          W = w, b = std::span<const double, 3>(shared.data() + 5, 3), xv = x1),
+                      std::invalid_argument);  // overlapping by one element
 
     // A variable f does not use: into writes zeros, accumulate_into leaves it as it was.
     T<2> gu{5.0, 6.0};

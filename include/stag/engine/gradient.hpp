@@ -7,7 +7,10 @@
 
 #include <array>
 #include <cstddef>
+#include <functional>
 #include <span>
+#include <stdexcept>
+#include <string>
 #include <tuple>
 #include <type_traits>
 #include <utility>
@@ -202,6 +205,49 @@ constexpr bool check_destinations(graph::node_list<Vs...>, graph::node_list<Ds..
     return fit;
 }
 
+/// The number of elements of tensor-like storage T (a stag::tensor, std::array or fixed span), 0
+/// for a number (bound by value: it cannot share storage with anything).
+template <class T>
+constexpr std::size_t storage_count() noexcept {
+    if constexpr (is_tensor<T>) return T::count;
+    else if constexpr (flat_storage<T>::value) return flat_storage<T>::count;
+    else return 0;
+}
+/// Whether [a, a + n) and [b, b + m) overlap (as addresses; std::less orders any two pointers).
+inline bool overlaps(const void* a, std::size_t na, const void* b, std::size_t nb) noexcept {
+    const std::less<const void*> before;
+    const auto* ca = static_cast<const char*>(a);
+    const auto* cb = static_cast<const char*>(b);
+    return before(ca, cb + nb) && before(cb, ca + na);
+}
+/// A run-time error if the destination of the gradient with respect to V, `bytes` bytes at `to`,
+/// shares storage with the value of binding B: the sweep would overwrite what it still reads.
+template <class V, class B>
+void check_destination_against(const void* to, std::size_t bytes, const B& b) {
+    using T = std::remove_cvref_t<decltype(b.get())>;
+    if constexpr (storage_count<T>() > 0) {
+        const auto* from = elements_of(b.get());
+        if (overlaps(to, bytes, from, storage_count<T>() * sizeof(*from)))
+            throw std::invalid_argument(std::string("stag: into(...): the destination of the gradient with respect to ") +
+                                        std::string(name_v<typename V::name>) + " shares storage with the value bound to " +
+                                        std::string(name_v<typename B::var::name>) +
+                                        "; the sweep reads that value while it writes the gradient: give the gradient its own storage");
+    }
+}
+/// The same for destination I (variable V) of g against every binding.
+template <std::size_t I, class V, class G, class... Bs>
+void check_destination(const G& g, const Bs&... bs) {
+    using D = std::remove_cvref_t<decltype(g.template get<I>())>;
+    if constexpr (storage_count<D>() > 0) {
+        const auto* to = elements_of(g.template get<I>());
+        (check_destination_against<V>(to, storage_count<D>() * sizeof(*to), bs), ...);
+    }
+}
+template <class... Vs, class G, class... Bs>
+void check_no_aliasing(graph::node_list<Vs...>, const G& g, const Bs&... bs) {
+    [&]<std::size_t... I>(std::index_sequence<I...>) { (check_destination<I, Vs>(g, bs...), ...); }(std::index_sequence_for<Vs...>{});
+}
+
 /// grad(f, vs...).into(ds...) and friends: the sweep of reverse_mode, the gradient written (or
 /// added) where the caller keeps it; the value returned where WithValue.
 template <bool WithValue, bool Accumulate, class F, class Vars, class... Ds>
@@ -226,6 +272,7 @@ struct gradient_into_fn<WithValue, Accumulate, F, graph::node_list<Vs...>, Ds...
                 gradient_into<Accumulate, graph::node_list<Vs...>, Ds...> g{to};
                 S value{};
                 if constexpr (tensor_graph<List>::value) {
+                    if (!std::is_constant_evaluated()) check_no_aliasing(graph::node_list<Vs...>{}, g, bs...);
                     if constexpr (report_shapes<F>()) value = tensor_gradient_sweep<S, Vs...>(f, Env{record<Bs...>{bs...}}, g, ws);
                 } else {
                     const auto r = reverse_mode<F, Vs...>{f}.template sweep<true>(bs...);
