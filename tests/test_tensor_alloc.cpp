@@ -119,8 +119,9 @@ BOOST_AUTO_TEST_CASE(a_workspace_serves_repeated_large_sweeps_without_allocating
     for (int k = 0; k < 3; ++k) value = with_ws(A = a);
     const double v = stag::eval(ws, stag::sum(stag::exp(A) * stag::sin(A)), A = a);
     BOOST_TEST(allocations == before);
+    const double v_plain = stag::eval(stag::sum(stag::exp(A) * stag::sin(A)), A = a);
     BOOST_TEST(ws.size() >= 2 * 4 * 40000 * sizeof(double));
     BOOST_TEST(value == plain);
-    BOOST_TEST(v != 0.0);
+    BOOST_TEST(v == v_plain);
     for (std::size_t i = 0; i < a.size(); i += 37) BOOST_TEST(g2.data()[i] == g1.data()[i]);
 }

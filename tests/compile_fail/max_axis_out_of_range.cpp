@@ -1,5 +1,6 @@
-// A reduction along an axis the tensor does not have: one stag error where it is written.
-// expect: stag: max<axis>(a): a has no such axis
+// A reduction along an axis the tensor does not have (min<axis> shares max<axis>'s check): one
+// stag error where it is written.
+// expect: stag: max<axis>(a) and min<axis>(a): a has no such axis
 #include <stag/stag.hpp>
 
 constexpr auto X = stag::var<"X", stag::tensor<double, 8, 4>>;
@@ -10,6 +11,6 @@ constexpr std::size_t axis = 1;
 #endif
 
 int main() {
-    const auto m = stag::max<axis>(X);
+    const auto m = stag::min<axis>(X);
     (void)m;
 }

@@ -577,17 +577,15 @@ constexpr auto min(const A& a) noexcept {
 template <std::size_t Axis, expression A>
 constexpr auto max(const A& a) noexcept {
     constexpr bool ok = axis_in_shape<Axis, node_shape_t<A>>;
-    static_assert(ok, "stag: max<axis>(a): a has no such axis");
+    static_assert(ok, "stag: max<axis>(a) and min<axis>(a): a has no such axis");
     if constexpr (ok) return make_node<extreme_axis_op<Axis, true>>(a);
     else return detail::failed{};
 }
 /// The smallest element along dimension Axis.
 template <std::size_t Axis, expression A>
 constexpr auto min(const A& a) noexcept {
-    constexpr bool ok = axis_in_shape<Axis, node_shape_t<A>>;
-    static_assert(ok, "stag: min<axis>(a): a has no such axis");
-    if constexpr (ok) return make_node<extreme_axis_op<Axis, false>>(a);
-    else return detail::failed{};
+    if constexpr (axis_in_shape<Axis, node_shape_t<A>>) return make_node<extreme_axis_op<Axis, false>>(a);
+    else return max<Axis>(a);  // its error
 }
 
 /// a with the shape Dims... (the same number of elements, row-major order kept).
