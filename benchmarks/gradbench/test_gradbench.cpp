@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -383,6 +384,85 @@ BOOST_AUTO_TEST_CASE(det_against_elimination_and_cofactors) {
     }
 }
 
+/// One observation's weighted reprojection error, written out: Rodrigues' rotation of X - C by r
+/// (the identity plus r x y at r = 0), division by depth, radial distortion, focal length and
+/// principal point. q holds the camera's 11 parameters, the point's 3 and the weight.
+std::array<double, 2> ba_reference(const std::array<double, 15>& q, const std::array<double, 2>& feat) {
+    const double y[3] = {q[11] - q[3], q[12] - q[4], q[13] - q[5]};
+    const double* r = q.data();
+    const double theta = std::sqrt(r[0] * r[0] + r[1] * r[1] + r[2] * r[2]);
+    double z[3];
+    if (theta == 0) {
+        for (int i = 0; i < 3; ++i) z[i] = y[i] + (r[(i + 1) % 3] * y[(i + 2) % 3] - r[(i + 2) % 3] * y[(i + 1) % 3]);
+    } else {
+        const double a[3] = {r[0] / theta, r[1] / theta, r[2] / theta};
+        const double along = (a[0] * y[0] + a[1] * y[1] + a[2] * y[2]) * (1 - std::cos(theta));
+        for (int i = 0; i < 3; ++i)
+            z[i] = y[i] * std::cos(theta) + (a[(i + 1) % 3] * y[(i + 2) % 3] - a[(i + 2) % 3] * y[(i + 1) % 3]) * std::sin(theta) + a[i] * along;
+    }
+    const double u = z[0] / z[2], v = z[1] / z[2];
+    const double rho2 = u * u + v * v;
+    const double distortion = 1 + q[9] * rho2 + q[10] * rho2 * rho2;
+    return {q[14] * (u * distortion * q[6] + q[7] - feat[0]), q[14] * (v * distortion * q[6] + q[8] - feat[1])};
+}
+
+BOOST_AUTO_TEST_CASE(ba_against_its_definition_and_central_differences) {
+    struct size {
+        int n, m, p;
+    };
+    const std::array<double, 11> turned = {-0.758453, -1.109613, -0.845551, 34.556073, 39.676747, 53.881673, 419.194514, 5.864426, -8.51887, 0.087812, 0.002739};
+    std::array<double, 11> straight = turned;  // no rotation: the r = 0 branch
+    straight[0] = straight[1] = straight[2] = 0;
+    const std::array<double, 3> x = {7.203245, 0.001144, 3.023326};
+    const std::array<double, 2> feat = {271.760969, 834.209256};
+    const double w = 0.417022;
+    for (const auto& cam : {turned, straight}) {
+        for (const size z : {size{1, 1, 1}, size{3, 5, 7}, size{49, 7776, 31}}) {
+            const std::string input = json{{"n", z.n}, {"m", z.m}, {"p", z.p}, {"cam", cam}, {"x", x}, {"w", w}, {"feat", feat}}.dump();
+            std::array<double, 15> q{};
+            std::copy(cam.begin(), cam.end(), q.begin());
+            std::copy(x.begin(), x.end(), q.begin() + 11);
+            q[14] = w;
+            const auto want = ba_reference(q, feat);
+            const json objective = result_of(run("ba", input, "objective", "ba_objective"));
+            BOOST_TEST(objective["reproj_error"]["repeated"].get<int>() == z.p);
+            BOOST_TEST(objective["w_err"]["repeated"].get<int>() == z.p);
+            for (int i = 0; i < 2; ++i)
+                BOOST_TEST(close(objective["reproj_error"]["elements"][i].get<double>(), want[std::size_t(i)], 1e-13), objective);
+            BOOST_TEST(close(objective["w_err"]["element"].get<double>(), 1 - w * w, 1e-15));
+
+            // GradBench's abridged layout: the first 30 entries of rows, cols and vals (observation
+            // 0's two rows), and the last (the last weight's row).
+            const json jacobian = result_of(run("ba", input, "jacobian", "ba_jacobian"));
+            const auto& rows = jacobian["rows"];
+            const auto& cols = jacobian["cols"];
+            const auto& vals = jacobian["vals"];
+            const std::size_t row_count = std::min<std::size_t>(30, 3 * std::size_t(z.p));
+            BOOST_TEST_REQUIRE(rows.size() == row_count + 1);
+            BOOST_TEST_REQUIRE(cols.size() == 31u);
+            BOOST_TEST_REQUIRE(vals.size() == 31u);
+            for (std::size_t i = 0; i < row_count; ++i)
+                BOOST_TEST(rows[i].get<int>() == int(i <= 2 * std::size_t(z.p) ? 15 * i : 30 * std::size_t(z.p) + i - 2 * std::size_t(z.p)));
+            BOOST_TEST(rows.back().get<int>() == 31 * z.p);
+            const int weights = 11 * z.n + 3 * z.m;
+            BOOST_TEST(cols.back().get<int>() == weights + z.p - 1);
+            BOOST_TEST(close(vals.back().get<double>(), -2 * w, 1e-15));
+            const double h = 1e-6;
+            for (std::size_t row = 0; row < 2; ++row)
+                for (std::size_t j = 0; j < 15; ++j) {
+                    const std::size_t at = 15 * row + j;
+                    BOOST_TEST(cols[at].get<int>() == (j < 11 ? int(j) : j < 14 ? 11 * z.n + int(j) - 11 : weights));
+                    std::array<double, 15> up = q, down = q;
+                    const double step = h * std::max(1.0, std::fabs(q[j]));
+                    up[j] += step, down[j] -= step;
+                    const double difference = (ba_reference(up, feat)[row] - ba_reference(down, feat)[row]) / (2 * step);
+                    BOOST_TEST(close(vals[at].get<double>(), difference, 1e-6),
+                               "row " << row << ", parameter " << j << ": " << vals[at] << " against " << difference);
+                }
+        }
+    }
+}
+
 BOOST_AUTO_TEST_CASE(min_runs_and_min_seconds) {
     const auto x = coefficients(128, 1.0);
     const json three = result_of(run("llsq", json{{"x", x}, {"n", 64}, {"min_runs", 3}}.dump(), "gradient", "runs"), 3);
@@ -425,6 +505,9 @@ BOOST_AUTO_TEST_CASE(errors_are_messages_and_a_non_zero_status) {
         {"gmm", [] { auto j = gmm_input(10, 5, 2).to_json(); j["alpha"].erase(0); return j.dump(); }(), "objective", "gmm: \"alpha\" has 4 elements; expected k = 5"},
         {"gmm", [] { auto j = gmm_input(2, 5, 2).to_json(); j.erase("q"); return j.dump(); }(), "objective", "no field \"q\""},
         {"lse", json{{"x", 3.0}}.dump(), "primal", "field \"x\" does not have the expected type"},
+        {"ba", json{{"n", 1}, {"m", 1}, {"p", 1}, {"cam", std::vector<double>(10, 1.0)}, {"x", std::vector<double>(3, 1.0)}, {"w", 1.0}, {"feat", std::vector<double>(2, 1.0)}}.dump(), "objective", "ba: \"cam\" must have 11 numbers; the input has 10"},
+        {"ba", json{{"n", 1}, {"m", 0}, {"p", 1}, {"cam", std::vector<double>(11, 1.0)}, {"x", std::vector<double>(3, 1.0)}, {"w", 1.0}, {"feat", std::vector<double>(2, 1.0)}}.dump(), "jacobian", "ba: \"m\" must be at least 1; the input has 0"},
+        {"ba", json{{"n", 1}, {"m", 1}, {"p", 1}, {"cam", std::vector<double>(11, 1.0)}, {"x", std::vector<double>(3, 1.0)}, {"feat", std::vector<double>(2, 1.0)}}.dump(), "jacobian", "no field \"w\""},
     };
     int k = 0;
     for (const bad& c : cases) {
