@@ -273,7 +273,7 @@ template <class S, class... Rs, std::size_t... Is>
 
 /// The values of every unique node of f, by the forward sweep.
 template <class S, class List, class F, class Env>
-constexpr auto run_forward(const F& f, const Env& env) {
+[[gnu::always_inline]] constexpr auto run_forward(const F& f, const Env& env) {
     constexpr std::size_t n = List::size;
     const auto lits = gather_literals<S>(f);
     std::array<S, n> v{};
