@@ -89,6 +89,28 @@ BOOST_AUTO_TEST_CASE(eval_of_several_outputs) {
     BOOST_TEST(f[1] == 5.0f);
 }
 
+BOOST_AUTO_TEST_CASE(nested_dual_numbers_give_second_derivatives) {
+    // A dual of duals carries two tangents: eval gives the second derivative along them in the
+    // tangent's tangent (forward over forward); grad over them gives the Hessian times the inner
+    // tangents in its values' tangents; both agree with stag::hessian and d of d.
+    using D = stag::dual<double>;
+    using DD = stag::dual<D>;
+    const auto f = stag::exp(x * y) + x * x * x * z + stag::sin(y) * stag::sqrt(z);
+    const auto H = stag::hessian(f, x, y, z)(x = 0.3, y = -0.7, z = 2.0);
+    const DD xx = stag::eval(f, x = DD{D{0.3, 1.0}, D{1.0, 0.0}}, y = DD{D{-0.7, 0.0}, D{0.0, 0.0}}, z = DD{D{2.0, 0.0}, D{0.0, 0.0}});
+    STAG_CHECK_CLOSE(xx.value.value, H.value, 1e-15);
+    STAG_CHECK_CLOSE(xx.tangent.tangent, H[x][x], 1e-14);
+    // Inner tangent along x, outer along y: d2f / dx dy.
+    const DD xy = stag::eval(f, x = DD{D{0.3, 1.0}, D{0.0, 0.0}}, y = DD{D{-0.7, 0.0}, D{1.0, 0.0}}, z = DD{D{2.0, 0.0}, D{0.0, 0.0}});
+    STAG_CHECK_CLOSE(xy.tangent.value, H.grad[y], 1e-14);
+    STAG_CHECK_CLOSE(xy.value.tangent, H.grad[x], 1e-14);
+    STAG_CHECK_CLOSE(xy.tangent.tangent, H[x][y], 1e-14);
+    // The gradient over duals of duals: its values' tangents are H times the inner tangents.
+    const auto g = stag::grad(f, x, y, z)(x = DD{D{0.3, 0.0}, D{0.0, 0.0}}, y = DD{D{-0.7, 1.0}, D{0.0, 0.0}}, z = DD{D{2.0, 0.0}, D{0.0, 0.0}});
+    STAG_CHECK_CLOSE(g[z].value.tangent, H[z][y], 1e-14);
+    STAG_CHECK_CLOSE(g[y].value.tangent, stag::eval(stag::d(stag::d(f, y), y), x = 0.3, y = -0.7, z = 2.0), 1e-14);
+}
+
 BOOST_AUTO_TEST_CASE(hessian_against_d_of_d_and_finite_differences) {
     const auto f = stag::exp(x * y) + x * x * x * z;
     const auto H = stag::hessian(f, x, y, z)(x = 0.3, y = -0.7, z = 2.0);

@@ -26,11 +26,12 @@ inline constexpr bool number_type = std::is_arithmetic_v<T> || is_dual_v<T>;
 template <class T>
 inline constexpr bool real_number_type = std::is_floating_point_v<T> || is_dual_v<T>;
 
-/// value + tangent * e, e * e = 0. T is a floating-point type. Comparisons look at the values;
+/// value + tangent * e, e * e = 0. T is a floating-point type, or a dual number itself (a nested
+/// dual: second-order forward mode). Comparisons look at the values;
 /// every function's tangent is its derivative times the argument's tangent.
 template <class T>
 struct dual {
-    static_assert(std::is_floating_point_v<T>, "stag: dual<T>: T must be a floating-point type");
+    static_assert(real_number_type<T>, "stag: dual<T>: T must be a floating-point type or a stag::dual (nested: forward over forward)");
     T value;
     T tangent;
 
@@ -67,42 +68,43 @@ struct dual {
     friend constexpr bool operator>=(const dual& a, const dual& b) noexcept { return a.value >= b.value; }
 
     // The functions stag's ops call, found by argument-dependent lookup: f(a) = f(value) +
-    // f'(value) tangent e.
-    friend dual exp(const dual& a) { const T e = std::exp(a.value); return {e, e * a.tangent}; }
-    friend dual expm1(const dual& a) { return {std::expm1(a.value), std::exp(a.value) * a.tangent}; }
-    friend dual log(const dual& a) { return {std::log(a.value), a.tangent / a.value}; }
-    friend dual log1p(const dual& a) { return {std::log1p(a.value), a.tangent / (T(1) + a.value)}; }
-    friend dual sqrt(const dual& a) { const T r = std::sqrt(a.value); return {r, a.tangent / (T(2) * r)}; }
-    friend dual cbrt(const dual& a) { const T r = std::cbrt(a.value); return {r, a.tangent / (T(3) * r * r)}; }
-    friend dual sin(const dual& a) { return {std::sin(a.value), std::cos(a.value) * a.tangent}; }
-    friend dual cos(const dual& a) { return {std::cos(a.value), -std::sin(a.value) * a.tangent}; }
-    friend dual tan(const dual& a) { const T t = std::tan(a.value); return {t, (T(1) + t * t) * a.tangent}; }
-    friend dual asin(const dual& a) { return {std::asin(a.value), a.tangent / std::sqrt(T(1) - a.value * a.value)}; }
-    friend dual acos(const dual& a) { return {std::acos(a.value), -a.tangent / std::sqrt(T(1) - a.value * a.value)}; }
-    friend dual atan(const dual& a) { return {std::atan(a.value), a.tangent / (T(1) + a.value * a.value)}; }
-    friend dual sinh(const dual& a) { return {std::sinh(a.value), std::cosh(a.value) * a.tangent}; }
-    friend dual cosh(const dual& a) { return {std::cosh(a.value), std::sinh(a.value) * a.tangent}; }
-    friend dual tanh(const dual& a) { const T t = std::tanh(a.value); return {t, (T(1) - t * t) * a.tangent}; }
-    friend dual erf(const dual& a) {
+    // f'(value) tangent e. The calls on T are unqualified, so that for a nested dual (T itself a
+    // dual) they find T's own functions.
+    friend dual exp(const dual& a) { using namespace std; const T e = exp(a.value); return {e, e * a.tangent}; }
+    friend dual expm1(const dual& a) { using namespace std; return {expm1(a.value), exp(a.value) * a.tangent}; }
+    friend dual log(const dual& a) { using namespace std; return {log(a.value), a.tangent / a.value}; }
+    friend dual log1p(const dual& a) { using namespace std; return {log1p(a.value), a.tangent / (T(1) + a.value)}; }
+    friend dual sqrt(const dual& a) { using namespace std; const T r = sqrt(a.value); return {r, a.tangent / (T(2) * r)}; }
+    friend dual cbrt(const dual& a) { using namespace std; const T r = cbrt(a.value); return {r, a.tangent / (T(3) * r * r)}; }
+    friend dual sin(const dual& a) { using namespace std; return {sin(a.value), cos(a.value) * a.tangent}; }
+    friend dual cos(const dual& a) { using namespace std; return {cos(a.value), -sin(a.value) * a.tangent}; }
+    friend dual tan(const dual& a) { using namespace std; const T t = tan(a.value); return {t, (T(1) + t * t) * a.tangent}; }
+    friend dual asin(const dual& a) { using namespace std; return {asin(a.value), a.tangent / sqrt(T(1) - a.value * a.value)}; }
+    friend dual acos(const dual& a) { using namespace std; return {acos(a.value), -a.tangent / sqrt(T(1) - a.value * a.value)}; }
+    friend dual atan(const dual& a) { using namespace std; return {atan(a.value), a.tangent / (T(1) + a.value * a.value)}; }
+    friend dual sinh(const dual& a) { using namespace std; return {sinh(a.value), cosh(a.value) * a.tangent}; }
+    friend dual cosh(const dual& a) { using namespace std; return {cosh(a.value), sinh(a.value) * a.tangent}; }
+    friend dual tanh(const dual& a) { using namespace std; const T t = tanh(a.value); return {t, (T(1) - t * t) * a.tangent}; }
+    friend dual erf(const dual& a) { using namespace std;
         constexpr T two_over_sqrt_pi = T(1.12837916709551257389615890312154517);
-        return {std::erf(a.value), two_over_sqrt_pi * std::exp(-a.value * a.value) * a.tangent};
+        return {erf(a.value), two_over_sqrt_pi * exp(-a.value * a.value) * a.tangent};
     }
-    friend dual fabs(const dual& a) { return a.value < T(0) ? -a : a; }
-    friend dual abs(const dual& a) { return fabs(a); }
-    friend dual atan2(const dual& y, const dual& x) {
+    friend dual fabs(const dual& a) { using namespace std; return a.value < T(0) ? -a : a; }
+    friend dual abs(const dual& a) { using namespace std; return fabs(a); }
+    friend dual atan2(const dual& y, const dual& x) { using namespace std;
         const T r2 = x.value * x.value + y.value * y.value;
-        return {std::atan2(y.value, x.value), (x.value * y.tangent - y.value * x.tangent) / r2};
+        return {atan2(y.value, x.value), (x.value * y.tangent - y.value * x.tangent) / r2};
     }
-    friend dual hypot(const dual& a, const dual& b) {
-        const T h = std::hypot(a.value, b.value);
+    friend dual hypot(const dual& a, const dual& b) { using namespace std;
+        const T h = hypot(a.value, b.value);
         return {h, (a.value * a.tangent + b.value * b.tangent) / h};
     }
     /// a^b = exp(b log a); the tangent of the exponent is taken only where it has one (so a
     /// negative base with a constant exponent keeps its real power).
-    friend dual pow(const dual& a, const dual& b) {
-        const T p = std::pow(a.value, b.value);
-        T t = b.value == T(0) ? T(0) : b.value * std::pow(a.value, b.value - T(1)) * a.tangent;
-        if (b.tangent != T(0)) t += p * std::log(a.value) * b.tangent;
+    friend dual pow(const dual& a, const dual& b) { using namespace std;
+        const T p = pow(a.value, b.value);
+        T t = b.value == T(0) ? T(0) : b.value * pow(a.value, b.value - T(1)) * a.tangent;
+        if (b.tangent != T(0)) t += p * log(a.value) * b.tangent;
         return {p, t};
     }
 };
