@@ -463,6 +463,92 @@ BOOST_AUTO_TEST_CASE(ba_against_its_definition_and_central_differences) {
     }
 }
 
+/// GradBench's gradient descent, written again for the references: from x, steps x - eta g that
+/// lower the cost are accepted, eta doubling after 10 in a row and halving on a rejected step,
+/// until |g| <= 1e-5 or a step shorter than 1e-5.
+template <class Value, class Gradient>
+std::vector<double> descend(const Value& value, const Gradient& gradient, std::vector<double> x) {
+    double eta = 1e-5, fx = value(x);
+    std::vector<double> g = gradient(x);
+    const auto norm = [](const std::vector<double>& a, const std::vector<double>& b) {
+        double s = 0;
+        for (std::size_t i = 0; i < a.size(); ++i) s += (a[i] - (b.empty() ? 0 : b[i])) * (a[i] - (b.empty() ? 0 : b[i]));
+        return std::sqrt(s);
+    };
+    for (int run = 0; norm(g, {}) > 1e-5;) {
+        if (run == 10) {
+            eta *= 2, run = 0;
+            continue;
+        }
+        std::vector<double> y = x;
+        for (std::size_t i = 0; i < x.size(); ++i) y[i] -= eta * g[i];
+        if (norm(x, y) <= 1e-5) break;
+        if (const double fy = value(y); fy < fx) x = y, fx = fy, g = gradient(x), ++run;
+        else eta /= 2, run = 0;
+    }
+    return x;
+}
+
+BOOST_AUTO_TEST_CASE(saddle_in_four_modes_against_gradients_by_hand) {
+    // f(p, q) = |p|^2 - |q|^2: the inner argmax's path does not depend on p, so d max_q f / dp = 2p.
+    const auto f = [](const std::vector<double>& p, const std::vector<double>& q) { return p[0] * p[0] + p[1] * p[1] - q[0] * q[0] - q[1] * q[1]; };
+    for (const std::vector<double> s : {std::vector<double>{1.0, 1.0}, std::vector<double>{-2.0, 0.5}, std::vector<double>{0.3, -4.0}}) {
+        const auto argmax = [&](const std::vector<double>& p) {
+            return descend([&](const std::vector<double>& q) { return -f(p, q); }, [](const std::vector<double>& q) { return std::vector<double>{2 * q[0], 2 * q[1]}; }, s);
+        };
+        const std::vector<double> p = descend([&](const std::vector<double>& x) { return f(x, argmax(x)); },
+                                              [](const std::vector<double>& x) { return std::vector<double>{2 * x[0], 2 * x[1]}; }, s);
+        const std::vector<double> q = argmax(p);
+        const std::vector<double> want = {p[0], p[1], q[0], q[1]};
+        for (const char* function : {"ff", "fr", "rf", "rr"}) {
+            const json got = result_of(run("saddle", json{{"start", s}}.dump(), function, "saddle"));
+            BOOST_TEST_REQUIRE(got.size() == 4u);
+            for (std::size_t i = 0; i < 4; ++i)
+                BOOST_TEST(close(got[i].get<double>(), want[i], 1e-12), function << " from (" << s[0] << ", " << s[1] << ")[" << i << "]: " << got[i] << " against " << want[i]);
+        }
+    }
+    // GradBench's expected output for its one input.
+    const json got = result_of(run("saddle", R"({"start": [1.0, 1.0]})", "rr", "saddle"));
+    for (std::size_t i = 0; i < 4; ++i) BOOST_TEST(close(got[i].get<double>(), 8.246324826140356e-06, 1e-12));
+}
+
+/// particle's cost for control w: Euler steps with the field written out by hand, linear
+/// interpolation at the crossing.
+double particle_cost(double w) {
+    double x[2] = {0, 8}, v[2] = {0.75, 0};
+    for (int step = 0;; ++step) {
+        BOOST_TEST_REQUIRE(step < 100000, "w = " << w << ": no crossing");
+        double g[2] = {0, 0};
+        for (const double cy : {10 - w, 0.0}) {
+            const double dx = x[0] - 10, dy = x[1] - cy, r = std::sqrt(dx * dx + dy * dy);
+            g[0] -= dx / (r * r * r), g[1] -= dy / (r * r * r);  // grad of 1 / r
+        }
+        x[0] += 0.1 * v[0], x[1] += 0.1 * v[1];
+        if (x[1] <= 0) {
+            const double at = x[0] + (-x[1] / v[1]) * v[0];
+            return at * at;
+        }
+        v[0] -= 0.1 * g[0], v[1] -= 0.1 * g[1];
+    }
+}
+
+BOOST_AUTO_TEST_CASE(particle_in_four_modes_against_a_descent_with_central_differences) {
+    for (const double w0 : {0.0, 0.4, -0.2}) {
+        const double h = 1e-6;
+        const std::vector<double> want = descend([](const std::vector<double>& w) { return particle_cost(w[0]); },
+                                                 [&](const std::vector<double>& w) { return std::vector<double>{(particle_cost(w[0] + h) - particle_cost(w[0] - h)) / (2 * h)}; },
+                                                 {w0});
+        double first = 0;
+        for (const char* function : {"ff", "fr", "rf", "rr"}) {
+            const double got = result_of(run("particle", json{{"w", w0}}.dump(), function, "particle")).get<double>();
+            BOOST_TEST(close(got, want[0], 1e-6), function << " from " << w0 << ": " << got << " against " << want[0]);
+            if (function[0] == 'f' && function[1] == 'f') first = got;
+            BOOST_TEST(close(got, first, 1e-12), function << " against ff: " << got << ", " << first);  // the modes agree to rounding
+        }
+        if (w0 == 0.0) BOOST_TEST(close(first, 0.2071918746486116, 1e-12));  // GradBench's expected output
+    }
+}
+
 BOOST_AUTO_TEST_CASE(min_runs_and_min_seconds) {
     const auto x = coefficients(128, 1.0);
     const json three = result_of(run("llsq", json{{"x", x}, {"n", 64}, {"min_runs", 3}}.dump(), "gradient", "runs"), 3);
@@ -508,6 +594,10 @@ BOOST_AUTO_TEST_CASE(errors_are_messages_and_a_non_zero_status) {
         {"ba", json{{"n", 1}, {"m", 1}, {"p", 1}, {"cam", std::vector<double>(10, 1.0)}, {"x", std::vector<double>(3, 1.0)}, {"w", 1.0}, {"feat", std::vector<double>(2, 1.0)}}.dump(), "objective", "ba: \"cam\" must have 11 numbers; the input has 10"},
         {"ba", json{{"n", 1}, {"m", 0}, {"p", 1}, {"cam", std::vector<double>(11, 1.0)}, {"x", std::vector<double>(3, 1.0)}, {"w", 1.0}, {"feat", std::vector<double>(2, 1.0)}}.dump(), "jacobian", "ba: \"m\" must be at least 1; the input has 0"},
         {"ba", json{{"n", 1}, {"m", 1}, {"p", 1}, {"cam", std::vector<double>(11, 1.0)}, {"x", std::vector<double>(3, 1.0)}, {"feat", std::vector<double>(2, 1.0)}}.dump(), "jacobian", "no field \"w\""},
+        {"saddle", R"({"start": [1.0]})", "rr", "saddle: \"start\" must have 2 numbers; the input has 1"},
+        {"saddle", R"({"start": [1.0, 1.0]})", "fx", "unknown function \"fx\""},
+        {"particle", R"({"w": "zero"})", "ff", "field \"w\" does not have the expected type"},
+        {"particle", R"({"w": -0.5})", "rr", "particle: for w = -0.500000 the particle has not crossed the x axis after 100000 Euler steps"},
     };
     int k = 0;
     for (const bad& c : cases) {
