@@ -24,13 +24,16 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 cxx=${CXX:-g++}
 python=${PYTHON:-python3}  # with numpy
-evals=${EVALS:-"lse llsq gmm ode kmeans det"}  # or a part of them
+evals=${EVALS:-"lse llsq gmm ode kmeans det ba saddle particle"}  # or a part of them
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 [ -f "$gb/cpp/json.hpp" ] || cp /usr/include/nlohmann/json.hpp "$gb/cpp/json.hpp"
 for tool in manual adol-c; do
-  for e in $evals; do make -s -C "$gb/tools/$tool" "bin/$e" NATIVE=yes MULTITHREADED=no > /dev/null; done
+  for e in $evals; do
+    # saddle and particle have no manual or adol-c program
+    if [ -f "$gb/tools/$tool/$e.cpp" ]; then make -s -C "$gb/tools/$tool" "bin/$e" NATIVE=yes MULTITHREADED=no > /dev/null; fi
+  done
 done
 
 mkdir -p "$work/stag"
@@ -41,7 +44,7 @@ for e in $evals; do
   compile_times="$compile_times $e $(tail -1 "$work/time") s;"
 done
 
-"$python" "$here/inputs.py" "$work/inputs" "$seconds"
+"$python" "$here/inputs.py" "$work/inputs" "$seconds" "$gb"
 status=0
 "$python" "$here/compare.py" "$work/inputs" "$work/stag" "$gb/tools/manual/bin" "$gb/tools/adol-c/bin" "$work/table.md" \
   "$work/chart.dat" || status=$?

@@ -1,14 +1,15 @@
 #!/usr/bin/env python3
 """GradBench's default inputs for the evals stag's tool has, one JSON file per eval and size.
 
-    inputs.py OUT_DIR [MIN_SECONDS]
+    inputs.py OUT_DIR [MIN_SECONDS [GRADBENCH_CHECKOUT]]
 
 writes OUT_DIR/<eval>/<size>.json, <size> named as GradBench names the workload. The numbers are
 those GradBench's eval generators send (gradbench/gradbench, python/gradbench/gradbench/evals/
 <eval>/run.py): the same seed, random generator and draws in the same order, so a tool's output
 can be checked against GradBench's `manual` tool on the same input. Each file also carries
-min_runs = 1 and min_seconds (default 1, as GradBench's evals ask). Needs numpy (Debian:
-python3-numpy).
+min_runs = 1 and min_seconds (default 1, as GradBench's evals ask). ba's inputs are read from the
+data files of a GradBench checkout (evals/ba/data, from ADBench), so they are written only when
+one is given. Needs numpy (Debian: python3-numpy).
 """
 import json
 import os
@@ -78,9 +79,33 @@ def gmm(out, runs):
             save(out, runs, "gmm", f"{d}_{k}_{n}", fields)
 
 
+def ba(out, runs, checkout):
+    # ba1 to ba14 (GradBench's default range): the first lines of each data file give n m p, then
+    # one camera, one point, one weight and one feature, which the tool repeats.
+    folder = os.path.join(checkout, "evals", "ba", "data")
+    for i in range(1, 15):
+        names = [f for f in os.listdir(folder) if f.startswith(f"ba{i}_") and f.endswith(".txt")]
+        if not names:
+            continue
+        with open(os.path.join(folder, names[0])) as f:
+            lines = f.read().splitlines()
+        n, m, p = (int(v) for v in lines[0].split())
+        fields = {"n": n, "m": m, "p": p, "cam": [float(v) for v in lines[1].split()], "x": [float(v) for v in lines[2].split()],
+                  "w": float(lines[3]), "feat": [float(v) for v in lines[4].split()]}
+        save(out, runs, "ba", names[0][:-4], fields)
+
+
+def nested(out, runs):
+    # saddle and particle: one input each.
+    save(out, runs, "saddle", "start=1,1", {"start": [1.0, 1.0]})
+    save(out, runs, "particle", "w=0", {"w": 0.0})
+
+
 if __name__ == "__main__":
-    if len(sys.argv) not in (2, 3):
-        sys.exit("usage: inputs.py OUT_DIR [MIN_SECONDS]")
-    runs = {"min_runs": 1, "min_seconds": float(sys.argv[2]) if len(sys.argv) == 3 else 1.0}
-    for make in (lse, llsq, gmm, ode, kmeans, det):
+    if len(sys.argv) not in (2, 3, 4):
+        sys.exit("usage: inputs.py OUT_DIR [MIN_SECONDS [GRADBENCH_CHECKOUT]]")
+    runs = {"min_runs": 1, "min_seconds": float(sys.argv[2]) if len(sys.argv) >= 3 else 1.0}
+    for make in (lse, llsq, gmm, ode, kmeans, det, nested):
         make(sys.argv[1], runs)
+    if len(sys.argv) == 4:
+        ba(sys.argv[1], runs, sys.argv[3])

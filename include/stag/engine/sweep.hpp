@@ -8,6 +8,9 @@
 // whose functions the compiler then builds and optimises once. A shared rule is called from many
 // places, so the inliner would no longer take it for granted: the rules are always_inline, and the
 // sweeps are `flatten`, so that a sweep stays the straight-line code the optimiser sees through.
+// The forward sweep is also always inlined into its caller: otherwise, past some tens of nodes, g++
+// keeps it out of line and every node value goes through the returned array in memory (GradBench's
+// ba, 17 variables and about 100 nodes, took 2.8 times as long that way).
 #pragma once
 
 #include <stag/core/expr.hpp>
