@@ -65,7 +65,10 @@ def size_key(name):
 
 
 def ms(t):
-    return "-" if t is None else (f"{t * 1e3:.3f}" if t < 0.01 else f"{t * 1e3:.1f}")
+    """Milliseconds: three decimals, two significant digits below 1 microsecond, one decimal from 10 ms."""
+    if t is None:
+        return "-"
+    return f"{t * 1e3:.2g}" if t < 1e-6 else f"{t * 1e3:.3f}" if t < 0.01 else f"{t * 1e3:.1f}"
 
 
 def main():
