@@ -11,9 +11,13 @@
 
 #include <stag/stag.hpp>
 
+#include "tool.hpp"
+
 #include <array>
 #include <cmath>
 #include <cstddef>
+#include <map>
+#include <string>
 
 namespace gradbench_tool {
 
@@ -86,5 +90,18 @@ struct negated {
         return g;
     }
 };
+
+/// The mode of one level of a nested derivative.
+enum class mode { forward, reverse };
+
+/// The four functions of a nested eval, named by the outer level's mode, then the inner one's:
+/// ff, fr, rf, rr, each prepared as Fn<outer, inner>.
+template <template <mode, mode> class Fn>
+std::map<std::string, preparer> mode_pairs() {
+    return {{"ff", make<Fn<mode::forward, mode::forward>>()},
+            {"fr", make<Fn<mode::forward, mode::reverse>>()},
+            {"rf", make<Fn<mode::reverse, mode::forward>>()},
+            {"rr", make<Fn<mode::reverse, mode::reverse>>()}};
+}
 
 }  // namespace gradbench_tool

@@ -20,7 +20,6 @@
 // tries a w for which the particle escapes (no crossing within max_steps), the program stops with
 // that message and exit status 1 rather than loop for ever.
 #include "descent.hpp"
-#include "tool.hpp"
 
 #include <stag/stag.hpp>
 
@@ -51,7 +50,7 @@ constexpr auto vx = stag::var<"V0">;
 constexpr auto vy = stag::var<"V1">;
 constexpr auto crossing_cost = stag::square(px + (-py / vy) * vx);
 
-enum class mode { forward, reverse };
+using gradbench_tool::mode;
 
 /// grad_x P at (x, w) over T, by the inner level's mode.
 template <mode Inner, class T>
@@ -142,11 +141,4 @@ struct particle_fn {
 
 }  // namespace
 
-int main(int argc, char** argv) {
-    using gradbench_tool::make;
-    return gradbench_tool::run(argc, argv,
-                               {{"ff", make<particle_fn<mode::forward, mode::forward>>()},
-                                {"fr", make<particle_fn<mode::forward, mode::reverse>>()},
-                                {"rf", make<particle_fn<mode::reverse, mode::forward>>()},
-                                {"rr", make<particle_fn<mode::reverse, mode::reverse>>()}});
-}
+int main(int argc, char** argv) { return gradbench_tool::run(argc, argv, gradbench_tool::mode_pairs<particle_fn>()); }

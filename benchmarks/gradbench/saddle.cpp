@@ -19,7 +19,6 @@
 //   which gives the Hessian times u (forward over reverse).
 // The argmax of the second step uses the inner level's mode. Nothing is sized: all is scalar.
 #include "descent.hpp"
-#include "tool.hpp"
 
 #include <stag/stag.hpp>
 
@@ -43,7 +42,7 @@ constexpr auto f = (stag::square(p0) + stag::square(p1)) - (stag::square(q0) + s
 /// u . grad_q f: its gradient is the pullback of the inner gradient along u.
 constexpr auto along_u = u0 * stag::d(f, q0) + u1 * stag::d(f, q1);
 
-enum class mode { forward, reverse };
+using gradbench_tool::mode;
 
 /// f(p, .) for a fixed p, over the number type T, with the inner level's gradient.
 template <mode Inner, class T>
@@ -133,11 +132,4 @@ struct saddle_fn {
 
 }  // namespace
 
-int main(int argc, char** argv) {
-    using gradbench_tool::make;
-    return gradbench_tool::run(argc, argv,
-                               {{"ff", make<saddle_fn<mode::forward, mode::forward>>()},
-                                {"fr", make<saddle_fn<mode::forward, mode::reverse>>()},
-                                {"rf", make<saddle_fn<mode::reverse, mode::forward>>()},
-                                {"rr", make<saddle_fn<mode::reverse, mode::reverse>>()}});
-}
+int main(int argc, char** argv) { return gradbench_tool::run(argc, argv, gradbench_tool::mode_pairs<saddle_fn>()); }

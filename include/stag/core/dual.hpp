@@ -89,8 +89,8 @@ struct dual {
         constexpr T two_over_sqrt_pi = T(1.12837916709551257389615890312154517);
         return {erf(a.value), two_over_sqrt_pi * exp(-a.value * a.value) * a.tangent};
     }
-    friend dual fabs(const dual& a) { using namespace std; return a.value < T(0) ? -a : a; }
-    friend dual abs(const dual& a) { using namespace std; return fabs(a); }
+    friend dual fabs(const dual& a) { return a.value < T(0) ? -a : a; }
+    friend dual abs(const dual& a) { return fabs(a); }
     friend dual atan2(const dual& y, const dual& x) { using namespace std;
         const T r2 = x.value * x.value + y.value * y.value;
         return {atan2(y.value, x.value), (x.value * y.tangent - y.value * x.tangent) / r2};
