@@ -19,7 +19,7 @@ import sys
 # The evals stag's tool has: (objective function, gradient function).
 FUNCTIONS = {"lse": ("primal", "gradient"), "llsq": ("primal", "gradient"), "gmm": ("objective", "jacobian"),
              "ode": ("primal", "gradient"), "kmeans": ("cost", "dir"), "det": ("primal", "gradient"),
-             "ba": ("objective", "jacobian")}
+             "ba": ("objective", "jacobian"), "lstm": ("objective", "jacobian")}
 # The nested evals: four functions (the outer level's mode, then the inner one's), no objective, and
 # neither manual nor adol-c implements them: stag's outputs are checked against the values
 # GradBench's eval expects (python/gradbench/gradbench/evals/<eval>/run.py) for its one input.

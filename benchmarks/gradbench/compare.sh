@@ -24,7 +24,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 cxx=${CXX:-g++}
 python=${PYTHON:-python3}  # with numpy
-evals=${EVALS:-"lse llsq gmm ode kmeans det ba saddle particle"}  # or a part of them
+evals=${EVALS:-"lse llsq gmm ode kmeans det ba lstm saddle particle"}  # or a part of them
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 

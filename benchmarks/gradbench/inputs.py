@@ -9,9 +9,12 @@ those GradBench's eval generators send (gradbench/gradbench, python/gradbench/gr
 can be checked against GradBench's `manual` tool on the same input. Each file also carries
 min_runs = 1 and min_seconds (default 1, as GradBench's evals ask). ba's inputs are read from the
 data files of a GradBench checkout (evals/ba/data, from ADBench), so they are written only when
-one is given. Needs numpy (Debian: python3-numpy).
+one is given. lstm's text is the checkout's evals/lstm/data/lstm_full.txt where it has one (ADBench's
+Shakespeare, 14 bits per character), and otherwise Debian's /usr/share/common-licenses/GPL-3 (7
+bits). Needs numpy (Debian: python3-numpy).
 """
 import json
+import math
 import os
 import sys
 
@@ -95,6 +98,27 @@ def ba(out, runs, checkout):
         save(out, runs, "ba", names[0][:-4], fields)
 
 
+def lstm(out, runs, checkout):
+    # One stream, sizes ordered by l c: the first c characters of the text as rows of b bits
+    # (b = ceil(log2(the largest code point)), as GradBench counts them, or one more where that
+    # code point is a power of two and would not fit), then the initial state (2l x b), the main
+    # parameters (2l x 4b) and the extra parameters (3 x b), uniform in [0, 1), in GradBench's order.
+    full = os.path.join(checkout, "evals", "lstm", "data", "lstm_full.txt") if checkout else ""
+    if not os.path.exists(full):
+        full = "/usr/share/common-licenses/GPL-3"
+    with open(full, encoding="utf8") as f:
+        text = f.read(8192)
+    np.random.seed(SEED)
+    for l, c in sorted(((l, c) for l in [2, 4, 6] for c in [1024, 4096, 8192]), key=lambda v: v[0] * v[1]):
+        use = text[:c]
+        top = max(ord(ch) for ch in use)
+        bits = max(math.ceil(math.log2(top)), top.bit_length())
+        sequence = [[float(b) for b in bin(ord(ch))[2:].zfill(bits)] for ch in use]
+        fields = {"state": np.random.random((2 * l, bits)).tolist(), "main_params": np.random.random((2 * l, 4 * bits)).tolist(),
+                  "extra_params": np.random.random((3, bits)).tolist(), "sequence": sequence}
+        save(out, runs, "lstm", f"l={l},c={c}", fields)
+
+
 def nested(out, runs):
     # saddle and particle: one input each.
     save(out, runs, "saddle", "start=1,1", {"start": [1.0, 1.0]})
@@ -107,5 +131,6 @@ if __name__ == "__main__":
     runs = {"min_runs": 1, "min_seconds": float(sys.argv[2]) if len(sys.argv) >= 3 else 1.0}
     for make in (lse, llsq, gmm, ode, kmeans, det, nested):
         make(sys.argv[1], runs)
+    lstm(sys.argv[1], runs, sys.argv[3] if len(sys.argv) == 4 else None)
     if len(sys.argv) == 4:
         ba(sys.argv[1], runs, sys.argv[3])

@@ -463,6 +463,90 @@ BOOST_AUTO_TEST_CASE(ba_against_its_definition_and_central_differences) {
     }
 }
 
+/// lstm's input, flattened as the program flattens it: main (2l x 4b), extra (3 x b), state (2l x
+/// b), sequence (c x b).
+struct lstm_input {
+    std::size_t l, b, c;
+    std::vector<double> main, extra, state, sequence;
+    lstm_input(std::size_t layers, std::size_t bits, std::size_t chars) : l(layers), b(bits), c(chars) {
+        const auto fill = [](std::size_t n, double scale, double shift) {
+            std::vector<double> v(n);
+            for (std::size_t i = 0; i < n; ++i) v[i] = shift + scale * std::sin(1.7 * double(i) + scale);
+            return v;
+        };
+        main = fill(8 * l * b, 0.9, 0.2);
+        extra = fill(3 * b, 0.6, 0.4);
+        state = fill(2 * l * b, 0.5, 0.0);
+        for (std::size_t t = 0; t < c; ++t)
+            for (std::size_t i = 0; i < b; ++i) sequence.push_back(double(((t * 37 + 11) >> i) & 1));  // a character's bits
+    }
+    json to_json() const {
+        const auto rows = [](const std::vector<double>& v, std::size_t length) {
+            std::vector<std::vector<double>> r;
+            for (std::size_t at = 0; at < v.size(); at += length) r.emplace_back(v.begin() + std::ptrdiff_t(at), v.begin() + std::ptrdiff_t(at + length));
+            return r;
+        };
+        return {{"main_params", rows(main, 4 * b)}, {"extra_params", rows(extra, b)}, {"state", rows(state, b)}, {"sequence", rows(sequence, b)}};
+    }
+    /// The objective, written out: the per-unit recurrence layer by layer, the prediction
+    /// normalised by log(2 + sum exp), minus the mean of the next bits times it.
+    double objective() const {
+        const auto sigmoid = [](double v) { return 1 / (1 + std::exp(-v)); };
+        std::vector<double> s = state, y(b);
+        double total = 0;
+        for (std::size_t t = 0; t + 1 < c; ++t) {
+            for (std::size_t i = 0; i < b; ++i) y[i] = sequence[b * t + i] * extra[i];
+            for (std::size_t k = 0; k < l; ++k) {
+                const double* p = &main[8 * b * k];
+                for (std::size_t i = 0; i < b; ++i) {
+                    double& hidden = s[2 * b * k + i];
+                    double& cell = s[2 * b * k + b + i];
+                    const double forget = sigmoid(y[i] * p[i] + p[4 * b + i]);
+                    const double ingate = sigmoid(hidden * p[b + i] + p[5 * b + i]);
+                    const double outgate = sigmoid(y[i] * p[2 * b + i] + p[6 * b + i]);
+                    const double change = std::tanh(hidden * p[3 * b + i] + p[7 * b + i]);
+                    cell = cell * forget + ingate * change;
+                    hidden = outgate * std::tanh(cell);
+                    y[i] = hidden;
+                }
+            }
+            double sum = 2;
+            for (std::size_t i = 0; i < b; ++i) y[i] = y[i] * extra[b + i] + extra[2 * b + i], sum += std::exp(y[i]);
+            for (std::size_t i = 0; i < b; ++i) total += sequence[b * (t + 1) + i] * (y[i] - std::log(sum));
+        }
+        return -total / double((c - 1) * b);
+    }
+};
+
+BOOST_AUTO_TEST_CASE(lstm_against_its_definition_and_central_differences) {
+    struct size {
+        std::size_t l, b, c;
+    };
+    for (const size z : {size{1, 1, 2}, size{1, 3, 2}, size{2, 4, 7}, size{3, 5, 12}}) {
+        BOOST_TEST_CONTEXT("l = " << z.l << ", b = " << z.b << ", c = " << z.c) {
+            lstm_input in(z.l, z.b, z.c);
+            const std::string text = in.to_json().dump();
+            const double want = in.objective();
+            BOOST_TEST(close(result_of(run("lstm", text, "objective", "lstm_objective")).get<double>(), want, 1e-13));
+            // Every partial of main's and extra's, in that order, against central differences.
+            const auto grad = result_of(run("lstm", text, "jacobian", "lstm_jacobian")).get<std::vector<double>>();
+            BOOST_TEST_REQUIRE(grad.size() == 8 * z.l * z.b + 3 * z.b);
+            const double h = 1e-6;
+            for (std::size_t j = 0; j < grad.size(); ++j) {
+                double& p = j < in.main.size() ? in.main[j] : in.extra[j - in.main.size()];
+                const double keep = p;
+                p = keep + h;
+                const double up = in.objective();
+                p = keep - h;
+                const double down = in.objective();
+                p = keep;
+                const double difference = (up - down) / (2 * h);
+                BOOST_TEST(close(grad[j], difference, 1e-8), "parameter " << j << ": " << grad[j] << " against " << difference);
+            }
+        }
+    }
+}
+
 /// GradBench's gradient descent, written again for the references: from x, steps x - eta g that
 /// lower the cost are accepted, eta doubling after 10 in a row and halving on a rejected step,
 /// until |g| <= 1e-5 or a step shorter than 1e-5.
@@ -492,7 +576,7 @@ std::vector<double> descend(const Value& value, const Gradient& gradient, std::v
 BOOST_AUTO_TEST_CASE(saddle_in_four_modes_against_gradients_by_hand) {
     // f(p, q) = |p|^2 - |q|^2: the inner argmax's path does not depend on p, so d max_q f / dp = 2p.
     const auto f = [](const std::vector<double>& p, const std::vector<double>& q) { return p[0] * p[0] + p[1] * p[1] - q[0] * q[0] - q[1] * q[1]; };
-    for (const std::vector<double> s : {std::vector<double>{1.0, 1.0}, std::vector<double>{-2.0, 0.5}, std::vector<double>{0.3, -4.0}}) {
+    for (const std::vector<double>& s : {std::vector<double>{1.0, 1.0}, std::vector<double>{-2.0, 0.5}, std::vector<double>{0.3, -4.0}}) {
         const auto argmax = [&](const std::vector<double>& p) {
             return descend([&](const std::vector<double>& q) { return -f(p, q); }, [](const std::vector<double>& q) { return std::vector<double>{2 * q[0], 2 * q[1]}; }, s);
         };
@@ -594,6 +678,13 @@ BOOST_AUTO_TEST_CASE(errors_are_messages_and_a_non_zero_status) {
         {"ba", json{{"n", 1}, {"m", 1}, {"p", 1}, {"cam", std::vector<double>(10, 1.0)}, {"x", std::vector<double>(3, 1.0)}, {"w", 1.0}, {"feat", std::vector<double>(2, 1.0)}}.dump(), "objective", "ba: \"cam\" must have 11 numbers; the input has 10"},
         {"ba", json{{"n", 1}, {"m", 0}, {"p", 1}, {"cam", std::vector<double>(11, 1.0)}, {"x", std::vector<double>(3, 1.0)}, {"w", 1.0}, {"feat", std::vector<double>(2, 1.0)}}.dump(), "jacobian", "ba: \"m\" must be at least 1; the input has 0"},
         {"ba", json{{"n", 1}, {"m", 1}, {"p", 1}, {"cam", std::vector<double>(11, 1.0)}, {"x", std::vector<double>(3, 1.0)}, {"feat", std::vector<double>(2, 1.0)}}.dump(), "jacobian", "no field \"w\""},
+        {"lstm", [] { auto j = lstm_input(2, 3, 4).to_json(); j["main_params"].erase(3); return j.dump(); }(), "objective", "lstm: \"main_params\" must have 2 rows per layer, at least 2; the input has 3"},
+        {"lstm", [] { auto j = lstm_input(1, 3, 4).to_json(); j["main_params"] = json::array({json::array({1.0, 2.0, 3.0}), json::array({1.0, 2.0, 3.0})}); return j.dump(); }(), "jacobian", "lstm: the rows of \"main_params\" must have 4 b elements, b >= 1; the first has 3"},
+        {"lstm", [] { auto j = lstm_input(2, 3, 4).to_json(); j["state"].erase(0); return j.dump(); }(), "jacobian", "lstm: \"state\" has 3 rows; expected 4"},
+        {"lstm", [] { auto j = lstm_input(2, 3, 4).to_json(); j["sequence"][2].push_back(1.0); return j.dump(); }(), "objective", "lstm: row 2 of \"sequence\" has 4 elements; expected 3 (b = 3 bits per character)"},
+        {"lstm", [] { auto j = lstm_input(2, 3, 4).to_json(); j["extra_params"][1].erase(0); return j.dump(); }(), "jacobian", "lstm: row 1 of \"extra_params\" has 2 elements; expected 3"},
+        {"lstm", [] { auto j = lstm_input(2, 3, 1).to_json(); return j.dump(); }(), "jacobian", "lstm: \"sequence\" must have at least 2 characters"},
+        {"lstm", [] { auto j = lstm_input(2, 3, 4).to_json(); j.erase("state"); return j.dump(); }(), "objective", "no field \"state\""},
         {"saddle", R"({"start": [1.0]})", "rr", "saddle: \"start\" must have 2 numbers; the input has 1"},
         {"saddle", R"({"start": [1.0, 1.0]})", "fx", "unknown function \"fx\""},
         {"particle", R"({"w": "zero"})", "ff", "field \"w\" does not have the expected type"},
