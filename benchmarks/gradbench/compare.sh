@@ -60,6 +60,7 @@ set terminal png size 1800,650 font "DejaVu Sans,10" noenhanced
 set output "$root/docs/gradbench.png"
 set title "Gradient time relative to GradBench's hand-written 'manual' tool (log scale; lower is faster; stag in red, ADOL-C in grey)"
 set logscale y
+set format y "%g"
 set ylabel "ratio to manual's gradient"
 set style data histograms
 set style histogram clustered gap 1

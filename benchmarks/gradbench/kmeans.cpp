@@ -3,12 +3,21 @@
 // the diagonal of its Hessian, which is diagonal (GradBench's evals/kmeans).
 //
 // The number of centroids k and the dimension d are compiled in, for GradBench's default sizes
-// (k in 10, 100, 1000 with d in 8, 16); the number of points n is the input's. One point's term,
-// min over rows of sum<1>(square(C - p)), is one stag expression, evaluated point by point
-// (`cost`). For `dir`, C is bound as dual numbers whose tangents are all 1: the gradient sweep
-// then gives, per point and summed in place (accumulate_into), the gradient in the values and the
-// Hessian times the ones vector in the tangents, which is the Hessian's diagonal since the
-// Hessian is diagonal.
+// (k in 10, 100, 1000 with d in 8, 16); the number of points n is the input's. Each point's term
+// is its squared distance to its nearest centroid, in two steps, both stag expressions:
+// - which centroid is nearest: the least of |C_j|^2 - 2 C_j . p over j (|C_j - p|^2 less the
+//   same |p|^2 for every j), one matrix-vector product per point, the row norms |C_j|^2 once per
+//   call; the first least one at a tie (as GradBench's reference keeps the first), never a NaN;
+// - the term: |c - p|^2 for that centroid c, computed directly, so that the cost carries no
+//   rounding from the expanded form above.
+// The gradient of a minimum goes to its least argument alone (stag's own rule for min), so the
+// term's derivative is that of the nearest centroid's distance: for `dir`, that centroid's row is
+// bound as dual numbers whose tangents are all 1, and its gradient sweep, added in place to that
+// row (accumulate_into), gives the gradient in the values and the Hessian's diagonal (which is
+// the Hessian times the ones vector) in the tangents. This is the derivative an AD tool sees
+// through GradBench's reference, whose minimum is a branch; the sweep over the whole of C that
+// `stag::min` over all centroids would run is dense, k times the work, which is why the search
+// is separate.
 #include "tool.hpp"
 
 #include <stag/stag.hpp>
@@ -28,17 +37,26 @@ using dual = stag::dual<double>;
 
 template <std::size_t K, std::size_t D>
 struct model {
-    static constexpr auto C = stag::var<"C", stag::tensor<double, K, D>>;  // the centroids, one per row
-    static constexpr auto p = stag::var<"p", stag::tensor<double, D>>;     // one point
-    /// The point's squared distance to its nearest centroid.
-    static constexpr auto term = stag::min(stag::sum<1>(stag::square(C - p)));
+    static constexpr auto C = stag::var<"C", stag::tensor<double, K, D>>;      // the centroids, one per row
+    static constexpr auto norms = stag::var<"norms", stag::tensor<double, K>>;  // data: |C_j|^2
+    static constexpr auto p = stag::var<"p", stag::tensor<double, D>>;          // one point
+    static constexpr auto c = stag::var<"c", stag::tensor<double, D>>;          // one centroid
+    /// |C_j|^2 for every centroid.
+    static constexpr auto row_norms = stag::sum<1>(stag::square(C));
+    /// |C_j - p|^2 - |p|^2 for every centroid: its least element is the nearest centroid.
+    static constexpr auto ranking = norms - 2.0 * stag::matmul(C, p);
+    /// The squared distance of the point to one centroid.
+    static constexpr auto distance = stag::sum(stag::square(c - p));
 };
 
 template <std::size_t K, std::size_t D>
 struct problem {
+    using M = model<K, D>;
     std::size_t points = 0;
     std::vector<double> ps;  // n x d, row by row
     std::unique_ptr<stag::tensor<double, K, D>> c = std::make_unique<stag::tensor<double, K, D>>();
+    stag::tensor<double, K> norms{};
+    stag::workspace ws;  // the sweeps' intermediates, reused point after point
     explicit problem(const json& input) {
         const auto pr = gradbench_tool::field<std::vector<std::vector<double>>>(input, "points");
         const auto cr = gradbench_tool::field<std::vector<std::vector<double>>>(input, "centroids");
@@ -58,17 +76,29 @@ struct problem {
         }
     }
     std::span<const double, D> point(std::size_t i) const { return std::span<const double, D>(ps.data() + i * D, D); }
+    std::span<const double, D> centroid(std::size_t j) const { return std::span<const double, D>(c->data() + j * D, D); }
+    /// The row norms, once per call, before nearest().
+    void prepare_norms() { norms = stag::eval(ws, M::row_norms, M::C = *c); }
+    /// The nearest centroid to point i: the first of the least, never a NaN (centroid 0 if all are).
+    std::size_t nearest(std::size_t i) {
+        const auto r = stag::eval(ws, M::ranking, M::C = *c, M::norms = norms, M::p = point(i));
+        std::size_t best = 0;
+        double least = r(0);
+        for (std::size_t j = 1; j < K; ++j)
+            if (r(j) < least || least != least) best = j, least = r(j);
+        return best;
+    }
 };
 
 template <std::size_t K, std::size_t D>
 struct cost_fn : problem<K, D> {
+    using typename problem<K, D>::M;
     double out = 0;
-    stag::workspace ws;
     using problem<K, D>::problem;
     void run() {
-        using M = model<K, D>;
+        this->prepare_norms();
         double total = 0;
-        for (std::size_t i = 0; i < this->points; ++i) total += stag::eval(ws, M::term, M::C = *this->c, M::p = this->point(i));
+        for (std::size_t i = 0; i < this->points; ++i) total += stag::eval(M::distance, M::c = this->centroid(this->nearest(i)), M::p = this->point(i));
         out = total;
     }
     double result() const { return out; }
@@ -76,18 +106,20 @@ struct cost_fn : problem<K, D> {
 
 template <std::size_t K, std::size_t D>
 struct dir_fn : problem<K, D> {
-    std::unique_ptr<stag::tensor<dual, K, D>> c_ones = std::make_unique<stag::tensor<dual, K, D>>(), g = std::make_unique<stag::tensor<dual, K, D>>();
+    using typename problem<K, D>::M;
+    std::vector<dual> c_ones = std::vector<dual>(K * D), g = std::vector<dual>(K * D);
     std::vector<std::vector<double>> out = std::vector<std::vector<double>>(K, std::vector<double>(D));
-    stag::workspace ws;  // the sweep's intermediates, reused point after point
     explicit dir_fn(const json& input) : problem<K, D>(input) {}
     void run() {
-        using M = model<K, D>;
-        for (std::size_t e = 0; e < K * D; ++e) c_ones->data()[e] = dual{this->c->data()[e], 1.0};
-        *g = {};
-        const auto add = stag::grad(M::term, M::C).accumulate_into(*g).in(ws);
-        for (std::size_t i = 0; i < this->points; ++i) add(M::C = *c_ones, M::p = this->point(i));
+        this->prepare_norms();
+        for (std::size_t e = 0; e < K * D; ++e) c_ones[e] = dual{this->c->data()[e], 1.0}, g[e] = dual{};
+        const auto add = [&](std::size_t j) { return stag::grad(M::distance, M::c).accumulate_into(std::span<dual, D>(g.data() + j * D, D)); };
+        for (std::size_t i = 0; i < this->points; ++i) {
+            const std::size_t j = this->nearest(i);
+            add(j)(M::c = std::span<const dual, D>(c_ones.data() + j * D, D), M::p = this->point(i));
+        }
         for (std::size_t j = 0; j < K; ++j)
-            for (std::size_t l = 0; l < D; ++l) out[j][l] = (*g)(j, l).value / (*g)(j, l).tangent;  // J / H
+            for (std::size_t l = 0; l < D; ++l) out[j][l] = g[j * D + l].value / g[j * D + l].tangent;  // J / H
     }
     const std::vector<std::vector<double>>& result() const { return out; }
 };

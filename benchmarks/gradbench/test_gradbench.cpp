@@ -297,6 +297,23 @@ BOOST_AUTO_TEST_CASE(ode_against_runge_kutta_by_hand_and_central_differences) {
     }
 }
 
+BOOST_AUTO_TEST_CASE(kmeans_tie_goes_to_the_first_centroid) {
+    // Centroids at 2j on the first axis (k = 10, d = 8), a point on each, and a point at 2j + 1,
+    // as far from centroid j as from j + 1 (exactly, in floating point too): it belongs to j.
+    std::vector<std::vector<double>> centroids(10, std::vector<double>(8, 0.0)), points;
+    for (std::size_t j = 0; j < 10; ++j) centroids[j][0] = 2.0 * double(j);
+    for (std::size_t i = 0; i < 19; ++i) {
+        points.emplace_back(8, 0.0);
+        points.back()[0] = double(i);
+    }
+    const std::string input = json{{"points", points}, {"centroids", centroids}}.dump();
+    BOOST_TEST(result_of(run("kmeans", input, "cost", "kmeans_tie")).get<double>() == 9.0);  // nine points at distance 1
+    const json dir = result_of(run("kmeans", input, "dir", "kmeans_tie"));
+    for (std::size_t j = 0; j < 10; ++j)
+        for (std::size_t l = 0; l < 8; ++l)  // centroid minus the mean of its points: 2j and 2j + 1, or 18 alone
+            BOOST_TEST(dir[j][l].get<double>() == (l == 0 && j < 9 ? -0.5 : 0.0), "[" << j << "][" << l << "]: " << dir[j][l]);
+}
+
 BOOST_AUTO_TEST_CASE(kmeans_cost_and_newton_direction) {
     // Centroids are the last k points, as GradBench draws them, so each is some point's nearest.
     struct size {
