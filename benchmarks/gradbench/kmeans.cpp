@@ -80,7 +80,7 @@ struct problem {
     /// The row norms, once per call, before nearest().
     void prepare_norms() { norms = stag::eval(ws, M::row_norms, M::C = *c); }
     /// The nearest centroid to point i: the first of the least, never a NaN (centroid 0 if all are).
-    std::size_t nearest(std::size_t i) {
+    [[gnu::always_inline]] std::size_t nearest(std::size_t i) {
         const auto r = stag::eval(ws, M::ranking, M::C = *c, M::norms = norms, M::p = point(i));
         std::size_t best = 0;
         double least = r(0);
@@ -108,14 +108,18 @@ template <std::size_t K, std::size_t D>
 struct dir_fn : problem<K, D> {
     using typename problem<K, D>::M;
     std::vector<dual> c_ones = std::vector<dual>(K * D), g = std::vector<dual>(K * D);
+    std::vector<std::size_t> owner;  // each point's nearest centroid
     std::vector<std::vector<double>> out = std::vector<std::vector<double>>(K, std::vector<double>(D));
-    explicit dir_fn(const json& input) : problem<K, D>(input) {}
+    explicit dir_fn(const json& input) : problem<K, D>(input), owner(this->points) {}
     void run() {
         this->prepare_norms();
         for (std::size_t e = 0; e < K * D; ++e) c_ones[e] = dual{this->c->data()[e], 1.0}, g[e] = dual{};
         const auto add = [&](std::size_t j) { return stag::grad(M::distance, M::c).accumulate_into(std::span<dual, D>(g.data() + j * D, D)); };
+        // The search first, in a loop that writes no numbers, so that the compiler may keep what it
+        // derives from C in registers from one point to the next.
+        for (std::size_t i = 0; i < this->points; ++i) owner[i] = this->nearest(i);
         for (std::size_t i = 0; i < this->points; ++i) {
-            const std::size_t j = this->nearest(i);
+            const std::size_t j = owner[i];
             add(j)(M::c = std::span<const dual, D>(c_ones.data() + j * D, D), M::p = this->point(i));
         }
         for (std::size_t j = 0; j < K; ++j)
