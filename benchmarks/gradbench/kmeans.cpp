@@ -79,13 +79,13 @@ struct problem {
     std::span<const double, D> centroid(std::size_t j) const { return std::span<const double, D>(c->data() + j * D, D); }
     /// The row norms, once per call, before nearest().
     void prepare_norms() { norms = stag::eval(ws, M::row_norms, M::C = *c); }
-    /// The nearest centroid to point i: the first of the least, never a NaN (centroid 0 if all are).
+    /// The nearest centroid to point i: the first of the least, never a NaN unless all are (then 0).
     [[gnu::always_inline]] std::size_t nearest(std::size_t i) {
         const auto r = stag::eval(ws, M::ranking, M::C = *c, M::norms = norms, M::p = point(i));
         std::size_t best = 0;
         double least = r(0);
         for (std::size_t j = 1; j < K; ++j)
-            if (r(j) < least || least != least) best = j, least = r(j);
+            if (r(j) < least || (least != least && r(j) == r(j))) best = j, least = r(j);
         return best;
     }
 };
