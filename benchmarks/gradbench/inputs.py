@@ -14,7 +14,6 @@ Shakespeare, 14 bits per character), and otherwise Debian's /usr/share/common-li
 bits). Needs numpy (Debian: python3-numpy).
 """
 import json
-import math
 import os
 import sys
 
@@ -100,8 +99,8 @@ def ba(out, runs, checkout):
 
 def lstm(out, runs, checkout):
     # One stream, sizes ordered by l c: the first c characters of the text as rows of b bits
-    # (b = ceil(log2(the largest code point)), as GradBench counts them, or one more where that
-    # code point is a power of two and would not fit), then the initial state (2l x b), the main
+    # (b = the largest code point's bit length: GradBench's ceil(log2(...)), except that it is one
+    # more where that code point is a power of two, which GradBench's count would not fit), then the initial state (2l x b), the main
     # parameters (2l x 4b) and the extra parameters (3 x b), uniform in [0, 1), in GradBench's order.
     full = os.path.join(checkout, "evals", "lstm", "data", "lstm_full.txt") if checkout else ""
     if not os.path.exists(full):
@@ -112,7 +111,7 @@ def lstm(out, runs, checkout):
     for l, c in sorted(((l, c) for l in [2, 4, 6] for c in [1024, 4096, 8192]), key=lambda v: v[0] * v[1]):
         use = text[:c]
         top = max(ord(ch) for ch in use)
-        bits = max(math.ceil(math.log2(top)), top.bit_length())
+        bits = top.bit_length()
         sequence = [[float(b) for b in bin(ord(ch))[2:].zfill(bits)] for ch in use]
         fields = {"state": np.random.random((2 * l, bits)).tolist(), "main_params": np.random.random((2 * l, 4 * bits)).tolist(),
                   "extra_params": np.random.random((3, bits)).tolist(), "sequence": sequence}
