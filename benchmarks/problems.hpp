@@ -38,18 +38,19 @@ constexpr auto obs = stag::var<"y", stag::tensor<double, 64>>;
 constexpr double half_log_2pi = 0.91893853320467274178;
 constexpr auto p5 = stag::sum(-0.5 * stag::square((obs - mu) / sigma) - stag::log(sigma) - half_log_2pi);
 
-/// P6, the MLP of the tensor issue: 4 inputs, 8 hidden units, one output.
-template <std::size_t In, std::size_t Hidden, std::size_t Out>
+/// P6, the MLP of the tensor issue: 4 inputs, 8 hidden units, one output. T is the element type
+/// (the constant 1/2 is exact, so that a float model computes in float).
+template <std::size_t In, std::size_t Hidden, std::size_t Out, class T = double>
 struct mlp {
-    static constexpr auto W1 = stag::var<"W1", stag::tensor<double, Hidden, In>>;
-    static constexpr auto b1 = stag::var<"b1", stag::tensor<double, Hidden>>;
-    static constexpr auto W2 = stag::var<"W2", stag::tensor<double, Out, Hidden>>;
-    static constexpr auto b2 = stag::var<"b2", stag::tensor<double, Out>>;
-    static constexpr auto x = stag::var<"x", stag::tensor<double, In>>;
-    static constexpr auto t = stag::var<"t", stag::tensor<double, Out>>;
+    static constexpr auto W1 = stag::var<"W1", stag::tensor<T, Hidden, In>>;
+    static constexpr auto b1 = stag::var<"b1", stag::tensor<T, Hidden>>;
+    static constexpr auto W2 = stag::var<"W2", stag::tensor<T, Out, Hidden>>;
+    static constexpr auto b2 = stag::var<"b2", stag::tensor<T, Out>>;
+    static constexpr auto x = stag::var<"x", stag::tensor<T, In>>;
+    static constexpr auto t = stag::var<"t", stag::tensor<T, Out>>;
     static constexpr auto h = stag::tanh(stag::matmul(W1, x) + b1);
     static constexpr auto out = stag::matmul(W2, h) + b2;
-    static constexpr auto loss = 0.5 * stag::sum(stag::square(out - t));
+    static constexpr auto loss = stag::c<1, 2> * stag::sum(stag::square(out - t));
 };
 using p6 = mlp<4, 8, 1>;
 }  // namespace stag_problems

@@ -623,6 +623,94 @@ BOOST_AUTO_TEST_CASE(vectorisable_exp_within_one_ulp) {
     for (std::size_t i = 0; i < 3; ++i) BOOST_TEST(e(i) == stag::detail::exp_lanes(av(i)));
 }
 
+/// The error of `got` in units of the last place of the exact value `want` (in long double).
+double ulps(double got, long double want) {
+    const double w = static_cast<double>(want);
+    if (std::isnan(w) || std::isinf(w)) return (std::isnan(got) && std::isnan(w)) || got == w ? 0.0 : HUGE_VAL;
+    int e = 0;
+    std::frexp(w == 0 ? 1e-300 : w, &e);
+    return static_cast<double>(std::fabs(static_cast<long double>(got) - want) / std::ldexp(1.0L, std::max(e - 53, -1074)));
+}
+/// The largest error of `lanes` against `exact` over uniform samples of [lo, hi] and magnitudes from
+/// 1e-60 to 1e10 of both signs.
+template <class F, class G>
+double worst_ulps(F lanes, G exact, double lo, double hi) {
+    double worst = 0;
+    auto at = [&](double x) { worst = std::max(worst, ulps(lanes(x), exact(static_cast<long double>(x)))); };
+    for (int i = 0; i <= 100000; ++i) at(lo + (hi - lo) * (i / 100000.0) + 1e-7 * std::sin(i));
+    for (int i = 0; i <= 100000; ++i) {
+        const double m = std::pow(10.0, -60.0 + 70.0 * (i / 100000.0));
+        at(m), at(-m);
+    }
+    return worst;
+}
+
+// log, log1p, expm1, tanh, sigmoid and softplus in tensor loops are stag's branch-free forms too:
+// within the stated ulps of the exact value (long double), right at the edges, and used by the
+// ops' forward and backward loops.
+BOOST_AUTO_TEST_CASE(vectorisable_log_tanh_sigmoid_softplus) {
+    namespace d = stag::detail;
+    using L = long double;
+    constexpr double inf = HUGE_VAL;
+    BOOST_TEST(worst_ulps([](double x) { return d::log_lanes(x); }, [](L x) { return std::log(x); }, 0, 10) <= 1.0);
+    BOOST_TEST(worst_ulps([](double x) { return d::log1p_lanes(x); }, [](L x) { return std::log1p(x); }, -1, 10) <= 1.5);
+    BOOST_TEST(worst_ulps([](double x) { return d::expm1_lanes(x); }, [](L x) { return std::expm1(x); }, -50, 720) <= 1.5);
+    BOOST_TEST(worst_ulps([](double x) { return d::tanh_lanes(x); }, [](L x) { return std::tanh(x); }, -25, 25) <= 2.5);
+    BOOST_TEST(worst_ulps([](double x) { return d::sigmoid_lanes(x); }, [](L x) { return 1 / (1 + std::exp(-x)); }, -750, 750) <= 2.5);
+    BOOST_TEST(worst_ulps([](double x) { return d::softplus_lanes(x); },
+                          [](L x) { return std::max(x, L(0)) + std::log1p(std::exp(-std::fabs(x))); }, -750, 750) <= 2.0);
+
+    BOOST_TEST(d::log_lanes(1.0) == 0.0);
+    BOOST_TEST(d::log_lanes(0.0) == -inf);
+    BOOST_TEST(d::log_lanes(-0.0) == -inf);
+    BOOST_TEST(std::isnan(d::log_lanes(-1.0)));
+    BOOST_TEST(d::log_lanes(inf) == inf);
+    BOOST_TEST(std::isnan(d::log_lanes(std::nan(""))));
+    BOOST_TEST(d::log_lanes(4.9406564584124654e-324) == std::log(4.9406564584124654e-324));  // subnormal
+    BOOST_TEST(d::log_lanes(1.7976931348623157e308) == std::log(1.7976931348623157e308));
+    BOOST_TEST(d::log1p_lanes(-1.0) == -inf);
+    BOOST_TEST(std::isnan(d::log1p_lanes(-2.0)));
+    BOOST_TEST(d::log1p_lanes(inf) == inf);
+    BOOST_TEST(d::log1p_lanes(1e-300) == 1e-300);
+    BOOST_TEST(d::expm1_lanes(-inf) == -1.0);
+    BOOST_TEST(d::expm1_lanes(inf) == inf);
+    BOOST_TEST(d::expm1_lanes(710.0) == inf);
+    BOOST_TEST(d::expm1_lanes(709.0) == std::expm1(709.0), boost::test_tools::tolerance(1e-15));
+    BOOST_TEST(d::expm1_lanes(1e-300) == 1e-300);
+    BOOST_TEST(std::isnan(d::expm1_lanes(std::nan(""))));
+    BOOST_TEST(d::tanh_lanes(inf) == 1.0);
+    BOOST_TEST(d::tanh_lanes(-inf) == -1.0);
+    BOOST_TEST(std::signbit(d::tanh_lanes(-0.0)));
+    BOOST_TEST(d::tanh_lanes(-1e-300) == -1e-300);
+    BOOST_TEST(std::isnan(d::tanh_lanes(std::nan(""))));
+    BOOST_TEST(d::sigmoid_lanes(0.0) == 0.5);
+    BOOST_TEST(d::sigmoid_lanes(inf) == 1.0);
+    BOOST_TEST(d::sigmoid_lanes(-inf) == 0.0);
+    BOOST_TEST(d::sigmoid_lanes(-700.0) == std::exp(-700.0), boost::test_tools::tolerance(1e-15));  // no overflow of exp(700)
+    BOOST_TEST(std::isnan(d::sigmoid_lanes(std::nan(""))));
+    BOOST_TEST(d::softplus_lanes(inf) == inf);
+    BOOST_TEST(d::softplus_lanes(-inf) == 0.0);
+    BOOST_TEST(d::softplus_lanes(800.0) == 800.0);
+    BOOST_TEST(std::isnan(d::softplus_lanes(std::nan(""))));
+    static_assert(d::log_lanes(1.0) == 0.0 && d::tanh_lanes(0.0f) == 0.0f && d::sigmoid_lanes(0.0) == 0.5);
+    BOOST_TEST(d::log_lanes(2.0f) == std::log(2.0f));
+    BOOST_TEST(d::tanh_lanes(0.5f) == std::tanh(0.5f));
+
+    // The tensor ops use them, forward and backward (the derivative of softplus is a sigmoid).
+    constexpr auto a = stag::var<"a", T<4>>;
+    const T<4> av{0.25, 1.5, 3.0, 40.0};
+    const T<4> l = stag::eval(stag::log(a), a = av), th = stag::eval(stag::tanh(a), a = av),
+               sg = stag::eval(stag::sigmoid(-a), a = av), sp = stag::eval(stag::softplus(a), a = av);
+    const T<4> gsp = stag::grad(stag::sum(stag::softplus(a)), a)(a = av)[a];
+    for (std::size_t i = 0; i < 4; ++i) {
+        BOOST_TEST(l(i) == d::log_lanes(av(i)));
+        BOOST_TEST(th(i) == d::tanh_lanes(av(i)));
+        BOOST_TEST(sg(i) == d::sigmoid_lanes(-av(i)));
+        BOOST_TEST(sp(i) == d::softplus_lanes(av(i)));
+        BOOST_TEST(gsp(i) == d::sigmoid_lanes(av(i)));
+    }
+}
+
 // Gradients written where the caller keeps them: into overwrites, accumulate_into adds, in the
 // order the variables were given; a tensor destination may be a stag::tensor, a std::array or a
 // std::span of as many elements.

@@ -10,6 +10,15 @@
 
 namespace stag::detail {
 
+/// c ? a : b by bit masks. Both a and b are computed before, so that the compiler sees no branch:
+/// g++ does not turn `c ? a * 2 : a * 3` into a blend without AVX-512's masked arithmetic (an
+/// unconditional multiply might raise a floating-point exception the branch would not), and then
+/// the whole loop stays scalar.
+[[gnu::always_inline]] constexpr double select_lanes(bool c, double a, double b) noexcept {
+    const std::uint64_t m = std::uint64_t{0} - static_cast<std::uint64_t>(c);
+    return std::bit_cast<double>((std::bit_cast<std::uint64_t>(a) & m) | (std::bit_cast<std::uint64_t>(b) & ~m));
+}
+
 /// exp(x) for double, within 1 ulp of the exact value over the whole range (tests/test_tensor_grad.cpp
 /// compares it with std::exp): exp(x) = 2^k exp(r), k = round(x / ln 2), |r| <= ln 2 / 2, exp(r) by
 /// its Taylor polynomial of degree 13 (truncation error below 5e-18). 2^k is built from its bits in
@@ -20,8 +29,8 @@ namespace stag::detail {
     constexpr double ln2_hi = 0x1.62e42fee00000p-1;  // ln 2 in 32 bits: k * ln2_hi is exact for |k| < 2^21
     constexpr double ln2_lo = 0x1.a39ef35793c76p-33;
     constexpr double shifter = 0x1.8p52;  // adding it rounds to an integer, which its low bits then hold
-    x = x < -746.0 ? -746.0 : x;  // (NaN compares false and passes through)
-    x = x > 710.0 ? 710.0 : x;
+    x = select_lanes(x < -746.0, -746.0, x);  // (NaN compares false and passes through)
+    x = select_lanes(x > 710.0, 710.0, x);
     const double kd = x * log2e + shifter;
     const double k = kd - shifter;
     const double r = (x - k * ln2_hi) - k * ln2_lo;
@@ -45,10 +54,146 @@ namespace stag::detail {
     return p * std::bit_cast<double>((k1 + 1023) << 52) * std::bit_cast<double>((k2 + 1023) << 52);
 }
 
-/// exp for float, through the double form (exact to the float's precision).
-[[gnu::always_inline]] constexpr float exp_lanes(float x) noexcept { return static_cast<float>(exp_lanes(static_cast<double>(x))); }
+/// exp(x) - 1 for double, accurate near 0 (within 1 ulp of the exact value in
+/// tests/test_tensor_grad.cpp): with k and r as in exp_lanes (r kept with the rounding error c of
+/// its last subtraction), expm1(x) = (2^k - 1) + 2^k r + 2^k (r^2 q(r) + c (1 + r)), q by the
+/// Taylor series of (expm1(r) - r) / r^2 to degree 12; the first two terms are exact or rounded
+/// once, so the polynomial's rounding stays small next to the result. Above k = 56 the - 1 no
+/// longer counts and 2^k is applied in two factors, so that it overflows only where the result does.
+/// Below -40 it is -1, above 710 +inf, NaN stays NaN. Only adds, multiplies, selects and 64-bit
+/// shifts: it vectorises on AVX2 as on AVX-512. Constexpr.
+[[gnu::always_inline]] constexpr double expm1_lanes(double x) noexcept {
+    constexpr double log2e = 1.4426950408889634;
+    constexpr double ln2_hi = 0x1.62e42fee00000p-1;
+    constexpr double ln2_lo = 0x1.a39ef35793c76p-33;
+    constexpr double shifter = 0x1.8p52;
+    x = select_lanes(x < -40.0, -40.0, x);
+    x = select_lanes(x > 710.0, 710.0, x);
+    const double kd = x * log2e + shifter;
+    const double k = kd - shifter;
+    const double hi = x - k * ln2_hi, lo = k * ln2_lo;  // hi is exact
+    const double r = hi - lo;
+    const double c = (hi - r) - lo;
+    double q = 1.0 / 87178291200.0;  // 1/14!
+    q = q * r + 1.0 / 6227020800.0;
+    q = q * r + 1.0 / 479001600.0;
+    q = q * r + 1.0 / 39916800.0;
+    q = q * r + 1.0 / 3628800.0;
+    q = q * r + 1.0 / 362880.0;
+    q = q * r + 1.0 / 40320.0;
+    q = q * r + 1.0 / 5040.0;
+    q = q * r + 1.0 / 720.0;
+    q = q * r + 1.0 / 120.0;
+    q = q * r + 1.0 / 24.0;
+    q = q * r + 1.0 / 6.0;
+    q = q * r + 0.5;
+    const double small = (r * r) * q + c * (1.0 + r);  // expm1(r + c) - r
+    const std::uint64_t ki = std::bit_cast<std::uint64_t>(kd) - std::bit_cast<std::uint64_t>(shifter);
+    // k in [-58, 56]: 2^k is a normal number and 2^k - 1 is exact.
+    const double t = std::bit_cast<double>((ki + 1023) << 52);
+    const double near = ((t - 1.0) + t * r) + t * small;
+    // k in [57, 1025]: in two halves, each a normal power of two (ki is not negative here).
+    const std::uint64_t k1 = ki >> 1, k2 = ki - k1;
+    const double far = ((1.0 + r) + small) * std::bit_cast<double>((k1 + 1023) << 52) * std::bit_cast<double>((k2 + 1023) << 52) - 1.0;
+    return select_lanes(k > 56.0, far, near);
+}
 
-/// Whether T has a branch-free exp here (double and float).
+/// log(x) for double (within 1 ulp in tests/test_tensor_grad.cpp's comparison with std::log):
+/// x = 2^k m with m in [sqrt(1/2), sqrt(2)), f = m - 1 (exact), s = f / (2 + f), and
+/// log(m) = 2 atanh(s) = f - (f^2/2 - s (f^2/2 + R)), R = sum over j of 2 s^(2j) / (2j + 1), by its
+/// Taylor series to j = 10 (|s| < 0.172: truncation below 1e-18). k log 2 is added in two parts.
+/// Subnormal x is scaled by 2^54 first. log(0) = -inf, log(x < 0) = NaN, log(+inf) = +inf, NaN stays
+/// NaN. The exponent is read as a double through its bits (no integer to double conversion), so that
+/// this vectorises on AVX2 as on AVX-512. Constexpr.
+[[gnu::always_inline]] constexpr double log_lanes(double x) noexcept {
+    constexpr double ln2_hi = 0x1.62e42fee00000p-1;  // k * ln2_hi is exact for |k| < 2^21
+    constexpr double ln2_lo = 0x1.a39ef35793c76p-33;
+    constexpr double two52 = 0x1p52;
+    const bool tiny = x < 0x1p-1022;
+    const double xs = select_lanes(tiny, x * 0x1p54, x);
+    const std::uint64_t bits = std::bit_cast<std::uint64_t>(xs);
+    // The biased exponent as a double: 2^52 + e, minus 2^52.
+    double k = std::bit_cast<double>(((bits >> 52) & 0x7ff) | std::bit_cast<std::uint64_t>(two52)) - two52;
+    k -= select_lanes(tiny, 1023.0 + 54.0, 1023.0);
+    double m = std::bit_cast<double>((bits & 0x000fffffffffffffULL) | 0x3ff0000000000000ULL);
+    const bool high = m > 1.4142135623730951;
+    m = select_lanes(high, 0.5 * m, m);
+    k = select_lanes(high, k + 1.0, k);
+    const double f = m - 1.0;
+    const double s = f / (2.0 + f);
+    const double z = s * s;
+    double R = 2.0 / 21.0;
+    R = R * z + 2.0 / 19.0;
+    R = R * z + 2.0 / 17.0;
+    R = R * z + 2.0 / 15.0;
+    R = R * z + 2.0 / 13.0;
+    R = R * z + 2.0 / 11.0;
+    R = R * z + 2.0 / 9.0;
+    R = R * z + 2.0 / 7.0;
+    R = R * z + 2.0 / 5.0;
+    R = R * z + 2.0 / 3.0;
+    R = R * z;
+    const double hfsq = 0.5 * f * f;
+    double r = k * ln2_hi - ((hfsq - (s * (hfsq + R) + k * ln2_lo)) - f);
+    constexpr double inf = __builtin_inf();
+    r = select_lanes(x == 0.0, -inf, r);
+    r = select_lanes(x < 0.0, __builtin_nan(""), r);
+    r = select_lanes(x == inf, inf, r);
+    return select_lanes(x != x, x, r);
+}
+
+/// log(1 + x), accurate near 0 (within 1 ulp of std::log1p in the tests): with u = 1 + x rounded,
+/// log(u) plus the first-order correction (x - (u - 1)) / u for u's rounding. log1p(-1) = -inf,
+/// below -1 NaN, log1p(+inf) = +inf.
+[[gnu::always_inline]] constexpr double log1p_lanes(double x) noexcept {
+    const double u = 1.0 + x;
+    double r = log_lanes(u) + (x - (u - 1.0)) / u;
+    constexpr double inf = __builtin_inf();
+    r = select_lanes(x == -1.0, -inf, r);
+    return select_lanes(x == inf, inf, r);
+}
+
+/// |x| by its bits, and x with the sign of y.
+[[gnu::always_inline]] constexpr double abs_lanes(double x) noexcept {
+    return std::bit_cast<double>(std::bit_cast<std::uint64_t>(x) & 0x7fffffffffffffffULL);
+}
+[[gnu::always_inline]] constexpr double copysign_lanes(double x, double y) noexcept {
+    return std::bit_cast<double>((std::bit_cast<std::uint64_t>(x) & 0x7fffffffffffffffULL) |
+                                 (std::bit_cast<std::uint64_t>(y) & 0x8000000000000000ULL));
+}
+
+/// tanh(x) = e / (e + 2) with e = expm1(2|x|), with x's sign (within 2 ulp of std::tanh in the
+/// tests); |x| above 22 gives +-1 (the exact value rounds to it), NaN stays NaN.
+[[gnu::always_inline]] constexpr double tanh_lanes(double x) noexcept {
+    double a = abs_lanes(x);
+    a = select_lanes(a > 22.0, 22.0, a);
+    const double e = expm1_lanes(2.0 * a);
+    return copysign_lanes(e / (e + 2.0), x);
+}
+
+/// The logistic sigmoid: with e = exp(-|x|), 1 / (1 + e) for x >= 0 and e / (1 + e) below, so that
+/// e is never large (within 2 ulp of the exact value in the tests). NaN stays NaN.
+[[gnu::always_inline]] constexpr double sigmoid_lanes(double x) noexcept {
+    const double e = exp_lanes(-abs_lanes(x));
+    return select_lanes(x >= 0.0, 1.0, e) / (1.0 + e);
+}
+
+/// softplus max(x, 0) + log1p(exp(-|x|)), the scalar rule's formula with the forms above.
+[[gnu::always_inline]] constexpr double softplus_lanes(double x) noexcept {
+    return select_lanes(x > 0.0, x, 0.0) + log1p_lanes(exp_lanes(-abs_lanes(x)));
+}
+
+/// The forms above for float, through double (exact to the float's precision but for the final
+/// rounding).
+[[gnu::always_inline]] constexpr float exp_lanes(float x) noexcept { return static_cast<float>(exp_lanes(static_cast<double>(x))); }
+[[gnu::always_inline]] constexpr float expm1_lanes(float x) noexcept { return static_cast<float>(expm1_lanes(static_cast<double>(x))); }
+[[gnu::always_inline]] constexpr float log_lanes(float x) noexcept { return static_cast<float>(log_lanes(static_cast<double>(x))); }
+[[gnu::always_inline]] constexpr float log1p_lanes(float x) noexcept { return static_cast<float>(log1p_lanes(static_cast<double>(x))); }
+[[gnu::always_inline]] constexpr float tanh_lanes(float x) noexcept { return static_cast<float>(tanh_lanes(static_cast<double>(x))); }
+[[gnu::always_inline]] constexpr float sigmoid_lanes(float x) noexcept { return static_cast<float>(sigmoid_lanes(static_cast<double>(x))); }
+[[gnu::always_inline]] constexpr float softplus_lanes(float x) noexcept { return static_cast<float>(softplus_lanes(static_cast<double>(x))); }
+
+/// Whether T has the branch-free forms here (double and float).
 template <class T>
 concept lanes_type = std::is_same_v<T, double> || std::is_same_v<T, float>;
 

@@ -16,13 +16,14 @@ struct exp_op {
     static constexpr call notation{"exp"};
     static constexpr std::string_view latex = "e^{$0}";
     template <class A> static constexpr auto apply(const A& a) { using std::exp; return exp(a); }
-    template <detail::lanes_type A> static constexpr A lane_apply(const A& a) { return detail::exp_lanes(a); }
+    template <detail::lanes_type A> [[gnu::always_inline]] static constexpr A lane_apply(const A& a) { return detail::exp_lanes(a); }
     template <std::size_t I, class A, class R> static constexpr auto partial(const A&, const R& r) { return r; }
 };
 /// log(a), natural logarithm; log(0) = -inf, log(a < 0) = NaN; derivative 1/a (+inf at 0).
 struct log_op {
     static constexpr call notation{"log"};
     template <class A> static constexpr auto apply(const A& a) { using std::log; return log(a); }
+    template <detail::lanes_type A> [[gnu::always_inline]] static constexpr A lane_apply(const A& a) { return detail::log_lanes(a); }
     template <std::size_t I, class A, class R> static constexpr auto partial(const A& a, const R&) { return div(one_t{}, a); }
     template <std::size_t I, class S, class A, class R> static constexpr auto adjoint(const S& s, const A& a, const R&) { return div(s, a); }
 };
@@ -31,6 +32,7 @@ struct log1p_op {
     static constexpr call notation{"log1p"};
     static constexpr std::string_view latex = "\\log\\left(1 + $0\\right)";
     template <class A> static constexpr auto apply(const A& a) { using std::log1p; return log1p(a); }
+    template <detail::lanes_type A> [[gnu::always_inline]] static constexpr A lane_apply(const A& a) { return detail::log1p_lanes(a); }
     template <std::size_t I, class A, class R> static constexpr auto partial(const A& a, const R&) { return div(one_t{}, add(one_t{}, a)); }
     template <std::size_t I, class S, class A, class R> static constexpr auto adjoint(const S& s, const A& a, const R&) { return div(s, add(one_t{}, a)); }
 };
@@ -39,6 +41,7 @@ struct expm1_op {
     static constexpr call notation{"expm1"};
     static constexpr std::string_view latex = "\\left(e^{$0} - 1\\right)";
     template <class A> static constexpr auto apply(const A& a) { using std::expm1; return expm1(a); }
+    template <detail::lanes_type A> [[gnu::always_inline]] static constexpr A lane_apply(const A& a) { return detail::expm1_lanes(a); }
     template <std::size_t I, class A, class R> static constexpr auto partial(const A&, const R& r) { return add(r, one_t{}); }
 };
 /// Square root; sqrt(0) = 0 with derivative +inf, sqrt(a < 0) = NaN; derivative 1/(2 sqrt(a)).

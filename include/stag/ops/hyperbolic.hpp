@@ -1,6 +1,7 @@
 // Hyperbolic family: sinh, cosh, tanh.
 #pragma once
 
+#include <stag/detail/lanes.hpp>
 #include <stag/ops/arithmetic.hpp>
 
 #include <cmath>
@@ -23,6 +24,7 @@ struct cosh_op {
 struct tanh_op {
     static constexpr call notation{"tanh"};
     template <class A> static constexpr auto apply(const A& a) { using std::tanh; return tanh(a); }
+    template <detail::lanes_type A> [[gnu::always_inline]] static constexpr A lane_apply(const A& a) { return detail::tanh_lanes(a); }
     template <std::size_t I, class A, class R> static constexpr auto partial(const A&, const R& r) { return sub(one_t{}, mul(r, r)); }
 };
 

@@ -21,6 +21,7 @@ struct sigmoid_op {
     static constexpr std::string_view c_code = "(1.0 / (1.0 + exp(-$0)))";
     static constexpr std::string_view latex = "\\sigma\\left($0\\right)";
     template <class A> static constexpr auto apply(const A& a) { using std::exp; return A(1) / (A(1) + exp(-a)); }
+    template <detail::lanes_type A> [[gnu::always_inline]] static constexpr A lane_apply(const A& a) { return detail::sigmoid_lanes(a); }
     template <std::size_t I, class A, class R> static constexpr auto partial(const A&, const R& r) { return mul(r, sub(one_t{}, r)); }
 };
 /// softplus log(1 + exp(a)), computed as max(a, 0) + log1p(exp(-|a|)) so it never overflows;
@@ -35,6 +36,7 @@ struct softplus_op {
         using std::log1p;
         return (a > A(0) ? a : A(0)) + log1p(exp(-fabs(a)));
     }
+    template <detail::lanes_type A> [[gnu::always_inline]] static constexpr A lane_apply(const A& a) { return detail::softplus_lanes(a); }
     template <std::size_t I, class A, class R> static constexpr auto partial(const A& a, const R&);
 };
 

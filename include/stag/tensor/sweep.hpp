@@ -339,7 +339,7 @@ struct tensor_pass {
         const S* r = v + L::offset[I];
         S* a = adjoint<c>();
         auto term = [&](std::size_t e) {
-            return static_cast<S>(tree_eval<S>(chain_term<Op, J>(
+            return static_cast<S>(tree_eval<S, true>(chain_term<Op, J>(
                 lit_t<S>{seed[e]},
                 lit_t<decltype(read<facts::nodes[I].child[K]>(0))>{
                     read<facts::nodes[I].child[K]>(broadcast_at<shape<facts::nodes[I].child[K]>, shape<I>>(e))}...,
@@ -364,7 +364,7 @@ struct tensor_pass {
     template <std::size_t I, std::size_t J, std::size_t... K>
     [[gnu::always_inline]] constexpr S term(std::size_t e, std::index_sequence<K...>) const {
         using Op = typename node<I>::op;
-        return static_cast<S>(tree_eval<S>(chain_term<Op, J>(
+        return static_cast<S>(tree_eval<S, true>(chain_term<Op, J>(
             lit_t<S>{adj[L::offset[I] + e]},
             lit_t<decltype(read<facts::nodes[I].child[K]>(0))>{
                 read<facts::nodes[I].child[K]>(broadcast_at<shape<facts::nodes[I].child[K]>, shape<I>>(e))}...,
