@@ -645,7 +645,7 @@ double worst_ulps(F lanes, G exact, double lo, double hi) {
     return worst;
 }
 
-// log, log1p, expm1, tanh, sigmoid and softplus in tensor loops are stag's branch-free forms too:
+// log, log1p, expm1, sqrt, tanh, sigmoid, softplus and erf in tensor loops are stag's branch-free forms too:
 // within the stated ulps of the exact value (long double), right at the edges, and used by the
 // ops' forward and backward loops.
 BOOST_AUTO_TEST_CASE(vectorisable_log_tanh_sigmoid_softplus) {
@@ -660,6 +660,23 @@ BOOST_AUTO_TEST_CASE(vectorisable_log_tanh_sigmoid_softplus) {
     BOOST_TEST(worst_ulps([](double x) { return d::softplus_lanes(x); },
                           [](L x) { return std::max(x, L(0)) + std::log1p(std::exp(-std::fabs(x))); }, -750, 750) <= 2.0);
 
+    BOOST_TEST(worst_ulps([](double x) { return d::sqrt_lanes(std::fabs(x)); }, [](L x) { return std::sqrt(std::fabs(x)); }, 0, 1e6) <= 0.5);
+    for (double x = 1e-300; x < 1e300; x *= 1.7) BOOST_TEST(d::sqrt_lanes(x) == std::sqrt(x));  // correctly rounded here
+    BOOST_TEST(worst_ulps([](double x) { return d::erf_lanes(x); }, [](L x) { return std::erf(x); }, -7, 7) <= 1.4);
+    BOOST_TEST(worst_ulps([](double x) { return d::erf_lanes(x); }, [](L x) { return std::erf(x); }, 0.7, 2.3) <= 1.4);
+    BOOST_TEST(d::erf_lanes(inf) == 1.0);
+    BOOST_TEST(d::erf_lanes(-inf) == -1.0);
+    BOOST_TEST(d::erf_lanes(6.5) == 1.0);
+    BOOST_TEST(std::signbit(d::erf_lanes(-0.0)));
+    BOOST_TEST(d::erf_lanes(1e-300) == std::erf(1e-300));
+    BOOST_TEST(std::isnan(d::erf_lanes(std::nan(""))));
+
+    BOOST_TEST(d::sqrt_lanes(4.9406564584124654e-324) == std::sqrt(4.9406564584124654e-324));
+    BOOST_TEST(d::sqrt_lanes(1.7976931348623157e308) == std::sqrt(1.7976931348623157e308));
+    BOOST_TEST(std::signbit(d::sqrt_lanes(-0.0)));
+    BOOST_TEST(std::isnan(d::sqrt_lanes(-1e-300)));
+    BOOST_TEST(d::sqrt_lanes(inf) == inf);
+    BOOST_TEST(std::isnan(d::sqrt_lanes(std::nan(""))));
     BOOST_TEST(d::log_lanes(1.0) == 0.0);
     BOOST_TEST(d::log_lanes(0.0) == -inf);
     BOOST_TEST(d::log_lanes(-0.0) == -inf);
@@ -700,7 +717,8 @@ BOOST_AUTO_TEST_CASE(vectorisable_log_tanh_sigmoid_softplus) {
     constexpr auto a = stag::var<"a", T<4>>;
     const T<4> av{0.25, 1.5, 3.0, 40.0};
     const T<4> l = stag::eval(stag::log(a), a = av), th = stag::eval(stag::tanh(a), a = av),
-               sg = stag::eval(stag::sigmoid(-a), a = av), sp = stag::eval(stag::softplus(a), a = av);
+               sg = stag::eval(stag::sigmoid(-a), a = av), sp = stag::eval(stag::softplus(a), a = av),
+               ef = stag::eval(stag::erf(a), a = av), sq = stag::eval(stag::sqrt(a), a = av);
     const T<4> gsp = stag::grad(stag::sum(stag::softplus(a)), a)(a = av)[a];
     for (std::size_t i = 0; i < 4; ++i) {
         BOOST_TEST(l(i) == d::log_lanes(av(i)));
@@ -708,6 +726,8 @@ BOOST_AUTO_TEST_CASE(vectorisable_log_tanh_sigmoid_softplus) {
         BOOST_TEST(sg(i) == d::sigmoid_lanes(-av(i)));
         BOOST_TEST(sp(i) == d::softplus_lanes(av(i)));
         BOOST_TEST(gsp(i) == d::sigmoid_lanes(av(i)));
+        BOOST_TEST(ef(i) == d::erf_lanes(av(i)));
+        BOOST_TEST(sq(i) == d::sqrt_lanes(av(i)));
     }
 }
 

@@ -4,9 +4,12 @@
 // the op's `apply` (the standard library's function).
 #pragma once
 
+#include <array>
 #include <bit>
+#include <cstddef>
 #include <cstdint>
 #include <type_traits>
+#include <utility>
 
 namespace stag::detail {
 
@@ -183,6 +186,129 @@ namespace stag::detail {
     return select_lanes(x > 0.0, x, 0.0) + log1p_lanes(exp_lanes(-abs_lanes(x)));
 }
 
+/// a * b as an unevaluated sum hi + lo, exactly (Dekker's product, without fused multiply-add;
+/// a and b below 2^996 in magnitude).
+struct exact_product {
+    double hi, lo;
+};
+[[gnu::always_inline]] constexpr exact_product product_lanes(double a, double b) noexcept {
+    constexpr double split = 134217729.0;  // 2^27 + 1
+    const double ca = split * a, cb = split * b;
+    const double ah = ca - (ca - a), al = a - ah, bh = cb - (cb - b), bl = b - bh;
+    const double p = a * b;
+    return {p, ((ah * bh - p) + ah * bl + al * bh) + al * bl};
+}
+
+/// sqrt(x) for double, since g++ does not vectorise std::sqrt without -fno-math-errno (within
+/// 0.5 ulp of the exact value in the tests, as std::sqrt): 1/sqrt(x) from the exponent's bits to
+/// 3.5%, four Newton steps to full precision, then s = x y and one correction
+/// s + (x - s^2) y / 2 with x - s^2 exact. x below 2^-1000 or above 2^1000 is scaled by 2^108 or
+/// 2^-108 first, so that no step underflows or overflows.
+/// sqrt(-0) = -0, sqrt(x < 0) = NaN, sqrt(+inf) = +inf, NaN stays NaN.
+[[gnu::always_inline]] constexpr double sqrt_lanes(double x) noexcept {
+    const bool tiny = x < 0x1p-1000, huge = x > 0x1p1000;
+    const double xs = x * select_lanes(tiny, 0x1p108, select_lanes(huge, 0x1p-108, 1.0));
+    double y = std::bit_cast<double>(0x5fe6eb50c7b537a9ULL - (std::bit_cast<std::uint64_t>(xs) >> 1));
+    const double half = 0.5 * xs;
+    y = y * (1.5 - half * y * y);
+    y = y * (1.5 - half * y * y);
+    y = y * (1.5 - half * y * y);
+    y = y * (1.5 - half * y * y);
+    double r = xs * y;
+    const exact_product rr = product_lanes(r, r);
+    r = r + ((xs - rr.hi) - rr.lo) * (0.5 * y);
+    r = r * select_lanes(tiny, 0x1p-54, select_lanes(huge, 0x1p54, 1.0));
+    constexpr double inf = __builtin_inf();
+    r = select_lanes(x == 0.0, x, r);
+    r = select_lanes(x < 0.0, __builtin_nan(""), r);
+    r = select_lanes(x == inf, inf, r);
+    return select_lanes(x != x, x, r);
+}
+
+/// c[From] + c[From + 1] x + ... + c[N - 1] x^(N - From - 1) by Horner's rule, unrolled by a pack
+/// expansion: g++ unrolls a loop of more than 16 steps only in part, and then does not vectorise
+/// the loop around it.
+template <std::size_t From, std::size_t N, std::size_t... I>
+[[gnu::always_inline]] constexpr double horner_lanes(double x, const std::array<double, N>& c,
+                                                     std::index_sequence<I...>) noexcept {
+    double p = c[N - 1];
+    ((p = p * x + c[N - 2 - I]), ...);
+    return p;
+}
+template <std::size_t From, std::size_t N>
+[[gnu::always_inline]] constexpr double horner_lanes(double x, const std::array<double, N>& c) noexcept {
+    static_assert(From < N);
+    return horner_lanes<From>(x, c, std::make_index_sequence<N - 1 - From>{});
+}
+
+/// 1 / (x + (1/2)/(x + 1/(x + (3/2)/(x + ...)))) to sizeof...(K) levels, through the recurrence
+/// of its convergents (one division; unrolled as horner_lanes is).
+struct convergents {
+    double p0, p1, q0, q1;
+    /// The next level: p' = x p1 + a p0, q' = x q1 + a q0.
+    [[gnu::always_inline]] constexpr void next(double x, double a) noexcept {
+        const double p2 = x * p1 + a * p0, q2 = x * q1 + a * q0;
+        p0 = p1, p1 = p2, q0 = q1, q1 = q2;
+    }
+};
+template <std::size_t... K>
+[[gnu::always_inline]] constexpr double erfc_fraction_lanes(double x, std::index_sequence<K...>) noexcept {
+    convergents c{1.0, x, 0.0, 1.0};
+    (c.next(x, 0.5 * double(K + 1)), ...);
+    return c.q1 / c.p1;
+}
+
+/// Taylor coefficients of erf at 13/8: c[0] = erf(13/8), c[n] = erf^(n)(13/8) / n! =
+/// 2/sqrt(pi) e^(-169/64) (-1)^(n-1) H_(n-1)(13/8) / n!, Hermite polynomials by their recurrence.
+inline constexpr std::array<double, 40> erf_taylor_at_13_8 = [] {
+    constexpr double x0 = 1.625, e0 = 0.07131668269775803564481135;  // e^(-x0^2)
+    std::array<double, 40> c{};
+    c[0] = 0.978443733239983664726723;  // erf(x0)
+    double h0 = 1.0, h1 = 2.0 * x0;     // H_0, H_1
+    double factorial = 1.0;
+    for (std::size_t n = 1; n < c.size(); ++n) {
+        factorial *= double(n);
+        c[n] = 1.1283791670955126 * e0 * ((n - 1) % 2 == 0 ? 1.0 : -1.0) * h0 / factorial;
+        const double h2 = 2.0 * x0 * h1 - 2.0 * double(n) * h0;
+        h0 = h1, h1 = h2;
+    }
+    return c;
+}();
+/// Taylor coefficients of erf(x) / x in x^2 at 0: (-1)^n 2/sqrt(pi) / (n! (2n + 1)).
+inline constexpr std::array<double, 21> erf_taylor_at_0 = [] {
+    std::array<double, 21> c{};
+    double factorial = 1.0;
+    for (std::size_t n = 0; n < c.size(); ++n) {
+        if (n > 0) factorial *= double(n);
+        c[n] = (n % 2 == 0 ? 1.0 : -1.0) * 1.1283791670955126 / (factorial * double(2 * n + 1));
+    }
+    return c;
+}();
+/// The error function for double (within 1.4 ulp of the exact value in the tests; glibc's erf is
+/// within 1.1), odd, on |x| clamped at 6 (where erf rounds to 1): below 0.75 by its Taylor series
+/// at 0, 2/sqrt(pi) x (1 - x^2/3 + ...) (20 terms, the leading product kept exact); below 2.25
+/// by its Taylor series at 13/8 (39 terms); above as 1 - erfc, erfc by its continued fraction
+/// e^(-x^2)/sqrt(pi) / (x + (1/2)/(x + 1/(x + (3/2)/(x + ...)))) to 36 levels, through the
+/// recurrence of its convergents (one division), with x^2 kept exact so that e^(-x^2) loses
+/// nothing to its rounding. All three are computed for every element (no branch). NaN stays NaN.
+[[gnu::always_inline]] constexpr double erf_lanes(double x) noexcept {
+    double a = abs_lanes(x);
+    a = select_lanes(a > 6.0, 6.0, a);
+    const exact_product aa = product_lanes(a, a);
+    const double e = exp_lanes(-aa.hi) * (1.0 - aa.lo);
+    constexpr double two_over_sqrt_pi = 1.1283791670955126, one_over_sqrt_pi = 0.56418958354775628;
+    const double z = aa.hi;
+    const double q = horner_lanes<1>(z, erf_taylor_at_0);
+    constexpr double two_over_sqrt_pi_lo = 1.52872506320456125e-17;  // 2/sqrt(pi) - two_over_sqrt_pi
+    const exact_product ac = product_lanes(a, two_over_sqrt_pi);
+    const double low = ac.hi + (ac.lo + a * (two_over_sqrt_pi_lo + z * q));
+    const double h = a - 1.625;
+    const double middle = erf_taylor_at_13_8[0] + horner_lanes<1>(h, erf_taylor_at_13_8) * h;
+    const double high = 1.0 - one_over_sqrt_pi * e * erfc_fraction_lanes(a, std::make_index_sequence<36>{});
+    const double r = select_lanes(a < 0.75, low, select_lanes(a < 2.25, middle, high));
+    return copysign_lanes(r, x);
+}
+
 /// The forms above for float, through double (exact to the float's precision but for the final
 /// rounding).
 [[gnu::always_inline]] constexpr float exp_lanes(float x) noexcept { return static_cast<float>(exp_lanes(static_cast<double>(x))); }
@@ -192,6 +318,18 @@ namespace stag::detail {
 [[gnu::always_inline]] constexpr float tanh_lanes(float x) noexcept { return static_cast<float>(tanh_lanes(static_cast<double>(x))); }
 [[gnu::always_inline]] constexpr float sigmoid_lanes(float x) noexcept { return static_cast<float>(sigmoid_lanes(static_cast<double>(x))); }
 [[gnu::always_inline]] constexpr float softplus_lanes(float x) noexcept { return static_cast<float>(softplus_lanes(static_cast<double>(x))); }
+[[gnu::always_inline]] constexpr float sqrt_lanes(float x) noexcept { return static_cast<float>(sqrt_lanes(static_cast<double>(x))); }
+[[gnu::always_inline]] constexpr float erf_lanes(float x) noexcept { return static_cast<float>(erf_lanes(static_cast<double>(x))); }
+
+/// Whether the compiler vectorises the forms above on this target. On x86 that takes SSE4.1
+/// (x86-64-v2, every x86-64 processor since about 2008): with the baseline's SSE2 alone, g++ keeps
+/// loops with 64-bit masks scalar, and then the standard library's functions are the faster
+/// choice. stag::vmap asks this; tensor loops use the forms anyway (as fast there as the library's).
+#if (defined(__x86_64__) || defined(__i386__)) && !defined(__SSE4_1__)
+inline constexpr bool lanes_vectorise = false;
+#else
+inline constexpr bool lanes_vectorise = true;
+#endif
 
 /// Whether T has the branch-free forms here (double and float).
 template <class T>

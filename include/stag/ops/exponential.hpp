@@ -49,6 +49,7 @@ struct sqrt_op {
     static constexpr call notation{"sqrt"};
     static constexpr std::string_view latex = "\\sqrt{$0}";
     template <class A> static constexpr auto apply(const A& a) { using std::sqrt; return sqrt(a); }
+    template <detail::lanes_type A> [[gnu::always_inline]] static constexpr A lane_apply(const A& a) { return detail::sqrt_lanes(a); }
     template <std::size_t I, class A, class R> static constexpr auto partial(const A&, const R& r) { return div(c<1, 2>, r); }
 };
 /// Cube root, defined for negative a; derivative 1/(3 cbrt(a)^2), +inf at 0.

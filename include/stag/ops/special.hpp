@@ -1,6 +1,7 @@
 // Special functions: erf, sigmoid (logistic) and softplus.
 #pragma once
 
+#include <stag/detail/lanes.hpp>
 #include <stag/ops/arithmetic.hpp>
 #include <stag/ops/exponential.hpp>
 
@@ -12,6 +13,7 @@ namespace stag {
 struct erf_op {
     static constexpr call notation{"erf"};
     template <class A> static constexpr auto apply(const A& a) { using std::erf; return erf(a); }
+    template <detail::lanes_type A> [[gnu::always_inline]] static constexpr A lane_apply(const A& a) { return detail::erf_lanes(a); }
     template <std::size_t I, class A, class R>
     static constexpr auto partial(const A& a, const R&) { return mul(div(c<2>, sqrt(pi)), exp(neg(mul(a, a)))); }
 };
