@@ -16,6 +16,7 @@
 #include <stag/engine/higher_order.hpp>
 #include <stag/engine/same.hpp>
 #include <stag/engine/scan.hpp>
+#include <stag/engine/vmap.hpp>
 #include <stag/io/emit.hpp>
 #include <stag/io/latex.hpp>
 #include <stag/io/print.hpp>

@@ -7,10 +7,43 @@
 
 #include <array>
 #include <cstddef>
+#include <iterator>
+#include <span>
 #include <type_traits>
 #include <utility>
 
 namespace stag {
+
+/// A variable's values along a run-time axis, viewed (not copied: the range must outlive the
+/// call): the per-step inputs of a scan, `stag::steps(x, xs)`, and the per-sample values of a
+/// vmap, `stag::each(x, xs)`. The range is contiguous (a std::vector, std::array, std::span).
+template <class V, class T>
+struct step_binding {
+    using var = V;
+    std::span<const T> values;
+};
+namespace detail {
+template <class V, class R>
+constexpr auto view_along(const R& values) {
+    using T = std::remove_cvref_t<decltype(*std::data(values))>;
+    return step_binding<V, T>{std::span<const T>(std::data(values), std::size(values))};
+}
+}  // namespace detail
+template <class V, class R>
+constexpr auto steps(const V&, const R& values) {
+    static_assert(variable<V>, "stag: steps(v, values): v must be a variable");
+    return detail::view_along<V>(values);
+}
+template <class V, class R>
+constexpr auto each(const V&, const R& values) {
+    static_assert(variable<V>, "stag: each(v, values): v must be a variable");
+    return detail::view_along<V>(values);
+}
+
+template <class T>
+inline constexpr bool is_step_binding = false;
+template <class V, class T>
+inline constexpr bool is_step_binding<step_binding<V, T>> = true;
 
 template <class T>
 inline constexpr bool is_binding = false;

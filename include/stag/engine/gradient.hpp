@@ -107,8 +107,9 @@ struct reverse_mode {
     F f;
 
     /// The value and the gradient (WithValue), or the gradient alone: built where it is returned,
-    /// which matters for a tensor gradient of thousands of elements.
-    template <bool WithValue, class... Bs>
+    /// which matters for a tensor gradient of thousands of elements. Lanes: a scalar graph's sweeps
+    /// use the ops' vectorisable forms (stag::vmap).
+    template <bool WithValue, bool Lanes = false, class... Bs>
     constexpr auto sweep(const Bs&... bs) const {
         using List = graph::nodes_t<F>;
         using Env = environment<Bs...>;
@@ -123,8 +124,8 @@ struct reverse_mode {
             else if constexpr (WithValue) return value_and_gradient<failed, failed>{};
             else return failed{};
         } else {
-            const auto v = run_forward<S, List>(f, env);
-            const auto adj = run_backward<S, F, List, Act>(v);
+            const auto v = run_forward<S, List, Lanes>(f, env);
+            const auto adj = run_backward<S, F, List, Act, Lanes>(v);
             gradient<S, Vs...> g{};
             auto take = [&]<std::size_t I>(std::integral_constant<std::size_t, I>) {
                 using V = graph::type_at<I, graph::node_list<Vs...>>;

@@ -45,25 +45,6 @@ constexpr auto scan(const Next& next, const Out& out, const State&, const Inputs
     return scan_t<Next, Out, State, Inputs...>{next, out};
 }
 
-/// The values of per-step input V over the sequence: `stag::steps(x, xs)` (not copied: xs must
-/// outlive the call).
-template <class V, class T>
-struct step_binding {
-    using var = V;
-    std::span<const T> values;
-};
-template <class V, class R>
-constexpr auto steps(const V&, const R& values) {
-    static_assert(variable<V>, "stag: steps(v, values): v must be a variable");
-    using T = std::remove_cvref_t<decltype(*std::data(values))>;
-    return step_binding<V, T>{std::span<const T>(std::data(values), std::size(values))};
-}
-
-template <class T>
-inline constexpr bool is_step_binding = false;
-template <class V, class T>
-inline constexpr bool is_step_binding<step_binding<V, T>> = true;
-
 namespace detail {
 /// The variable that holds the adjoint of the next state in a backward step: of the state's type.
 template <class State>

@@ -73,17 +73,19 @@ struct no_step {
     [[gnu::always_inline]] static constexpr void backward(const S*, S*, std::size_t) noexcept {}
 };
 
-/// Node `self`, computed by `Op` from the values its argument slots point to.
-template <class Op, class... Slots>
+/// Node `self`, computed by `Op` from the values its argument slots point to. With Lanes, by the
+/// op's vectorisable form where it states one, forward and backward (stag::vmap's sweeps, whose
+/// loop over samples the compiler vectorises).
+template <class Op, bool Lanes, class... Slots>
 struct op_rule {
     template <class S, class Env>
     [[gnu::always_inline]] static constexpr S forward(const S* v, std::size_t self, const Env&, const S*) {
-        return static_cast<S>(Op::apply(Slots::read(v, self)...));
+        return static_cast<S>(apply_op<Op, Lanes>(Slots::read(v, self)...));
     }
     template <class S, std::size_t J, class Slot>
     [[gnu::always_inline]] static constexpr void push(const S* v, S* adj, std::size_t self) {
         if constexpr (Slot::active)
-            adj[Slot::index(self)] += tree_eval<S>(chain_term<Op, J>(
+            adj[Slot::index(self)] += tree_eval<S, Lanes>(chain_term<Op, J>(
                 lit_t<S>{adj[self]}, lit_t<decltype(Slots::read(v, self))>{Slots::read(v, self)}..., lit_t<S>{v[self]}));
     }
     template <class S, std::size_t... Js>
@@ -99,7 +101,7 @@ struct op_rule {
     template <class S, std::size_t J, class Slot>
     [[gnu::always_inline]] static constexpr S tangent_term(const S* v, const S* t, std::size_t self) {
         if constexpr (Slot::active)
-            return static_cast<S>(tree_eval<S>(chain_term<Op, J>(
+            return static_cast<S>(tree_eval<S, Lanes>(chain_term<Op, J>(
                 lit_t<S>{t[Slot::index(self)]}, lit_t<decltype(Slots::read(v, self))>{Slots::read(v, self)}..., lit_t<S>{v[self]})));
         else
             return S(0);
@@ -144,41 +146,42 @@ using slot_of = slot_ref<graph::info<List>::nodes[C].arity == 0, (graph::info<Li
 /// The op_rule of node I, with its argument slots read from the graph's facts and the activity Act
 /// (a class with a static `active` array; a class rather than a reference to the array, which
 /// nvcc's front end hands on to g++ in a form g++ rejects).
-template <class List, class Op, std::size_t I, class Act, class Seq = std::make_index_sequence<graph::info<List>::nodes[I].arity>>
+template <class List, class Op, std::size_t I, class Act, bool Lanes = false,
+          class Seq = std::make_index_sequence<graph::info<List>::nodes[I].arity>>
 struct op_rule_for;
-template <class List, class Op, std::size_t I, class Act, std::size_t... Js>
-struct op_rule_for<List, Op, I, Act, std::index_sequence<Js...>> {
-    using type = op_rule<Op, slot_of<List, I, graph::info<List>::nodes[I].child[Js], Act::active[graph::info<List>::nodes[I].child[Js]]>...>;
+template <class List, class Op, std::size_t I, class Act, bool Lanes, std::size_t... Js>
+struct op_rule_for<List, Op, I, Act, Lanes, std::index_sequence<Js...>> {
+    using type = op_rule<Op, Lanes, slot_of<List, I, graph::info<List>::nodes[I].child[Js], Act::active[graph::info<List>::nodes[I].child[Js]]>...>;
 };
 
 // Rules are chosen by class templates with a `type` (no function or variable per node: see
 // graph/node_list.hpp).
-template <class List, class K, std::size_t I, graph::node_kind Kind = graph::node_traits<graph::node_t<K>>::kind>
+template <class List, class K, std::size_t I, bool Lanes, graph::node_kind Kind = graph::node_traits<graph::node_t<K>>::kind>
 struct forward_rule {
-    using type = typename op_rule_for<List, typename graph::node_t<K>::op, I, no_activity<List::size>>::type;
+    using type = typename op_rule_for<List, typename graph::node_t<K>::op, I, no_activity<List::size>, Lanes>::type;
 };
-template <class List, class K, std::size_t I>
-struct forward_rule<List, K, I, graph::node_kind::variable> {
+template <class List, class K, std::size_t I, bool Lanes>
+struct forward_rule<List, K, I, Lanes, graph::node_kind::variable> {
     using type = var_rule<graph::node_t<K>>;
 };
-template <class List, class K, std::size_t I>
-struct forward_rule<List, K, I, graph::node_kind::constant> {
+template <class List, class K, std::size_t I, bool Lanes>
+struct forward_rule<List, K, I, Lanes, graph::node_kind::constant> {
     using type = constant_rule<graph::node_t<K>>;
 };
-template <class List, class K, std::size_t I>
-struct forward_rule<List, K, I, graph::node_kind::literal> {
+template <class List, class K, std::size_t I, bool Lanes>
+struct forward_rule<List, K, I, Lanes, graph::node_kind::literal> {
     using type = literal_rule<graph::literal_facts<List>::position[I]>;
 };
 
-template <class List, class Act, class K, std::size_t I, class N = graph::node_t<K>,
+template <class List, class Act, class K, std::size_t I, bool Lanes, class N = graph::node_t<K>,
           bool Steps = graph::node_traits<N>::kind == graph::node_kind::op && Act::reached[I] &&
                        !graph::info<List>::nodes[I].piecewise_constant>
 struct backward_rule {
     using type = no_step;
 };
-template <class List, class Act, class K, std::size_t I, class N>
-struct backward_rule<List, Act, K, I, N, true> {
-    using type = typename op_rule_for<List, typename N::op, I, Act>::type;
+template <class List, class Act, class K, std::size_t I, bool Lanes, class N>
+struct backward_rule<List, Act, K, I, Lanes, N, true> {
+    using type = typename op_rule_for<List, typename N::op, I, Act, Lanes>::type;
 };
 
 template <class List, class Act, class K, std::size_t I, class N = graph::node_t<K>,
@@ -197,11 +200,11 @@ struct tangent_rule<List, Act, K, I, N, graph::node_kind::op> {
 };
 
 // (List is passed on as a whole, not spelled node_list<Ks...> per node: see graph::info.)
-template <class List, class Seq, class Pack = List>
+template <class List, bool Lanes, class Seq, class Pack = List>
 struct forward_rule_list;
-template <class List, std::size_t... Is, class... Ks>
-struct forward_rule_list<List, std::index_sequence<Is...>, graph::node_list<Ks...>> {
-    using type = graph::node_list<typename forward_rule<List, Ks, Is>::type...>;
+template <class List, bool Lanes, std::size_t... Is, class... Ks>
+struct forward_rule_list<List, Lanes, std::index_sequence<Is...>, graph::node_list<Ks...>> {
+    using type = graph::node_list<typename forward_rule<List, Ks, Is, Lanes>::type...>;
 };
 template <class List, class Act, class Seq, class Pack = List>
 struct tangent_rule_list;
@@ -209,11 +212,11 @@ template <class List, class Act, std::size_t... Is, class... Ks>
 struct tangent_rule_list<List, Act, std::index_sequence<Is...>, graph::node_list<Ks...>> {
     using type = graph::node_list<typename tangent_rule<List, Act, Ks, Is>::type...>;
 };
-template <class List, class Act, class Reversed, class Seq>
+template <class List, class Act, bool Lanes, class Reversed, class Seq>
 struct backward_rule_list;
-template <class List, class Act, class... Ks, std::size_t... Is>
-struct backward_rule_list<List, Act, graph::node_list<Ks...>, std::index_sequence<Is...>> {
-    using type = graph::node_list<typename backward_rule<List, Act, Ks, Is>::type...>;
+template <class List, class Act, bool Lanes, class... Ks, std::size_t... Is>
+struct backward_rule_list<List, Act, Lanes, graph::node_list<Ks...>, std::index_sequence<Is...>> {
+    using type = graph::node_list<typename backward_rule<List, Act, Ks, Is, Lanes>::type...>;
 };
 
 template <class Seq>
@@ -226,14 +229,14 @@ struct reversed<std::index_sequence<Is...>> {
 template <std::size_t N>
 using reverse_index_sequence = typename reversed<std::make_index_sequence<N>>::type;
 
-/// Forward rules of a node list, in topological order.
-template <class List>
-using forward_rules = typename forward_rule_list<List, std::make_index_sequence<List::size>>::type;
+/// Forward rules of a node list, in topological order (Lanes: by the ops' vectorisable forms).
+template <class List, bool Lanes = false>
+using forward_rules = typename forward_rule_list<List, Lanes, std::make_index_sequence<List::size>>::type;
 /// Backward rules of the nodes of F (List) for the activity `Act`, in reverse topological order
 /// (the order of reverse_index_sequence<List::size>).
-template <class F, class List, class Act>
+template <class F, class List, class Act, bool Lanes = false>
 using backward_rules =
-    typename backward_rule_list<List, Act, graph::reversed_nodes_t<F>, reverse_index_sequence<List::size>>::type;
+    typename backward_rule_list<List, Act, Lanes, graph::reversed_nodes_t<F>, reverse_index_sequence<List::size>>::type;
 
 template <class S, class Root, std::size_t... J>
 constexpr std::array<S, sizeof...(J) + 1> gather_literals_at(const Root& root, std::index_sequence<J...>) {
@@ -252,7 +255,7 @@ constexpr auto gather_literals(const Root& root) {
 
 /// Forward sweep: the value of every unique node, in topological order, into `v`.
 template <class S, class... Rs, class Env, std::size_t... Is>
-[[gnu::flatten]] constexpr void forward_sweep(S* v, const Env& env, const S* lits, graph::node_list<Rs...>*, std::index_sequence<Is...>) {
+[[gnu::flatten, gnu::always_inline]] constexpr void forward_sweep(S* v, const Env& env, const S* lits, graph::node_list<Rs...>*, std::index_sequence<Is...>) {
     const int steps[] = {0, (v[Is] = Rs::template forward<S>(v, Is, env, lits), 0)...};
     (void)steps;
 }
@@ -269,36 +272,39 @@ template <class S, class... Rs, class TEnv, std::size_t... Is>
 /// topological order. Each reached node pushes its adjoint to its active arguments through its op's
 /// chain rule; a node used several times receives the sum.
 template <class S, class... Rs, std::size_t... Is>
-[[gnu::flatten]] constexpr void backward_sweep(const S* v, S* adj, graph::node_list<Rs...>*, std::index_sequence<Is...>) {
+[[gnu::flatten, gnu::always_inline]] constexpr void backward_sweep(const S* v, S* adj, graph::node_list<Rs...>*, std::index_sequence<Is...>) {
     const int steps[] = {0, (Rs::template backward<S>(v, adj, Is), 0)...};
     (void)steps;
 }
 
 /// The values of every unique node of f, by the forward sweep.
-template <class S, class List, class F, class Env>
+template <class S, class List, bool Lanes = false, class F, class Env>
 [[gnu::always_inline]] constexpr auto run_forward(const F& f, const Env& env) {
     constexpr std::size_t n = List::size;
     const auto lits = gather_literals<S>(f);
     std::array<S, n> v{};
-    forward_sweep<S>(v.data(), env, lits.data(), static_cast<forward_rules<List>*>(nullptr), std::make_index_sequence<n>{});
+    forward_sweep<S>(v.data(), env, lits.data(), static_cast<forward_rules<List, Lanes>*>(nullptr), std::make_index_sequence<n>{});
     return v;
 }
 
 /// The adjoints of the nodes that node Root reaches (d node_Root / d node), by the backward sweep
 /// over the forward values v; other entries are meaningless. Act is the activity seen from Root
 /// (graph::rooted_activity), whose other nodes have no backward step.
-template <std::size_t Root, class S, class F, class List, class Act, std::size_t N>
-constexpr auto run_backward_from(const std::array<S, N>& v) {
-    std::array<S, N> adj{};
-    for (auto& a : adj) a = negative_zero<S>();
+template <std::size_t Root, class S, class F, class List, class Act, bool Lanes = false, std::size_t N>
+[[gnu::always_inline]] constexpr auto run_backward_from(const std::array<S, N>& v) {
+    // Filled element by element: g++ keeps a zeroing `adj{}` as one memset, which stops it
+    // vectorising a loop of sweeps (stag::vmap) and scalarising the array.
+    auto adj = [&]<std::size_t... I>(std::index_sequence<I...>) {
+        return std::array<S, N>{(void(I), negative_zero<S>())...};
+    }(std::make_index_sequence<N>{});
     if constexpr (Act::active[Root]) adj[Root] = S(1);
-    backward_sweep<S>(v.data(), adj.data(), static_cast<backward_rules<F, List, Act>*>(nullptr), reverse_index_sequence<N>{});
+    backward_sweep<S>(v.data(), adj.data(), static_cast<backward_rules<F, List, Act, Lanes>*>(nullptr), reverse_index_sequence<N>{});
     return adj;
 }
 /// The adjoints of the nodes the root reaches (d root / d node).
-template <class S, class F, class List, class Act, std::size_t N>
-constexpr auto run_backward(const std::array<S, N>& v) {
-    return run_backward_from<N - 1, S, F, List, Act>(v);
+template <class S, class F, class List, class Act, bool Lanes = false, std::size_t N>
+[[gnu::always_inline]] constexpr auto run_backward(const std::array<S, N>& v) {
+    return run_backward_from<N - 1, S, F, List, Act, Lanes>(v);
 }
 
 /// The tangents of every node (forward mode) along `tenv`, whose variables have activity Act.
