@@ -26,6 +26,14 @@ inline constexpr bool number_type = std::is_arithmetic_v<T> || is_dual_v<T>;
 template <class T>
 inline constexpr bool real_number_type = std::is_floating_point_v<T> || is_dual_v<T>;
 
+/// The value of a number with its tangents dropped (the number itself if it has none): what an
+/// index (gather's ids, pick's k) is read as.
+template <class T>
+constexpr auto primal_value(const T& x) noexcept {
+    if constexpr (is_dual_v<T>) return primal_value(x.value);
+    else return x;
+}
+
 /// value + tangent * e, e * e = 0. T is a floating-point type, or a dual number itself (a nested
 /// dual: second-order forward mode). Comparisons look at the values;
 /// every function's tangent is its derivative times the argument's tangent.

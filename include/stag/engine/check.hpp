@@ -9,6 +9,9 @@
 #include <cmath>
 #include <limits>
 #include <ostream>
+#include <span>
+#include <string_view>
+#include <type_traits>
 #include <string>
 #include <vector>
 
@@ -52,16 +55,93 @@ double central_difference(const F& f, const Env& env, const Bs&... bs) {
     const auto fd = eval(f, rebind<V>(bs, down)...);
     return static_cast<double>((fu - fd) / (up - down));
 }
+
+/// The entry of element e of a variable of shape Shape: "W(1, 2)", or the name alone for a number.
+template <std::size_t... D>
+std::string element_name(std::string_view name, std::size_t e, std::index_sequence<D...>) {
+    std::string out(name);
+    if constexpr (sizeof...(D) > 0) {
+        constexpr std::size_t dims[] = {D...};
+        std::size_t index[sizeof...(D)];
+        for (std::size_t k = sizeof...(D); k-- > 0;) {
+            index[k] = e % dims[k];
+            e /= dims[k];
+        }
+        for (std::size_t k = 0; k < sizeof...(D); ++k) {
+            out += k == 0 ? "(" : ", ";  // two appends: g++ 12 warns falsely (-Wrestrict) on "(" + std::string
+            out += std::to_string(index[k]);
+        }
+        out += ")";
+    }
+    return out;
+}
+
+inline void record_entry(grad_check& out, grad_check_entry e) {
+    e.error = std::fabs(e.reverse - e.finite_difference) / std::max(1.0, std::fabs(e.finite_difference));
+    if (!(e.error <= out.max_error)) out.max_error = e.error;  // NaN wins
+    out.entries.push_back(std::move(e));
+}
+
+/// check_grad of a tensor expression: each variable's element moved in a copy of its value.
+template <class S, class F, class Env, class... Bs>
+void check_tensor_variables(grad_check& out, const F& f, const Env& env, const Bs&... bs) {
+    using List = graph::nodes_t<F>;
+    auto one = [&]<class V>(std::type_identity<V>) {
+        const auto g = grad(f, V{})(bs...);
+        const auto* reverse = elements_of(g.template get<0>());
+        using T = typename Env::template value_type<V>;
+        const std::string_view name = name_v<typename V::name>;
+        if constexpr (number_type<T>) {
+            record_entry(out, {std::string(name), double(reverse[0]), central_difference<V>(f, env, bs...), 0.0});
+        } else {
+            using E = typename bound_element<T>::type;
+            constexpr std::size_t count = shape_count<node_shape_t<V>>::value;
+            const auto* from = elements_of(env.template lookup<V>());
+            std::vector<E> moved(from, from + count);
+            const std::span<const E, count> view(moved.data(), count);
+            for (std::size_t e = 0; e < count; ++e) {
+                const E x = moved[e];
+                const E h = std::cbrt(std::numeric_limits<E>::epsilon()) * std::max(E(1), E(std::fabs(x)));
+                const E up = static_cast<E>(x + h), down = static_cast<E>(x - h);
+                moved[e] = up;
+                const S fu = eval(f, rebind<V>(bs, view)...);
+                moved[e] = down;
+                const S fd = eval(f, rebind<V>(bs, view)...);
+                moved[e] = x;
+                record_entry(out, {element_name(name, e, node_shape_t<V>{}), double(reverse[e]), double((fu - fd) / S(up - down)), 0.0});
+            }
+        }
+    };
+    auto visit = [&]<class N>(std::type_identity<N>) {
+        if constexpr (graph::node_traits<N>::kind == graph::node_kind::variable) one(std::type_identity<N>{});
+    };
+    [&]<class... Ks>(graph::node_list<Ks...>*) { (visit(std::type_identity<graph::node_t<Ks>>{}), ...); }(static_cast<List*>(nullptr));
+}
+/// check_grad of a tensor expression with one element: for every variable (in the order of the
+/// forward sweep) grad with respect to it, then each element moved by central differences in a
+/// copy of its value.
+template <class F, class... Bs>
+void check_tensor_grad(grad_check& out, const F& f, const Bs&... bs) {
+    using List = graph::nodes_t<F>;
+    using Env = environment<Bs...>;
+    using S = typename scalar_type<List, Env>::type;
+    constexpr bool one_element = layout<List>::count[List::size - 1] == 1;
+    static_assert(one_element, "stag: check_grad(f, bindings...): f must have one element; reduce a tensor with stag::sum or stag::mean first");
+    if constexpr (one_element) check_tensor_variables<S>(out, f, Env{record<Bs...>{bs...}}, bs...);
+}
 }  // namespace detail
 
 /// Checks grad against central finite differences for every variable of f at the bindings given:
-/// `stag::check_grad(f, x = 1.0, y = 2.0).passed(1e-6)`. Not constexpr; it allocates.
+/// `stag::check_grad(f, x = 1.0, y = 2.0).passed(1e-6)`. A tensor variable has one line per
+/// element ("W(1, 2)"), each from two evaluations of f with that element moved in a copy of the
+/// bound value; f must then have one element. Not constexpr; it allocates.
 template <class F, class... Bs>
 grad_check check_grad(const F& f, const Bs&... bs) {
     static_assert(expression<F>, "stag: check_grad(f, bindings...): f must be a stag expression");
-    static_assert(!tensor_expression<F>, "stag: check_grad(f, bindings...) works on scalar expressions; for a tensor expression use stag::grad, stag::value_and_grad or stag::eval");
     grad_check out;
-    if constexpr (expression<F> && !tensor_expression<F>) {
+    if constexpr (tensor_expression<F>) {
+        if constexpr (detail::binding_check<graph::nodes_t<F>, Bs...>::value && detail::report_shapes<F>()) detail::check_tensor_grad(out, f, bs...);
+    } else if constexpr (expression<F>) {
         if constexpr (detail::binding_check<graph::nodes_t<F>, Bs...>::value) {
             using List = graph::nodes_t<F>;
             using Act = graph::activity<List, graph::all_variables>;

@@ -53,7 +53,7 @@ template <class F, class V>
 constexpr auto d(const F& f, const V&) {
     static_assert(expression<F> || detail::is_failed<F>, "stag: d(f, v): f must be a stag expression");
     static_assert(variable<V> || detail::is_failed<F>, "stag: d(f, v): v must be a variable such as stag::var<\"x\">");
-    static_assert(!tensor_expression<F>, "stag: d(f, v) works on scalar expressions; for a tensor expression use stag::grad, stag::value_and_grad or stag::eval");
+    static_assert(!tensor_expression<F>, "stag: d(f, v) works on scalar expressions; for a tensor expression use stag::grad (its gradient), stag::jacobian or stag::jvp");
     if constexpr (expression<F> && variable<V> && !tensor_expression<F>) return detail::derive<V>(f);
     else return detail::failed{};
 }

@@ -2,15 +2,20 @@
 // and Hessians, all from the static graph.
 #pragma once
 
+#include <stag/core/dual.hpp>
 #include <stag/engine/derivative.hpp>
+#include <stag/engine/eval.hpp>
 #include <stag/engine/gradient.hpp>
 #include <stag/engine/outputs.hpp>
 
 #include <array>
 #include <cstddef>
+#include <memory>
 #include <tuple>
 #include <type_traits>
 #include <utility>
+#include <variant>
+#include <vector>
 
 namespace stag {
 
@@ -67,6 +72,135 @@ constexpr auto jvp_sweep(const F& f, const std::tuple<Bs...>& bs, const std::tup
 }
 }  // namespace detail
 
+// ---- forward over the sweeps: dual numbers for tensor models ------------------------------------
+// A tensor model's forward mode (jvp), its Hessian-vector products (hvp) and its Hessian run the
+// ordinary sweeps over stag::dual numbers: the variables that carry a tangent are copied into duals
+// (value and tangent), the others are bound as they are.
+
+namespace detail {
+
+/// Whether no variable has two tangents. (A tangent for a variable that the primals do not bind is
+/// allowed: the expression does not use that variable, or the binding check has said so.)
+template <class Primals, class... Ts>
+constexpr bool tangents_check() {
+    constexpr bool once = ((binding_count<typename Ts::var, Ts...> == 1) && ...);
+    static_assert(once, "stag: tangents(...): a variable has two tangents");
+    return once;
+}
+
+/// A variable's value as dual numbers of S, for the sweeps over duals: a number, or a tensor of V's
+/// shape (on the heap above stack_sweep_bytes, so that a large variable does not overflow the
+/// stack). Tangents start at 0.
+template <class S, class V, bool Tensor = is_tensor<typename V::value_type>>
+struct dual_copy {
+    dual<S> x{};
+    static constexpr std::size_t count = 1;
+    dual<S>* data() noexcept { return &x; }
+    binding<V, dual<S>> bound() const noexcept { return {x}; }
+};
+template <class S, class V>
+struct dual_copy<S, V, true> {
+    using T = tensor_of<dual<S>, typename V::value_type::shape_type>;
+    static constexpr std::size_t count = T::count;
+    static constexpr bool on_heap = sizeof(T) > stack_sweep_bytes;
+    std::conditional_t<on_heap, std::unique_ptr<T>, T> held = make();
+    static auto make() {
+        if constexpr (on_heap) return std::make_unique<T>();
+        else return T{};
+    }
+    T& get() noexcept {
+        if constexpr (on_heap) return *held;
+        else return held;
+    }
+    dual<S>* data() noexcept { return get().data(); }
+    bound_ref<V, T> bound() noexcept { return {&get()}; }
+};
+
+/// The elements of a bound value (a number, a tensor, a std::array or span) as a pointer.
+template <class B>
+const auto* bound_elements(const B& b) noexcept {
+    return elements_of(b.get());
+}
+
+/// The bindings of one sweep over duals: the primal bindings, those of the variables in Vars
+/// copied into duals (with the tangents of TEnv where it has one, 0 elsewhere).
+template <class S, class Vars, class... Bs>
+struct dual_bindings;
+template <class S, class... Vs, class... Bs>
+struct dual_bindings<S, graph::node_list<Vs...>, Bs...> {
+    /// The copy of binding B's variable where it is in Vs; nothing otherwise.
+    template <class B>
+    using copy_t = std::conditional_t<(binding_count<typename B::var, binding<Vs, int>...> == 1), dual_copy<S, typename B::var>, std::monostate>;
+    std::tuple<copy_t<Bs>...> copies;
+
+    explicit dual_bindings(const std::tuple<Bs...>& bs) {
+        [&]<std::size_t... I>(std::index_sequence<I...>) { (fill<I>(std::get<I>(bs)), ...); }(std::index_sequence_for<Bs...>{});
+    }
+    template <std::size_t I, class B>
+    void fill(const B& b) {
+        if constexpr (!std::is_same_v<std::tuple_element_t<I, std::tuple<copy_t<Bs>...>>, std::monostate>) {
+            auto& c = std::get<I>(copies);
+            const auto* from = bound_elements(b);
+            for (std::size_t e = 0; e < c.count; ++e) c.data()[e] = dual<S>(static_cast<S>(from[e]), S(0));
+        }
+    }
+    /// The tangents of the bound tangents ts, set into the copies.
+    template <class... Ts>
+    void set_tangents(const std::tuple<Ts...>& ts) {
+        [&]<std::size_t... J>(std::index_sequence<J...>) { (set_tangent(std::get<J>(ts)), ...); }(std::index_sequence_for<Ts...>{});
+    }
+    template <class T>
+    void set_tangent(const T& t) {
+        constexpr std::size_t at = name_position<typename T::var::name, typename Bs::var::name...>::value;
+        if constexpr (at < sizeof...(Bs)) {  // else a variable the expression does not use
+            auto& c = std::get<at>(copies);
+            const auto* from = bound_elements(t);
+            for (std::size_t e = 0; e < c.count; ++e) c.data()[e].tangent = static_cast<S>(from[e]);
+        }
+    }
+    /// Calls fn with the bindings: the copies where there are some, the primal bindings elsewhere.
+    template <class Fn>
+    decltype(auto) call(const std::tuple<Bs...>& bs, Fn&& fn) {
+        return [&]<std::size_t... I>(std::index_sequence<I...>) -> decltype(auto) { return fn(pick<I>(bs)...); }(std::index_sequence_for<Bs...>{});
+    }
+    template <std::size_t I>
+    auto pick(const std::tuple<Bs...>& bs) {
+        if constexpr (std::is_same_v<std::tuple_element_t<I, std::tuple<copy_t<Bs>...>>, std::monostate>) return std::get<I>(bs);
+        else return std::get<I>(copies).bound();
+    }
+};
+
+/// The values and the tangents of a result over duals: a number or a tensor each.
+template <class S, class R>
+auto split_duals(const R& r) {
+    if constexpr (is_dual_v<R>) return value_and_tangent<S>{r.value, r.tangent};
+    else if constexpr (!is_tensor<R>) return value_and_tangent<S>{static_cast<S>(r), S(0)};  // no tangent given
+    else {
+        using T = tensor_of<S, typename R::shape_type>;
+        value_and_tangent<T> out;
+        for (std::size_t e = 0; e < T::count; ++e) {
+            if constexpr (is_dual_v<typename R::value_type>) {
+                out.value.data()[e] = r.data()[e].value;
+                out.tangent.data()[e] = r.data()[e].tangent;
+            } else {
+                out.value.data()[e] = r.data()[e];
+                out.tangent.data()[e] = S(0);
+            }
+        }
+        return out;
+    }
+}
+
+template <class F, class... Bs, class... Ts>
+auto tensor_jvp(const F& f, const std::tuple<Bs...>& bs, const std::tuple<Ts...>& ts) {
+    using S = typename scalar_type<graph::nodes_t<F>, environment<Bs...>>::type;
+    dual_bindings<S, graph::node_list<typename Ts::var...>, Bs...> duals(bs);
+    duals.set_tangents(ts);
+    return split_duals<S>(duals.call(bs, [&](const auto&... b) { return eval(f, b...); }));
+}
+
+}  // namespace detail
+
 /// Forward mode: the value of f at the primals and its derivative along the tangents, in one sweep
 /// over the unique nodes (cheaper than a gradient when f has many inputs and one direction):
 /// `stag::jvp(f, stag::primals(x = 1.0, y = 2.0), stag::tangents(x = 1.0))` is {f, df/dx}.
@@ -77,14 +211,87 @@ constexpr auto jvp(const F& f, const Primals& at, const Tangents& along) {
     constexpr bool packs = (detail::is_binding_pack<Primals> || detail::is_failed<Primals>) &&
                            (detail::is_binding_pack<Tangents> || detail::is_failed<Tangents>);
     static_assert(packs, "stag: jvp(f, primals(...), tangents(...)): pass the bindings through stag::primals and stag::tangents");
-    static_assert(!tensor_expression<F>, "stag: jvp(f, primals, tangents) works on scalar expressions; for a tensor expression use stag::grad, stag::value_and_grad or stag::eval");
-    if constexpr (expression<F> && packs && !tensor_expression<F> && !detail::is_failed<Primals> && !detail::is_failed<Tangents>) {
+    if constexpr (expression<F> && packs && !detail::is_failed<Primals> && !detail::is_failed<Tangents>) {
         return [&]<class... Bs, class... Ts>(const binding_pack<Bs...>& p, const binding_pack<Ts...>& t) {
-            if constexpr (detail::binding_check<graph::nodes_t<F>, Bs...>::value) return detail::jvp_sweep(f, p.bindings, t.bindings);
-            else return value_and_tangent<detail::failed>{};
+            if constexpr (detail::binding_check<graph::nodes_t<F>, Bs...>::value && detail::tangents_check<graph::node_list<Bs...>, Ts...>()) {
+                if constexpr (tensor_expression<F>) return detail::tensor_jvp(f, p.bindings, t.bindings);
+                else return detail::jvp_sweep(f, p.bindings, t.bindings);
+            } else
+                return value_and_tangent<detail::failed>{};
         }(at, along);
     } else
         return value_and_tangent<detail::failed>{};  // .value and .tangent add no error
+}
+
+// ---- hvp: forward over reverse ----------------------------------------------------------------
+
+/// What hvp returns, each with respect to the variables that have a tangent: the value of f, its
+/// gradient, and the Hessian times the tangents (`hvp[W]` has W's shape).
+template <class S, class... Vs>
+struct value_grad_and_hvp {
+    S value;
+    gradient<S, Vs...> grad;
+    gradient<S, Vs...> hvp;
+};
+
+namespace detail {
+/// The elements a gradient entry holds: 1 for a number.
+template <class T>
+constexpr std::size_t storage_size(const T&) noexcept {
+    if constexpr (is_tensor<T>) return T::count;
+    else return 1;
+}
+/// A gradient over duals as two gradients: the values, and the tangents.
+template <class S, class... Vs, class D>
+void split_gradient(const gradient<D, Vs...>& from, gradient<S, Vs...>& values, gradient<S, Vs...>* tangents) {
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+        auto one = [&]<std::size_t J>(std::integral_constant<std::size_t, J>) {
+            const auto* f = elements_of(from.template get<J>());
+            auto* v = elements_of(values.template get<J>());
+            auto* t = tangents ? elements_of(tangents->template get<J>()) : nullptr;
+            for (std::size_t e = 0; e < storage_size(from.template get<J>()); ++e) {
+                v[e] = f[e].value;
+                if (t) t[e] = f[e].tangent;
+            }
+        };
+        (one(std::integral_constant<std::size_t, I>{}), ...);
+    }(std::index_sequence_for<Vs...>{});
+}
+
+template <class F, class... Bs, class... Ts>
+auto hvp_sweep(const F& f, const std::tuple<Bs...>& bs, const std::tuple<Ts...>& ts) {
+    using S = typename scalar_type<graph::nodes_t<F>, environment<Bs...>>::type;
+    dual_bindings<S, graph::node_list<typename Ts::var...>, Bs...> duals(bs);
+    duals.set_tangents(ts);
+    const auto r = duals.call(bs, [&](const auto&... b) { return value_and_grad(f, typename Ts::var{}...)(b...); });
+    value_grad_and_hvp<S, typename Ts::var...> out;
+    out.value = r.value.value;
+    split_gradient(r.grad, out.grad, &out.hvp);
+    return out;
+}
+}  // namespace detail
+
+/// The Hessian of f (a number, or a tensor expression with one element) with respect to the
+/// variables that have a tangent, times the tangents, without forming the Hessian: one sweep of
+/// value_and_grad over dual numbers (forward over reverse), about twice grad's arithmetic.
+/// `stag::hvp(loss, stag::primals(W = w, x = data), stag::tangents(W = v)).hvp[W]`; the other
+/// primals are held constant. It also gives `.value` and `.grad`. Not constexpr; above 128 KiB a
+/// variable's dual copy is allocated.
+template <class F, class Primals, class Tangents>
+auto hvp(const F& f, const Primals& at, const Tangents& along) {
+    static_assert(expression<F> || detail::is_failed<F>, "stag: hvp(f, primals(...), tangents(...)): f must be a stag expression");
+    constexpr bool packs = (detail::is_binding_pack<Primals> || detail::is_failed<Primals>) &&
+                           (detail::is_binding_pack<Tangents> || detail::is_failed<Tangents>);
+    static_assert(packs, "stag: hvp(f, primals(...), tangents(...)): pass the bindings through stag::primals and stag::tangents");
+    if constexpr (expression<F> && packs && !detail::is_failed<Primals> && !detail::is_failed<Tangents>) {
+        return [&]<class... Bs, class... Ts>(const binding_pack<Bs...>& p, const binding_pack<Ts...>& t) {
+            if constexpr (detail::binding_check<graph::nodes_t<F>, Bs...>::value && detail::tangents_check<graph::node_list<Bs...>, Ts...>())
+                return detail::hvp_sweep(f, p.bindings, t.bindings);
+            else
+                return value_grad_and_hvp<detail::failed>{};
+        }(at, along);
+    } else
+        return value_grad_and_hvp<detail::failed>{};
 }
 
 // ---- jacobian ---------------------------------------------------------------------------------
@@ -122,13 +329,54 @@ struct jacobian_fn<std::tuple<Fs...>, Vs...> {
     }
 };
 
+/// The Jacobian of a tensor expression: `J[e]` is the gradient of its element e (row-major),
+/// `J.values` its value (a tensor of its shape, or a number).
+template <class S, class Out, class... Vs>
+struct tensor_jacobian {
+    typename detail::root_value<S, Out>::type values;
+    std::vector<gradient<S, Vs...>> rows;
+    const gradient<S, Vs...>& operator[](std::size_t e) const noexcept { return rows[e]; }
+    std::size_t size() const noexcept { return rows.size(); }
+};
+
+template <class F, class... Vs>
+struct tensor_jacobian_fn {
+    F f;
+    template <class... Bs>
+    auto operator()(const Bs&... bs) const {
+        using List = graph::nodes_t<F>;
+        if constexpr (detail::binding_check<List, Bs...>::value && detail::report_shapes<F>()) {
+            using Env = detail::environment<Bs...>;
+            using S = typename detail::scalar_type<List, Env>::type;
+            using Out = node_shape_t<graph::node_t<graph::type_at<List::size - 1, List>>>;
+            tensor_jacobian<S, Out, Vs...> j;
+            j.rows.resize(detail::shape_count<Out>::value);
+            detail::tensor_jacobian_sweep<S, Vs...>(f, Env{detail::record<Bs...>{bs...}}, detail::elements_of(j.values),
+                                                    [&](std::size_t e) -> gradient<S, Vs...>& { return j.rows[e]; });
+            return j;
+        } else
+            return detail::failed{};
+    }
+};
+
 /// `jacobian(outputs(f, g), x, y)(bindings...)`: the value and the gradient of every output, by one
 /// forward sweep over the unique nodes of all the outputs (a node they share is computed once) and
 /// one backward sweep per output.
 template <class... Fs, class... Vs>
 constexpr auto jacobian(const std::tuple<Fs...>& fs, const Vs&...) {
-    static_assert(!(tensor_expression<Fs> || ...), "stag: jacobian(outputs(...), vars...) works on scalar expressions; for a tensor expression use stag::grad, stag::value_and_grad or stag::eval");
+    static_assert(!(tensor_expression<Fs> || ...), "stag: jacobian(outputs(...), vars...) takes scalar outputs; give a tensor expression by itself: jacobian(f, vars...)");
     if constexpr ((detail::check_grad_arguments<Fs, Vs...>() && ...) && !(tensor_expression<Fs> || ...)) return jacobian_fn<std::tuple<Fs...>, Vs...>{fs};
+    else return detail::failed{};
+}
+/// `jacobian(f, W, b)(bindings...)` of one expression. For a tensor expression, `J[e][W]` is the
+/// derivative of its element e (row-major) with respect to W, by one forward sweep and one backward
+/// sweep per element of f (rows held in a std::vector); for a number, the same as
+/// `jacobian(outputs(f), ...)`.
+template <class F, class... Vs>
+    requires expression<F>
+constexpr auto jacobian(const F& f, const Vs&... vs) {
+    if constexpr (!tensor_expression<F>) return jacobian(outputs(f), vs...);
+    else if constexpr (detail::check_grad_arguments<F, Vs...>()) return tensor_jacobian_fn<F, Vs...>{f};
     else return detail::failed{};
 }
 
@@ -178,14 +426,86 @@ struct hessian_fn {
     }
 };
 
-/// `hessian(f, x, y)(bindings...)`: the symbolic first derivatives of f, each differentiated by a
-/// reverse sweep, after one forward sweep over the nodes of f and of all of them; `H[x][y]`,
-/// `H.value`, `H.grad[x]`.
+/// The Hessian of a loss of tensor variables: `H.row(W, e)` is the gradient of d f / d W_e (e
+/// row-major in W), so `H.row(W, e)[b]` has b's shape; `H[x]` is `H.row(x, 0)` for a number
+/// variable; `H.value`, `H.grad`.
+template <class S, class... Vs>
+struct tensor_hessian {
+    S value;
+    gradient<S, Vs...> grad;
+    std::vector<gradient<S, Vs...>> rows;  ///< one per element of Vs, in their order
+
+    /// Where V's rows begin.
+    template <class V>
+    static constexpr std::size_t first_row = [] {
+        constexpr std::size_t counts[] = {detail::shape_count<node_shape_t<Vs>>::value...};
+        std::size_t at = 0;
+        for (std::size_t k = 0; k < gradient<S, Vs...>::template index_of<V>; ++k) at += counts[k];
+        return at;
+    }();
+    template <class V>
+    const gradient<S, Vs...>& row(const V&, std::size_t e) const {
+        static_assert(gradient<S, Vs...>::template index_of<V> < sizeof...(Vs), "stag: hessian.row(v, e): v is not among the variables given to hessian");
+        return rows[first_row<V> + e];
+    }
+    template <class V>
+    const gradient<S, Vs...>& operator[](const V& v) const {
+        static_assert(detail::shape_count<node_shape_t<V>>::value == 1, "stag: hessian[v] of a tensor variable: take H.row(v, e), e its element (row-major)");
+        return row(v, 0);
+    }
+};
+
+template <class F, class... Vs>
+struct tensor_hessian_fn {
+    F f;
+    template <class... Bs>
+    auto operator()(const Bs&... bs) const {
+        using List = graph::nodes_t<F>;
+        if constexpr (detail::binding_check<List, Bs...>::value && detail::report_shapes<F>()) {
+            using S = typename detail::scalar_type<List, detail::environment<Bs...>>::type;
+            const std::tuple<Bs...> bound{bs...};
+            detail::dual_bindings<S, graph::node_list<Vs...>, Bs...> duals(bound);
+            tensor_hessian<S, Vs...> h;
+            constexpr std::size_t total = (std::size_t{0} + ... + detail::shape_count<node_shape_t<Vs>>::value);
+            h.rows.resize(total);
+            std::size_t at = 0;
+            auto rows_of = [&]<class V>(std::type_identity<V>) {
+                constexpr std::size_t b = detail::name_position<typename V::name, typename Bs::var::name...>::value;
+                constexpr std::size_t count = detail::shape_count<node_shape_t<V>>::value;
+                if constexpr (b < sizeof...(Bs)) {  // an unbound variable f does not use: rows of zeros
+                    auto* x = std::get<b>(duals.copies).data();
+                    for (std::size_t e = 0; e < count; ++e, ++at) {
+                        x[e].tangent = S(1);
+                        const auto r = duals.call(bound, [&](const auto&... b2) { return value_and_grad(f, Vs{}...)(b2...); });
+                        x[e].tangent = S(0);
+                        detail::split_gradient(r.grad, h.grad, &h.rows[at]);
+                        h.value = r.value.value;
+                    }
+                } else
+                    at += count;
+            };
+            (rows_of(std::type_identity<Vs>{}), ...);
+            if (total == 0 || at == 0) {  // no bound variable: the value and the gradient by a plain sweep
+                const auto r = value_and_grad(f, Vs{}...)(bs...);
+                h.value = r.value;
+                h.grad = r.grad;
+            }
+            return h;
+        } else
+            return detail::failed{};
+    }
+};
+
+/// `hessian(f, x, y)(bindings...)`: `H[x][y]`, `H.value`, `H.grad[x]`. For a scalar expression, the
+/// symbolic first derivatives of f, each differentiated by a reverse sweep, after one forward sweep
+/// over the nodes of f and of all of them. For a tensor expression (with one element), one sweep
+/// of value_and_grad over dual numbers per element of the variables (forward over reverse: each
+/// gives a row), rows held in a std::vector; `H.row(W, e)[b]`.
 template <class F, class... Vs>
 constexpr auto hessian(const F& f, const Vs&...) {
-    static_assert(!tensor_expression<F>, "stag: hessian(f, vars...) works on scalar expressions; for a tensor expression use stag::grad, stag::value_and_grad or stag::eval");
-    if constexpr (detail::check_grad_arguments<F, Vs...>() && !tensor_expression<F>) return hessian_fn<F, Vs...>{f};
-    else return detail::failed{};
+    if constexpr (!detail::check_grad_arguments<F, Vs...>()) return detail::failed{};
+    else if constexpr (tensor_expression<F>) return tensor_hessian_fn<F, Vs...>{f};
+    else return hessian_fn<F, Vs...>{f};
 }
 
 }  // namespace stag

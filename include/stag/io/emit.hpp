@@ -211,6 +211,18 @@ inline std::string dot_escape(const std::string& s) {
     return out;
 }
 
+/// A tensor node's shape as the second line of its DOT label ("\\n8 x 4"); nothing for a number.
+template <std::size_t... D>
+std::string dot_shape_of(std::index_sequence<D...>) {
+    std::string out;
+    ((out += out.empty() ? "\\n" : " x ", out += std::to_string(D)), ...);
+    return out;
+}
+template <class Shape>
+std::string dot_shape() {
+    return dot_shape_of(Shape{});
+}
+
 /// Graphviz DOT of the unique nodes of f (n<i>, arguments pointing to their users), and with
 /// Vs given, of the adjoints of the nodes the root reaches (a<i>, dashed, from a node's adjoint to
 /// its arguments' adjoints: the backward sweep's flow).
@@ -225,7 +237,7 @@ std::string emit_dot(const F& f, bool with_adjoints) {
             using N = graph::node_t<graph::type_at<K, List>>;
             constexpr auto kind = graph::node_traits<N>::kind;
             const std::string id = "n" + std::to_string(K);
-            out += "  " + id + " [label=\"" + dot_escape(dot_label<List, K>(f)) + "\"";
+            out += "  " + id + " [label=\"" + dot_escape(dot_label<List, K>(f)) + dot_shape<node_shape_t<N>>() + "\"";
             if constexpr (kind == graph::node_kind::variable) out += ", shape=ellipse, style=filled, fillcolor=\"#dbe9f6\"";
             else if constexpr (kind != graph::node_kind::op) out += ", shape=plaintext";
             if (K == n - 1) out += ", penwidth=2";

@@ -451,8 +451,8 @@ struct pick_op {
 
     template <class PK>
     [[gnu::always_inline]] static constexpr std::size_t index(const PK* k, std::size_t r, std::size_t length) {
-        const auto i = static_cast<std::size_t>(k[r]);
-        assert(k[r] >= 0 && i < length && "stag: pick(a, k): k is out of range");
+        const auto i = static_cast<std::size_t>(primal_value(k[r]));
+        assert(primal_value(k[r]) >= 0 && i < length && "stag: pick(a, k): k is out of range");
         (void)length;
         return i;
     }

@@ -503,6 +503,18 @@ template <class R>
     else return result;
 }
 
+/// The gradient of a variable no adjoint reaches is zero: what a sweep writes for it.
+template <class S, class List, class Act, class... Vs, class G>
+constexpr void clear_unreached(G& grad) {
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+        auto clear = [](auto* to, std::size_t count) {
+            for (std::size_t k = 0; k < count; ++k) to[k] = S(0);
+        };
+        ((graph::reaches<List, Act, Vs>::value ? void() : clear(elements_of(grad.template get<I>()), shape_count<node_shape_t<Vs>>::value)),
+         ...);
+    }(std::index_sequence_for<Vs...>{});
+}
+
 /// The value of a tensor graph with one element, and its gradient written into grad (a
 /// stag::gradient, or the caller's storage): one forward sweep, one backward sweep.
 template <class S, class... Vs, class F, class Env, class G>
@@ -522,18 +534,36 @@ constexpr S tensor_gradient_sweep(const F& f, const Env& env, G& grad, workspace
         pass.template adjoint<n - 1>()[0] = S(1);
         pass.template backward_sweep<Act>(reverse_index_sequence<n>{});
     }
-    // The gradient of a variable no adjoint reaches is zero (and adds nothing).
-    if constexpr (!accumulates<G>)
-        [&]<std::size_t... I>(std::index_sequence<I...>) {
-            auto clear = [](auto* to, std::size_t count) {
-                for (std::size_t k = 0; k < count; ++k) to[k] = S(0);
-            };
-            ((graph::reaches<List, Act, Vs>::value
-                  ? void()
-                  : clear(elements_of(grad.template get<I>()), shape_count<node_shape_t<Vs>>::value)),
-             ...);
-        }(std::index_sequence_for<Vs...>{});
+    if constexpr (!accumulates<G>) clear_unreached<S, List, Act, Vs...>(grad);
     return value;
+}
+
+/// The Jacobian of a tensor graph's root (M elements, row-major) with respect to Vs: one forward
+/// sweep, then one backward sweep per element of the root, seeded with that element's unit vector,
+/// each writing its row into `row(e)` (a stag::gradient). The root's elements go to `values`.
+template <class S, class... Vs, class F, class Env, class Row>
+void tensor_jacobian_sweep(const F& f, const Env& env, S* values, Row&& row) {
+    using List = graph::nodes_t<F>;
+    using L = layout<List>;
+    using Act = graph::activity<List, Vs...>;
+    using G = std::remove_reference_t<decltype(row(std::size_t{0}))>;
+    constexpr std::size_t n = List::size, m = L::count[n - 1];
+    const auto lits = gather_literals<S>(f);
+    sweep_storage<S, L::total + 1, 2> slabs(nullptr);
+    for (std::size_t e = 0; e < m; ++e) {
+        G& g = row(e);
+        const tensor_pass<S, List, Env, G> pass{slabs.slab(0), slabs.slab(1), env, &g, lits.data()};
+        if (e == 0) {
+            pass.forward_sweep(std::make_index_sequence<n>{});
+            for (std::size_t k = 0; k < m; ++k) values[k] = static_cast<S>(pass.template value<n - 1>()[k]);
+        }
+        if constexpr (Act::active[n - 1]) {
+            S* seed = pass.template adjoint<n - 1>();
+            for (std::size_t k = 0; k < m; ++k) seed[k] = S(k == e ? 1 : 0);
+            pass.template backward_sweep<Act>(reverse_index_sequence<n>{});
+        }
+        clear_unreached<S, List, Act, Vs...>(g);
+    }
 }
 
 /// grad or value_and_grad over a tensor graph, the gradient written in place into the result R (a

@@ -1,0 +1,126 @@
+// Every tensor op through the checker kit of tensor_op_checker.hpp, one op at a time: reverse mode
+// against central differences, forward mode against central differences, the Jacobian against
+// forward mode, and float against double; broadcasting, every axis of every reduction.
+#define BOOST_TEST_MODULE tensor_ops
+#include <boost/test/unit_test.hpp>
+
+#include "tensor_op_checker.hpp"
+
+namespace {
+
+template <std::size_t... D>
+using T = stag::tensor<double, D...>;
+
+/// Irregular values in [lo, lo + 1.2): no two alike, no ties for max and min.
+template <class X>
+X values(double phase, double lo = -0.6) {
+    X x;
+    for (std::size_t i = 0; i < x.size(); ++i) x.data()[i] = lo + 0.6 + 0.6 * std::sin(1.3 * double(i) + phase);
+    return x;
+}
+
+using stag_test::check_tensor_op;
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(elementwise_with_broadcasting) {
+    check_tensor_op("a + b, (3 x 4) + (4)", [](auto a, auto b) { return a + b; }, values<T<3, 4>>(0.1), values<T<4>>(0.2));
+    check_tensor_op("a - b, (2 x 3 x 4) - (3 x 1)", [](auto a, auto b) { return a - b; }, values<T<2, 3, 4>>(0.3), values<T<3, 1>>(0.4));
+    check_tensor_op("a * b, (3 x 1) * (1 x 4)", [](auto a, auto b) { return a * b; }, values<T<3, 1>>(0.5), values<T<1, 4>>(0.6));
+    check_tensor_op("a / b, (3 x 4) / (1)", [](auto a, auto b) { return a / b; }, values<T<3, 4>>(0.7), values<T<1>>(0.8, 0.5));
+    check_tensor_op("select(a > b, a * c, b), (4) (4) (2 x 4)", [](auto a, auto b, auto c) { return stag::select(a > b, a * c, b); },
+                    values<T<4>>(0.9), values<T<4>>(2.0), values<T<2, 4>>(1.1));
+    check_tensor_op("max(a, b), (3 x 4) (4)", [](auto a, auto b) { return stag::max(a, b); }, values<T<3, 4>>(1.2), values<T<4>>(1.3));
+}
+
+BOOST_AUTO_TEST_CASE(elementwise_functions) {
+    const auto x = values<T<2, 5>>(0.4);
+    const auto positive = values<T<2, 5>>(0.4, 0.3);
+    check_tensor_op("exp", [](auto a) { return stag::exp(a); }, x);
+    check_tensor_op("expm1", [](auto a) { return stag::expm1(a); }, x);
+    check_tensor_op("log", [](auto a) { return stag::log(a); }, positive);
+    check_tensor_op("log1p", [](auto a) { return stag::log1p(a); }, x);
+    check_tensor_op("sqrt", [](auto a) { return stag::sqrt(a); }, positive);
+    check_tensor_op("tanh", [](auto a) { return stag::tanh(a); }, x);
+    check_tensor_op("sigmoid", [](auto a) { return stag::sigmoid(a); }, x);
+    check_tensor_op("softplus", [](auto a) { return stag::softplus(a); }, x);
+    check_tensor_op("erf", [](auto a) { return stag::erf(a); }, x);
+    check_tensor_op("sin, cos", [](auto a) { return stag::sin(a) * stag::cos(a); }, x);
+    check_tensor_op("square, abs, relu", [](auto a) { return stag::square(a) + stag::abs(a) + stag::relu(a); }, x);
+    check_tensor_op("pow(a, b)", [](auto a, auto b) { return stag::pow(a, b); }, positive, values<T<5>>(0.2));
+}
+
+BOOST_AUTO_TEST_CASE(reductions_along_every_axis) {
+    const auto x = values<T<2, 3, 4>>(0.5);
+    check_tensor_op("sum", [](auto a) { return stag::sum(a); }, x);
+    check_tensor_op("mean", [](auto a) { return stag::mean(a); }, x);
+    check_tensor_op("max", [](auto a) { return stag::max(a); }, x);
+    check_tensor_op("min", [](auto a) { return stag::min(a); }, x);
+    check_tensor_op("sum<0>", [](auto a) { return stag::sum<0>(a); }, x);
+    check_tensor_op("sum<1>", [](auto a) { return stag::sum<1>(a); }, x);
+    check_tensor_op("sum<2>", [](auto a) { return stag::sum<2>(a); }, x);
+    check_tensor_op("mean<0>", [](auto a) { return stag::mean<0>(a); }, x);
+    check_tensor_op("mean<1>", [](auto a) { return stag::mean<1>(a); }, x);
+    check_tensor_op("mean<2>", [](auto a) { return stag::mean<2>(a); }, x);
+    check_tensor_op("max<0>", [](auto a) { return stag::max<0>(a); }, x);
+    check_tensor_op("max<1>", [](auto a) { return stag::max<1>(a); }, x);
+    check_tensor_op("max<2>", [](auto a) { return stag::max<2>(a); }, x);
+    check_tensor_op("min<0>", [](auto a) { return stag::min<0>(a); }, x);
+    check_tensor_op("min<1>", [](auto a) { return stag::min<1>(a); }, x);
+    check_tensor_op("min<2>", [](auto a) { return stag::min<2>(a); }, x);
+}
+
+BOOST_AUTO_TEST_CASE(linear_algebra) {
+    check_tensor_op("matmul (3 x 4)(4 x 2)", [](auto a, auto b) { return stag::matmul(a, b); }, values<T<3, 4>>(0.1), values<T<4, 2>>(0.2));
+    check_tensor_op("matmul (3 x 4)(4)", [](auto a, auto b) { return stag::matmul(a, b); }, values<T<3, 4>>(0.3), values<T<4>>(0.4));
+    check_tensor_op("matmul (4)(4 x 2)", [](auto a, auto b) { return stag::matmul(a, b); }, values<T<4>>(0.5), values<T<4, 2>>(0.6));
+    check_tensor_op("transpose", [](auto a) { return stag::transpose(a); }, values<T<3, 4>>(0.7));
+    check_tensor_op("dot", [](auto a, auto b) { return stag::dot(a, b); }, values<T<2, 3>>(0.8), values<T<2, 3>>(0.9));
+}
+
+BOOST_AUTO_TEST_CASE(softmax_and_losses) {
+    check_tensor_op("softmax", [](auto a) { return stag::softmax(a); }, values<T<3, 4>>(0.2));
+    check_tensor_op("log_softmax", [](auto a) { return stag::log_softmax(a); }, values<T<3, 4>>(0.3));
+    check_tensor_op("mse", [](auto a, auto b) { return stag::mse(a, b); }, values<T<3, 4>>(0.4), values<T<3, 4>>(0.5));
+    check_tensor_op("cross_entropy, probabilities", [](auto z, auto p) { return stag::cross_entropy(z, p); }, values<T<3, 4>>(0.6),
+                    values<T<3, 4>>(0.7, 0.1));
+    const T<3> classes{2.5, 0.5, 3.5};  // indices as numbers, between integers: rounded down
+    check_tensor_op("cross_entropy, class indices", [](auto z, auto k) { return stag::cross_entropy(z, k); }, values<T<3, 4>>(0.8), classes);
+    check_tensor_op("pick", [](auto a, auto k) { return stag::pick(a, k); }, values<T<3, 4>>(0.9), classes);
+}
+
+BOOST_AUTO_TEST_CASE(slicing_joining_and_gathering) {
+    const auto x = values<T<2, 3, 4>>(0.6);
+    check_tensor_op("slice<0>", [](auto a) { return stag::slice<0, 1, 2>(a); }, x);
+    check_tensor_op("slice<1>", [](auto a) { return stag::slice<1, 1, 3>(a); }, x);
+    check_tensor_op("slice<2>", [](auto a) { return stag::slice<2, 0, 3>(a); }, x);
+    check_tensor_op("concat<0>", [](auto a, auto b) { return stag::concat<0>(a, b); }, x, values<T<1, 3, 4>>(0.7));
+    check_tensor_op("concat<1>", [](auto a, auto b) { return stag::concat<1>(a, b); }, x, values<T<2, 2, 4>>(0.8));
+    check_tensor_op("concat<2>", [](auto a, auto b) { return stag::concat<2>(a, b); }, x, values<T<2, 3, 1>>(0.9));
+    check_tensor_op("reshape", [](auto a) { return stag::reshape<4, 6>(a); }, x);
+    const T<2, 2> ids{3.5, 0.5, 3.5, 1.5};  // row 3 twice
+    check_tensor_op("gather", [](auto e, auto i) { return stag::gather(e, i); }, values<T<4, 3>>(1.0), ids);
+}
+
+namespace wrong {
+/// a * b with a wrong partial derivative in b (a + 1 instead of a): the kit must catch it.
+struct wrong_mul_op {
+    static constexpr stag::call notation{"wrong_mul"};
+    template <class A, class B>
+    static constexpr auto apply(const A& a, const B& b) {
+        return a * b;
+    }
+    template <std::size_t I, class A, class B, class R>
+    static constexpr auto partial(const A& a, const B& b, const R&) {
+        if constexpr (I == 0) return b;
+        else return stag::add(a, stag::c<1>);
+    }
+};
+}  // namespace wrong
+
+// The kit fails on a wrong derivative rule: check_grad's report (one failure), and the Jacobian,
+// which the backward sweep computes from the rule, against jvp, which differentiates the op's value
+// rule by dual arithmetic and is right (one failure per element, six).
+BOOST_AUTO_TEST_CASE(a_wrong_derivative_is_caught, *boost::unit_test::expected_failures(7)) {
+    check_tensor_op("wrong_mul", [](auto a, auto b) { return stag::make_node<wrong::wrong_mul_op>(a, b); }, values<T<2, 3>>(0.1), values<T<2, 3>>(0.2));
+}

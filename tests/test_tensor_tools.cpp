@@ -1,0 +1,265 @@
+// The tools on tensor expressions: jvp with tensor primals and tangents, hvp, the Jacobian of a
+// tensor-valued expression, the Hessian of a loss of tensor variables, check_grad, trace and
+// to_dot. Each is checked against central differences or against another tool that is.
+#define BOOST_TEST_MODULE tensor_tools
+#include <boost/test/unit_test.hpp>
+
+#include <stag/stag.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <memory>
+#include <string>
+
+namespace {
+
+template <std::size_t... D>
+using T = stag::tensor<double, D...>;
+
+template <class X>
+void fill(X& x, double phase) {
+    for (std::size_t i = 0; i < x.size(); ++i) x.data()[i] = 0.6 * std::sin(1.3 * double(i) + phase) + 0.05;
+}
+/// a + t * b, elementwise.
+template <class X>
+X moved(const X& a, double t, const X& b) {
+    X out;
+    for (std::size_t i = 0; i < a.size(); ++i) out.data()[i] = a.data()[i] + t * b.data()[i];
+    return out;
+}
+
+constexpr double h = 1e-5;
+
+// A small network: a hidden layer, a softmax output, a loss; W1 and b1 are its parameters.
+constexpr auto W1 = stag::var<"W1", T<5, 3>>;
+constexpr auto b1 = stag::var<"b1", T<5>>;
+constexpr auto W2 = stag::var<"W2", T<4, 5>>;
+constexpr auto x = stag::var<"x", T<3>>;
+constexpr auto s = stag::var<"s">;
+constexpr auto hidden = stag::tanh(stag::matmul(W1, x) + b1);
+constexpr auto out = stag::softmax(stag::matmul(W2, hidden)) * s;  // a tensor of 4
+constexpr auto loss = stag::sum(stag::square(out)) + 0.1 * stag::sum(stag::square(W1)) + s * s * stag::sum(stag::exp(b1));
+
+struct data {
+    T<5, 3> w1, dw1;
+    T<5> v1, dv1;
+    T<4, 5> w2;
+    T<3> xin{0.5, -1.0, 0.25};
+    double sv = 0.8;
+    data() {
+        fill(w1, 0.1);
+        fill(dw1, 1.7);
+        fill(v1, 0.2);
+        fill(dv1, 2.9);
+        fill(w2, 0.3);
+    }
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(jvp_with_tensor_primals_and_tangents) {
+    const data d;
+    const double ds = -0.6;
+    const auto r = stag::jvp(out, stag::primals(W1 = d.w1, b1 = d.v1, W2 = d.w2, x = d.xin, s = d.sv),
+                             stag::tangents(W1 = d.dw1, b1 = d.dv1, s = ds));
+    static_assert(std::is_same_v<std::remove_cvref_t<decltype(r.tangent)>, T<4>>);
+    const auto at = [&](double t) {
+        return stag::eval(out, W1 = moved(d.w1, t, d.dw1), b1 = moved(d.v1, t, d.dv1), W2 = d.w2, x = d.xin, s = d.sv + t * ds);
+    };
+    const T<4> value = at(0), up = at(h), down = at(-h);
+    for (std::size_t e = 0; e < 4; ++e) {
+        BOOST_TEST(r.value(e) == value(e), boost::test_tools::tolerance(1e-15));
+        BOOST_TEST(r.tangent(e) == (up(e) - down(e)) / (2 * h), boost::test_tools::tolerance(1e-8));
+    }
+    // A loss with one element: the tangent is the gradient dotted with the tangents; the variables
+    // without a tangent (W2, x) are held.
+    const auto l = stag::jvp(loss, stag::primals(W1 = d.w1, b1 = d.v1, W2 = d.w2, x = d.xin, s = d.sv), stag::tangents(W1 = d.dw1));
+    const auto g = stag::grad(loss, W1)(W1 = d.w1, b1 = d.v1, W2 = d.w2, x = d.xin, s = d.sv);
+    double dot = 0;
+    for (std::size_t e = 0; e < 15; ++e) dot += g[W1].data()[e] * d.dw1.data()[e];
+    static_assert(std::is_same_v<std::remove_cvref_t<decltype(l.tangent)>, double>);
+    BOOST_TEST(l.tangent == dot, boost::test_tools::tolerance(1e-13));
+    // A tangent for a variable that the expression does not use changes nothing.
+    constexpr auto unused = stag::var<"unused", T<2>>;
+    const T<2> du{1.0, 2.0};
+    BOOST_TEST(stag::jvp(loss, stag::primals(W1 = d.w1, b1 = d.v1, W2 = d.w2, x = d.xin, s = d.sv), stag::tangents(W1 = d.dw1, unused = du)).tangent ==
+               l.tangent);
+    // No tangent at all: tangent 0.
+    BOOST_TEST(stag::jvp(loss, stag::primals(W1 = d.w1, b1 = d.v1, W2 = d.w2, x = d.xin, s = d.sv), stag::tangents()).tangent == 0.0);
+}
+
+BOOST_AUTO_TEST_CASE(hvp_is_the_derivative_of_the_gradient_along_the_tangents) {
+    const data d;
+    const double ds = 0.4;
+    const auto r = stag::hvp(loss, stag::primals(W1 = d.w1, b1 = d.v1, W2 = d.w2, x = d.xin, s = d.sv),
+                             stag::tangents(W1 = d.dw1, b1 = d.dv1, s = ds));
+    const auto grad_at = [&](double t) {
+        return stag::grad(loss, W1, b1, s)(W1 = moved(d.w1, t, d.dw1), b1 = moved(d.v1, t, d.dv1), W2 = d.w2, x = d.xin, s = d.sv + t * ds);
+    };
+    const auto g = grad_at(0), up = grad_at(h), down = grad_at(-h);
+    BOOST_TEST(r.value == stag::eval(loss, W1 = d.w1, b1 = d.v1, W2 = d.w2, x = d.xin, s = d.sv), boost::test_tools::tolerance(1e-15));
+    for (std::size_t e = 0; e < 15; ++e) {
+        BOOST_TEST(r.grad[W1].data()[e] == g[W1].data()[e], boost::test_tools::tolerance(1e-14));
+        BOOST_TEST(r.hvp[W1].data()[e] == (up[W1].data()[e] - down[W1].data()[e]) / (2 * h), boost::test_tools::tolerance(1e-7));
+    }
+    for (std::size_t e = 0; e < 5; ++e)
+        BOOST_TEST(r.hvp[b1](e) == (up[b1](e) - down[b1](e)) / (2 * h), boost::test_tools::tolerance(1e-7));
+    BOOST_TEST(r.hvp[s] == (up[s] - down[s]) / (2 * h), boost::test_tools::tolerance(1e-7));
+    // On a scalar expression, hvp agrees with the symbolic Hessian.
+    constexpr auto p = stag::var<"p">;
+    constexpr auto q = stag::var<"q">;
+    constexpr auto f = p * p * q + stag::sin(p * q) + stag::exp(q);
+    const auto sr = stag::hvp(f, stag::primals(p = 1.2, q = 0.7), stag::tangents(p = 1.0, q = -2.0));
+    const auto H = stag::hessian(f, p, q)(p = 1.2, q = 0.7);
+    BOOST_TEST(sr.hvp[p] == H[p][p] - 2.0 * H[p][q], boost::test_tools::tolerance(1e-14));
+    BOOST_TEST(sr.hvp[q] == H[q][p] - 2.0 * H[q][q], boost::test_tools::tolerance(1e-14));
+}
+
+BOOST_AUTO_TEST_CASE(hvp_of_a_large_variable) {
+    // 20,000 elements: the dual copy of W (320 KB) lives on the heap.
+    using big = T<100, 200>;
+    constexpr auto W = stag::var<"W", big>;
+    const auto w = std::make_unique<big>(), v = std::make_unique<big>();
+    fill(*w, 0.3);
+    fill(*v, 1.1);
+    const auto f = stag::sum(stag::exp(W) * W) + stag::square(stag::sum(W));
+    const auto r = stag::hvp(f, stag::primals(W = *w), stag::tangents(W = *v));
+    double total = 0, along = 0;
+    for (std::size_t e = 0; e < w->size(); ++e) total += w->data()[e], along += v->data()[e];
+    for (std::size_t e = 0; e < w->size(); e += 97) {
+        const double we = w->data()[e];
+        // d2/dw2 of exp(w) w is exp(w) (w + 2); the square of the sum adds 2 * sum(v).
+        BOOST_TEST(r.hvp[W].data()[e] == std::exp(we) * (we + 2) * v->data()[e] + 2 * along, boost::test_tools::tolerance(1e-12));
+        BOOST_TEST(r.grad[W].data()[e] == std::exp(we) * (we + 1) + 2 * total, boost::test_tools::tolerance(1e-12));
+    }
+}
+
+BOOST_AUTO_TEST_CASE(jacobian_of_a_tensor_valued_expression) {
+    const data d;
+    const auto J = stag::jacobian(out, W1, b1, s)(W1 = d.w1, b1 = d.v1, W2 = d.w2, x = d.xin, s = d.sv);
+    BOOST_TEST(J.size() == 4u);
+    const T<4> value = stag::eval(out, W1 = d.w1, b1 = d.v1, W2 = d.w2, x = d.xin, s = d.sv);
+    const double ds = 1.3;
+    const auto r = stag::jvp(out, stag::primals(W1 = d.w1, b1 = d.v1, W2 = d.w2, x = d.xin, s = d.sv),
+                             stag::tangents(W1 = d.dw1, b1 = d.dv1, s = ds));
+    for (std::size_t e = 0; e < 4; ++e) {
+        BOOST_TEST(J.values(e) == value(e), boost::test_tools::tolerance(1e-15));
+        // Row e times the tangents is the jvp's tangent e.
+        double along = J[e][s] * ds;
+        for (std::size_t k = 0; k < 15; ++k) along += J[e][W1].data()[k] * d.dw1.data()[k];
+        for (std::size_t k = 0; k < 5; ++k) along += J[e][b1](k) * d.dv1(k);
+        BOOST_TEST(along == r.tangent(e), boost::test_tools::tolerance(1e-13));
+    }
+    // Against central differences, element by element of b1.
+    for (std::size_t k = 0; k < 5; ++k) {
+        T<5> up = d.v1, down = d.v1;
+        up(k) += h;
+        down(k) -= h;
+        const T<4> fu = stag::eval(out, W1 = d.w1, b1 = up, W2 = d.w2, x = d.xin, s = d.sv);
+        const T<4> fd = stag::eval(out, W1 = d.w1, b1 = down, W2 = d.w2, x = d.xin, s = d.sv);
+        for (std::size_t e = 0; e < 4; ++e) BOOST_TEST(J[e][b1](k) == (fu(e) - fd(e)) / (2 * h), boost::test_tools::tolerance(1e-8));
+    }
+    // A variable the expression does not use gets rows of zeros; one element gives grad.
+    constexpr auto unused = stag::var<"unused", T<2>>;
+    const auto Ju = stag::jacobian(out, unused, W1)(W1 = d.w1, b1 = d.v1, W2 = d.w2, x = d.xin, s = d.sv);
+    BOOST_TEST(Ju[3][unused](1) == 0.0);
+    const auto Jl = stag::jacobian(loss, W1)(W1 = d.w1, b1 = d.v1, W2 = d.w2, x = d.xin, s = d.sv);
+    const auto gl = stag::grad(loss, W1)(W1 = d.w1, b1 = d.v1, W2 = d.w2, x = d.xin, s = d.sv);
+    BOOST_TEST(Jl.size() == 1u);
+    for (std::size_t k = 0; k < 15; ++k) BOOST_TEST(Jl[0][W1].data()[k] == gl[W1].data()[k], boost::test_tools::tolerance(1e-15));
+    // The expression's root a variable itself: the identity.
+    const auto Ji = stag::jacobian(b1, b1)(b1 = d.v1);
+    BOOST_TEST(Ji[2][b1](2) == 1.0);
+    BOOST_TEST(Ji[2][b1](3) == 0.0);
+}
+
+BOOST_AUTO_TEST_CASE(hessian_of_a_loss_of_tensor_variables) {
+    const data d;
+    const auto H = stag::hessian(loss, W1, b1, s)(W1 = d.w1, b1 = d.v1, W2 = d.w2, x = d.xin, s = d.sv);
+    BOOST_TEST(H.rows.size() == 15u + 5u + 1u);
+    BOOST_TEST(H.value == stag::eval(loss, W1 = d.w1, b1 = d.v1, W2 = d.w2, x = d.xin, s = d.sv), boost::test_tools::tolerance(1e-15));
+    const auto g = stag::grad(loss, W1, b1, s)(W1 = d.w1, b1 = d.v1, W2 = d.w2, x = d.xin, s = d.sv);
+    BOOST_TEST(H.grad[s] == g[s], boost::test_tools::tolerance(1e-15));
+    // Symmetric.
+    for (std::size_t e = 0; e < 15; ++e) {
+        for (std::size_t k = 0; k < 5; ++k) BOOST_TEST(H.row(W1, e)[b1](k) == H.row(b1, k)[W1].data()[e], boost::test_tools::tolerance(1e-12));
+        BOOST_TEST(H.row(W1, e)[s] == H[s][W1].data()[e], boost::test_tools::tolerance(1e-12));
+    }
+    // Rows against central differences of the gradient.
+    for (std::size_t k = 0; k < 5; ++k) {
+        T<5> up = d.v1, down = d.v1;
+        up(k) += h;
+        down(k) -= h;
+        const auto gu = stag::grad(loss, W1, b1, s)(W1 = d.w1, b1 = up, W2 = d.w2, x = d.xin, s = d.sv);
+        const auto gd = stag::grad(loss, W1, b1, s)(W1 = d.w1, b1 = down, W2 = d.w2, x = d.xin, s = d.sv);
+        for (std::size_t e = 0; e < 15; ++e)
+            BOOST_TEST(H.row(b1, k)[W1].data()[e] == (gu[W1].data()[e] - gd[W1].data()[e]) / (2 * h), boost::test_tools::tolerance(1e-7));
+        BOOST_TEST(H.row(b1, k)[s] == (gu[s] - gd[s]) / (2 * h), boost::test_tools::tolerance(1e-7));
+    }
+    // Row times a direction is hvp.
+    const auto r = stag::hvp(loss, stag::primals(W1 = d.w1, b1 = d.v1, W2 = d.w2, x = d.xin, s = d.sv), stag::tangents(W1 = d.dw1, b1 = d.dv1));
+    for (std::size_t k = 0; k < 5; ++k) {
+        double along = 0;
+        for (std::size_t e = 0; e < 15; ++e) along += H.row(b1, k)[W1].data()[e] * d.dw1.data()[e];
+        for (std::size_t e = 0; e < 5; ++e) along += H.row(b1, k)[b1](e) * d.dv1(e);
+        BOOST_TEST(along == r.hvp[b1](k), boost::test_tools::tolerance(1e-12));
+    }
+}
+
+BOOST_AUTO_TEST_CASE(check_grad_of_a_tensor_model) {
+    const data d;
+    const auto c = stag::check_grad(loss, W1 = d.w1, b1 = d.v1, W2 = d.w2, x = d.xin, s = d.sv);
+    BOOST_TEST(c.passed(1e-7), c);
+    // One line per element of every variable, in the order of the forward sweep.
+    BOOST_TEST(c.entries.size() == 15u + 3u + 5u + 20u + 1u);
+    const auto first = std::find_if(c.entries.begin(), c.entries.end(), [](const auto& e) { return e.variable == "W1(0, 0)"; });
+    BOOST_REQUIRE(c.entries.end() - first >= 15);
+    BOOST_TEST(first[1].variable == "W1(0, 1)");  // row-major
+    BOOST_TEST(first[3].variable == "W1(1, 0)");
+    BOOST_TEST(first[14].variable == "W1(4, 2)");
+    const auto g = stag::grad(loss, W2)(W1 = d.w1, b1 = d.v1, W2 = d.w2, x = d.xin, s = d.sv);
+    for (const auto& e : c.entries)
+        if (e.variable == "W2(3, 1)") BOOST_TEST(e.reverse == g[W2](3, 1));
+    // A wrong gradient is caught: a kink (abs at 0) differenced across.
+    constexpr auto v = stag::var<"v", T<2>>;
+    const T<2> at{0.0, 1.0};
+    const auto k = stag::check_grad(stag::sum(stag::abs(v)), v = at);
+    BOOST_TEST(!k.passed(1e-3));
+    BOOST_TEST(k.entries[1].error < 1e-9);
+}
+
+BOOST_AUTO_TEST_CASE(trace_of_a_tensor_model) {
+    const data d;
+    const auto tr = stag::trace(loss, W1 = d.w1, b1 = d.v1, W2 = d.w2, x = d.xin, s = d.sv);
+    const auto g = stag::grad(loss, W1, W2, s)(W1 = d.w1, b1 = d.v1, W2 = d.w2, x = d.xin, s = d.sv);
+    bool saw_hidden = false;
+    for (const auto& e : tr) {
+        if (e.expression == "W1") {
+            BOOST_TEST(e.shape == (std::vector<std::size_t>{5, 3}), boost::test_tools::per_element());
+            for (std::size_t k = 0; k < 15; ++k) BOOST_TEST(e.adjoint[k] == g[W1].data()[k], boost::test_tools::tolerance(1e-15));
+        }
+        if (e.expression == "W2") BOOST_TEST(e.adjoint[7] == g[W2].data()[7], boost::test_tools::tolerance(1e-15));
+        if (e.expression == "s") BOOST_TEST(e.adjoint[0] == g[s], boost::test_tools::tolerance(1e-15));
+        if (e.expression == stag::to_string(hidden)) {
+            saw_hidden = true;
+            const T<5> want = stag::eval(hidden, W1 = d.w1, b1 = d.v1, x = d.xin);
+            for (std::size_t k = 0; k < 5; ++k) BOOST_TEST(e.value[k] == want(k), boost::test_tools::tolerance(1e-15));
+            BOOST_TEST(e.has_adjoint);
+        }
+        if (e.expression == "x") BOOST_TEST(e.has_adjoint);  // with respect to every variable
+    }
+    BOOST_TEST(saw_hidden);
+    BOOST_TEST(tr.back().expression == stag::to_string(loss));
+    BOOST_TEST(tr.back().shape.empty());
+    BOOST_TEST(tr.back().adjoint[0] == 1.0);
+}
+
+BOOST_AUTO_TEST_CASE(to_dot_shows_shapes) {
+    const std::string dot = stag::to_dot(hidden);
+    BOOST_TEST(dot.find("[label=\"W1\\n5 x 3\"") != std::string::npos, dot);
+    BOOST_TEST(dot.find("[label=\"matmul\\n5\"]") != std::string::npos, dot);
+    BOOST_TEST(stag::to_dot(stag::sum(hidden)).find("[label=\"sum\", penwidth=2]") != std::string::npos);
+    // A number's graph is unchanged: no shape line.
+    BOOST_TEST(stag::to_dot(s * s).find("\\n") == std::string::npos);
+}
