@@ -1,16 +1,21 @@
 // The tools on tensor expressions: jvp with tensor primals and tangents, hvp, the Jacobian of a
 // tensor-valued expression, the Hessian of a loss of tensor variables, check_grad, trace and
-// to_dot. Each is checked against central differences or against another tool that is.
+// to_dot, and to_c of the digits network. Each is checked against central differences or against another tool that is.
 #define BOOST_TEST_MODULE tensor_tools
 #include <boost/test/unit_test.hpp>
 
 #include <stag/stag.hpp>
 
+#include "c99.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <cstdio>
 #include <memory>
+#include <sstream>
 #include <string>
+#include <vector>
 
 namespace {
 
@@ -262,4 +267,137 @@ BOOST_AUTO_TEST_CASE(to_dot_shows_shapes) {
     BOOST_TEST(stag::to_dot(stag::sum(hidden)).find("[label=\"sum\", penwidth=2]") != std::string::npos);
     // A number's graph is unchanged: no shape line.
     BOOST_TEST(stag::to_dot(s * s).find("\\n") == std::string::npos);
+}
+
+namespace {
+// The digits network of examples/digits.cpp (64 features, 32 hidden, 10 classes) over a minibatch
+// of 8 rows, its loss the mean cross-entropy against class indices.
+constexpr auto DX = stag::var<"X", T<8, 64>>;
+constexpr auto DW1 = stag::var<"W1", T<64, 32>>;
+constexpr auto Db1 = stag::var<"b1", T<32>>;
+constexpr auto DW2 = stag::var<"W2", T<32, 10>>;
+constexpr auto Db2 = stag::var<"b2", T<10>>;
+constexpr auto Dy = stag::var<"y", T<8>>;
+constexpr auto logits = stag::matmul(stag::tanh(stag::matmul(DX, DW1) + Db1), DW2) + Db2;
+constexpr auto digits_loss = stag::cross_entropy(logits, Dy);
+
+template <class X>
+std::string numbers(const X& x) {
+    std::string out;
+    char buf[32];
+    for (std::size_t i = 0; i < x.size(); ++i) {
+        std::snprintf(buf, sizeof buf, "%.17g ", x.data()[i]);
+        out += buf;
+    }
+    return out + "\n";
+}
+}  // namespace
+
+// to_c of a tensor model: the digits network's value and gradient as one C99 function, compiled with
+// -std=c99 -pedantic -Wall -Werror and run; it agrees with stag to 1e-12. Its logits too.
+BOOST_AUTO_TEST_CASE(to_c_of_the_digits_network) {
+    T<8, 64> xs;
+    T<64, 32> w1;
+    T<32> v1;
+    T<32, 10> w2;
+    T<10> v2;
+    fill(xs, 0.1);
+    fill(w1, 0.2);
+    fill(v1, 0.3);
+    fill(w2, 0.4);
+    fill(v2, 0.5);
+    for (auto& w : w1) w *= 0.3;
+    const T<8> ys{3, 0, 9, 1, 7, 7, 2, 5};
+    const std::string code = stag::to_c(stag::value_and_grad(digits_loss, DW1, Db1, DW2, Db2), "digits_step") + stag::to_c(logits, "digits_logits");
+    BOOST_TEST(code.find("double digits_step(const double X[512], const double W1[2048], const double b1[32], const double W2[320], "
+                         "const double b2[10], const double y[8], double grad_W1[2048], double grad_b1[32], double grad_W2[320], "
+                         "double grad_b2[10])") != std::string::npos,
+               code.substr(0, 600));
+    BOOST_TEST(code.find("void digits_logits(const double X[512], const double W1[2048], const double b1[32], const double W2[320], "
+                         "const double b2[10], double stag_result[80])") != std::string::npos);
+    // The C main reads the arrays in the order of the parameters and prints the results.
+    std::string body = "    static double x[512], w1[2048], b1[32], w2[320], b2[10], y[8], g1[2048], gb1[32], g2[320], gb2[10], z[80];\n";
+    body += "    double* in[] = {x, w1, b1, w2, b2, y};\n    const int count[] = {512, 2048, 32, 320, 10, 8};\n";
+    body += "    for (int a = 0; a < 6; ++a)\n        for (int e = 0; e < count[a]; ++e)\n            if (scanf(\"%lf\", &in[a][e]) != 1) return 1;\n";
+    body += "    printf(\"%.17g\\n\", digits_step(x, w1, b1, w2, b2, y, g1, gb1, g2, gb2));\n";
+    body += "    digits_logits(x, w1, b1, w2, b2, z);\n";
+    body += "    for (int e = 0; e < 2048; ++e) printf(\"%.17g \", g1[e]);\n    for (int e = 0; e < 32; ++e) printf(\"%.17g \", gb1[e]);\n";
+    body += "    for (int e = 0; e < 320; ++e) printf(\"%.17g \", g2[e]);\n    for (int e = 0; e < 10; ++e) printf(\"%.17g \", gb2[e]);\n";
+    body += "    for (int e = 0; e < 80; ++e) printf(\"%.17g \", z[e]);\n";
+    const std::string input = numbers(xs) + numbers(w1) + numbers(v1) + numbers(w2) + numbers(v2) + numbers(ys);
+    std::istringstream out(stag_test::run_c99("stag_to_c_digits", code, body, input));
+    const auto vg = stag::value_and_grad(digits_loss, DW1, Db1, DW2, Db2)(DX = xs, DW1 = w1, Db1 = v1, DW2 = w2, Db2 = v2, Dy = ys);
+    const T<8, 10> z = stag::eval(logits, DX = xs, DW1 = w1, Db1 = v1, DW2 = w2, Db2 = v2);
+    double value = 0;
+    BOOST_REQUIRE(out >> value);
+    BOOST_TEST(value == vg.value, boost::test_tools::tolerance(1e-12));
+    double worst = 0;
+    auto compare = [&](const auto& want) {
+        for (std::size_t e = 0; e < want.size(); ++e) {
+            double got = 0;
+            BOOST_REQUIRE(out >> got);
+            worst = std::max(worst, std::fabs(got - want.data()[e]) / std::max(1.0, std::fabs(want.data()[e])));
+        }
+    };
+    compare(vg.grad[DW1]);
+    compare(vg.grad[Db1]);
+    compare(vg.grad[DW2]);
+    compare(vg.grad[Db2]);
+    compare(z);
+    BOOST_TEST(worst <= 1e-12);
+    BOOST_TEST(vg.grad[DW1](5, 3) != 0.0);  // the gradient is not trivially zero
+}
+
+// to_c of the other tensor ops, value and gradient, against stag: every op states its C form.
+BOOST_AUTO_TEST_CASE(to_c_of_every_tensor_op) {
+    constexpr auto A = stag::var<"A", T<2, 3, 4>>;
+    constexpr auto B = stag::var<"B", T<4, 3>>;
+    constexpr auto k = stag::var<"k", T<2, 3>>;
+    constexpr auto q = stag::var<"q">;
+    T<2, 3, 4> a;
+    T<4, 3> b;
+    fill(a, 0.6);
+    fill(b, 0.7);
+    const T<2, 3> ks{2.0, 0.0, 3.0, 1.0, 1.0, 2.0};
+    const auto f = stag::sum(stag::max<1>(A)) + stag::sum(stag::min<2>(A) * q) + stag::min(A) + stag::sum(stag::softmax(A) * stag::log_softmax(A)) +
+                   stag::sum(stag::concat<0>(stag::slice<0, 1, 2>(A), A)) * stag::sum(stag::mean<1>(A)) +
+                   stag::sum(stag::matmul(stag::reshape<6, 4>(A), B)) + stag::sum(stag::transpose(B)) + stag::sum(stag::gather(B, k)) +
+                   stag::sum(stag::pick(stag::reshape<6, 4>(A), stag::reshape<6>(k))) + stag::mse(stag::sum<0>(A), stag::reshape<3, 4>(stag::slice<0, 0, 1>(A)));
+    const std::string code = stag::to_c(stag::value_and_grad(f, A, B, q), "every_op");
+    std::string body = "    static double a[24], b[12], k[6], ga[24], gb[12], gq[1];\n    double q;\n";
+    body += "    for (int e = 0; e < 24; ++e) if (scanf(\"%lf\", &a[e]) != 1) return 1;\n";
+    body += "    for (int e = 0; e < 12; ++e) if (scanf(\"%lf\", &b[e]) != 1) return 1;\n";
+    body += "    for (int e = 0; e < 6; ++e) if (scanf(\"%lf\", &k[e]) != 1) return 1;\n";
+    body += "    if (scanf(\"%lf\", &q) != 1) return 1;\n";
+    // The parameters come in the order of the forward sweep; the test finds it in the signature.
+    const std::size_t open = code.find("double every_op(");
+    BOOST_REQUIRE(open != std::string::npos);
+    const std::string signature = code.substr(open, code.find(')', open) - open);
+    std::vector<std::pair<std::size_t, std::string>> order;
+    for (const char* p : {"const double A[24]", "const double B[12]", "const double k[6]", "double q"})
+        order.emplace_back(signature.find(p), std::string(p) == "double q" ? "q" : std::string(1, char(std::tolower(p[13]))));
+    std::sort(order.begin(), order.end());
+    std::string args;
+    for (const auto& [at, name] : order) args += name + ", ";
+    body += "    printf(\"%.17g \", every_op(" + args + "ga, gb, gq));\n";
+    body += "    for (int e = 0; e < 24; ++e) printf(\"%.17g \", ga[e]);\n    for (int e = 0; e < 12; ++e) printf(\"%.17g \", gb[e]);\n";
+    body += "    printf(\"%.17g\\n\", gq[0]);\n";
+    const double qv = 0.8;
+    const std::string input = numbers(a) + numbers(b) + numbers(ks) + "0.8\n";
+    std::istringstream out(stag_test::run_c99("stag_to_c_every_op", code, body, input));
+    const auto vg = stag::value_and_grad(f, A, B, q)(A = a, B = b, k = ks, q = qv);
+    double value = 0, worst = 0;
+    BOOST_REQUIRE(out >> value);
+    BOOST_TEST(value == vg.value, boost::test_tools::tolerance(1e-12));
+    auto compare = [&](const auto* want, std::size_t count) {
+        for (std::size_t e = 0; e < count; ++e) {
+            double got = 0;
+            BOOST_REQUIRE(out >> got);
+            worst = std::max(worst, std::fabs(got - want[e]) / std::max(1.0, std::fabs(want[e])));
+        }
+    };
+    compare(vg.grad[A].data(), 24);
+    compare(vg.grad[B].data(), 12);
+    compare(&vg.grad[q], 1);
+    BOOST_TEST(worst <= 1e-12);
 }

@@ -3,6 +3,7 @@
 #define BOOST_TEST_MODULE tools
 #include <stag/testing/boost_test.hpp>
 
+#include "c99.hpp"
 #include "op_checker.hpp"
 #include "../benchmarks/problems.hpp"
 
@@ -161,21 +162,6 @@ BOOST_AUTO_TEST_CASE(dot_draws_each_unique_node_once) {
     BOOST_TEST(fused.find("a5 -> a4;") == std::string::npos);  // z is not differentiated
 }
 
-// Compiles C99 code with a main that prints its results, runs it and returns its output.
-std::string run_c99(const std::string& code, const std::string& main_body) {
-    const std::string base = "stag_to_c_test";
-    std::ofstream(base + ".c") << code << "\n#include <stdio.h>\nint main(void) {\n" << main_body << "    return 0;\n}\n";
-    const std::string cc = STAG_C_COMPILER " -std=c99 -pedantic -Wall -Werror -o " + base + " " + base + ".c -lm";
-    BOOST_TEST_REQUIRE(std::system(cc.c_str()) == 0, cc);
-    std::string out;
-    if (FILE* p = popen(("./" + base).c_str(), "r")) {
-        char buf[256];
-        while (std::fgets(buf, sizeof buf, p)) out += buf;
-        pclose(p);
-    }
-    return out;
-}
-
 BOOST_AUTO_TEST_CASE(emitted_c_agrees_with_stag) {
     const auto g = stag::select(x < y, stag::log(x) * 2.5, stag::tanh(y)) + stag::pow(x, stag::c<3>) +
                    stag::pi * x / y + stag::relu(x - 1.0) + stag::sigmoid(y) * stag::softplus(-x) + stag::abs(y) +
@@ -191,7 +177,7 @@ BOOST_AUTO_TEST_CASE(emitted_c_agrees_with_stag) {
     body += "    printf(\"%.17g \", p2(0.5, 1.2, 0.8, 1.5, 0.3));\n";
     body += "    printf(\"%.17g \", p2_grad(0.5, 1.2, 0.8, 1.5, 0.3, gr));\n";
     body += "    printf(\"%.17g %.17g %.17g %.17g %.17g\\n\", gr[0], gr[1], gr[2], gr[3], gr[4]);\n";
-    std::istringstream out(run_c99(code, body));
+    std::istringstream out(stag_test::run_c99("stag_to_c_test", code, body));
     for (const auto& pt : points) {
         const double px = std::stod(std::to_string(pt[0])), py = std::stod(std::to_string(pt[1]));
         const auto vg = stag::value_and_grad(g, x, y)(x = px, y = py);

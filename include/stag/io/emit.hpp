@@ -8,8 +8,10 @@
 #include <stag/engine/chain.hpp>
 #include <stag/engine/gradient.hpp>
 #include <stag/io/print.hpp>
+#include <stag/tensor/ops.hpp>
 
 #include <cmath>
+#include <concepts>
 #include <cstdio>
 #include <string>
 #include <string_view>
@@ -121,9 +123,246 @@ std::string leaf_text(const F& f) {
     return c_text(leaf<List, I>(f));
 }
 
+// ---- tensor graphs: one C array per node, loops over static bounds ---------------------------------
+
+/// The C index into an argument of shape In of the element that broadcasts to element `e` of a
+/// loop over shape Out (as broadcast_at computes it).
+template <class In, class Out>
+std::string c_broadcast_index(const std::string& e) {
+    if constexpr (std::is_same_v<In, Out>) return e;
+    else if constexpr (shape_count<In>::value == 1) return "0";
+    else {
+        constexpr auto out = dims<Out>::of;
+        constexpr auto in = dims<In>::of;
+        constexpr std::size_t R = dims<Out>::rank, r = dims<In>::rank;
+        std::string text;
+        std::size_t out_stride = 1, in_stride = 1;
+        for (std::size_t k = R; k-- > 0;) {
+            const std::size_t i = k >= R - r ? in[k - (R - r)] : 1;
+            if (i != 1) {
+                if (!text.empty()) text += " + ";
+                std::string term = out_stride == 1 ? e : "(" + e + " / " + std::to_string(out_stride) + ")";
+                if (k > 0) term += " % " + std::to_string(out[k]);  // the leading dimension needs no wrap
+                if (in_stride != 1) term = "(" + term + ") * " + std::to_string(in_stride);
+                text += term;
+            }
+            out_stride *= out[k];
+            in_stride *= i;
+        }
+        return text;
+    }
+}
+
+/// Node C as a C array (or, for a number variable, the parameter itself): a tensor variable's
+/// parameter, `(&x)` for a number variable, stag_v<C> for every other node.
+template <class List, std::size_t C>
+std::string c_array(bool number_as_value = false) {
+    using N = graph::node_t<graph::type_at<C, List>>;
+    if constexpr (variable<N>) {
+        const std::string name(name_v<typename N::name>);
+        if constexpr (scalar_node<N>) return number_as_value ? name : "(&" + name + ")";
+        else return name;
+    } else
+        return "stag_v" + std::to_string(C);
+}
+/// Node C's element at index text `at`.
+template <class List, std::size_t C>
+std::string c_element(const std::string& at) {
+    using N = graph::node_t<graph::type_at<C, List>>;
+    if constexpr (variable<N> && scalar_node<N>) return c_array<List, C>(true);
+    else return c_array<List, C>() + "[" + at + "]";
+}
+
+/// text with every `from` replaced by `to`.
+inline std::string replace_all(std::string text, const std::string& from, const std::string& to) {
+    for (std::size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) text.replace(at, from.size(), to);
+    return text;
+}
+/// The placeholder of argument J in an elementwise step's text, replaced (J descending, so that
+/// stag_p1 is not taken for the start of stag_p10) by argument J's element at its broadcast index.
+template <class List, std::size_t I, std::size_t... J>
+std::string c_fill_arguments(std::string text, std::index_sequence<J...>) {
+    constexpr auto info = graph::info<List>::nodes[I];
+    using Out = node_shape_t<graph::node_t<graph::type_at<I, List>>>;
+    constexpr std::size_t n = sizeof...(J);
+    const std::string elements[] = {
+        c_element<List, info.child[J]>(c_broadcast_index<node_shape_t<graph::node_t<graph::type_at<info.child[J], List>>>, Out>("stag_e"))...};
+    for (std::size_t k = n; k-- > 0;) text = replace_all(text, "stag_p" + std::to_string(k), elements[k]);
+    return text;
+}
+
+template <class List, std::size_t I, class F>
+std::string dot_label(const F& f);
+
+/// Indents every line of code by `by`.
+inline std::string indent(const std::string& code, const std::string& by) {
+    std::string out;
+    std::size_t from = 0;
+    while (from < code.size()) {
+        const std::size_t end = code.find('\n', from);
+        out += by + code.substr(from, end - from) + "\n";
+        if (end == std::string::npos) break;
+        from = end + 1;
+    }
+    return out;
+}
+
+/// The forward step of node I of a tensor graph.
+template <class List, std::size_t I, class F>
+std::string c_tensor_forward(const F& f) {
+    using K = graph::type_at<I, List>;
+    using N = graph::node_t<K>;
+    constexpr auto kind = graph::node_traits<N>::kind;
+    constexpr std::size_t count = shape_count<node_shape_t<N>>::value;
+    const std::string v = "stag_v" + std::to_string(I);
+    if constexpr (kind == graph::node_kind::variable) return "";
+    else if constexpr (kind != graph::node_kind::op)
+        return "    const double " + v + "[1] = {" + c_text(graph::node_in<K>(f)) + "};\n";
+    else {
+        using Op = typename N::op;
+        constexpr auto info = graph::info<List>::nodes[I];
+        std::string code = "    double " + v + "[" + std::to_string(count) + "];  /* " + dot_label<List, I>(f) + " */\n";
+        if constexpr (tensor_level_op<Op>) {
+            return [&]<std::size_t... J>(std::index_sequence<J...>) {
+                using Sh = shapes<node_shape_t<N>, node_shape_t<graph::node_t<graph::type_at<info.child[J], List>>>...>;
+                constexpr bool stated = requires(const c_arrays& a) {
+                    { Op::c_forward(Sh{}, a) } -> std::same_as<std::string>;
+                };
+                static_assert(stated, "stag: to_c: a tensor-level op of the expression states no C form (c_forward and c_backward<J>)");
+                if constexpr (stated) {
+                    c_arrays names{v, "", "", {}};
+                    ((names.arg[J] = c_array<List, info.child[J]>()), ...);
+                    return code + indent(Op::c_forward(Sh{}, names), "    ");
+                } else
+                    return code;
+            }(std::make_index_sequence<info.arity>{});
+        } else {
+            const std::string step = [&]<std::size_t... J>(std::index_sequence<J...>) {
+                return c_text(expr<Op, slot_var<'p', J>...>{slot_var<'p', J>{}...});
+            }(std::make_index_sequence<info.arity>{});
+            return code + "    for (int stag_e = 0; stag_e < " + std::to_string(count) + "; ++stag_e) " + v + "[stag_e] = " +
+                   c_fill_arguments<List, I>(step, std::make_index_sequence<info.arity>{}) + ";\n";
+        }
+    }
+}
+
+/// The backward step of op node I of a tensor graph into its argument J.
+template <class List, std::size_t I, std::size_t J>
+std::string c_tensor_push() {
+    using N = graph::node_t<graph::type_at<I, List>>;
+    using Op = typename N::op;
+    constexpr auto info = graph::info<List>::nodes[I];
+    constexpr std::size_t c = info.child[J];
+    using Out = node_shape_t<N>;
+    using In = node_shape_t<graph::node_t<graph::type_at<c, List>>>;
+    const std::string to = "stag_a" + std::to_string(c), adj = "stag_a" + std::to_string(I), v = "stag_v" + std::to_string(I);
+    if constexpr (tensor_level_op<Op>) {
+        return [&]<std::size_t... K>(std::index_sequence<K...>) {
+            c_arrays names{v, adj, to, {}};
+            ((names.arg[K] = c_array<List, info.child[K]>()), ...);
+            using Sh = shapes<Out, node_shape_t<graph::node_t<graph::type_at<info.child[K], List>>>...>;
+            if constexpr (requires { Op::template c_backward<J>(Sh{}, names); }) return indent(Op::template c_backward<J>(Sh{}, names), "    ");
+            else return std::string();  // c_forward's check has said so
+        }(std::make_index_sequence<info.arity>{});
+    } else {
+        std::string term = [&]<std::size_t... K>(std::index_sequence<K...>) {
+            return c_text(chain_term<Op, J>(slot_var<'s', 0>{}, slot_var<'p', K>{}..., slot_var<'r', 0>{}));
+        }(std::make_index_sequence<info.arity>{});
+        term = replace_all(replace_all(term, "stag_s0", adj + "[stag_e]"), "stag_r0", v + "[stag_e]");
+        term = c_fill_arguments<List, I>(term, std::make_index_sequence<info.arity>{});
+        return "    for (int stag_e = 0; stag_e < " + std::to_string(shape_count<Out>::value) + "; ++stag_e) " + to + "[" + c_broadcast_index<In, Out>("stag_e") +
+               "] += " + term + ";\n";
+    }
+}
+
+/// to_c of a tensor graph: its variables as parameters (a tensor as `const double W[count]`,
+/// row-major; a number as `double x`), one local array per node, the forward steps in the order
+/// of the sweep, and with the gradient the backward steps in reverse order into zeroed adjoint
+/// arrays; each variable's gradient goes to its own array `grad_<name>[count]`.
+template <class F, class... Vs>
+std::string emit_tensor_c(const F& f, std::string_view name, bool with_gradient) {
+    using List = graph::nodes_t<F>;
+    using Act = graph::activity<List, Vs...>;
+    constexpr std::size_t n = List::size;
+    constexpr std::size_t root_count = shape_count<node_shape_t<graph::node_t<graph::type_at<n - 1, List>>>>::value;
+    static_assert(sizeof...(Vs) == 0 || root_count == 1,
+                  "stag: to_c(grad(f, ...), name): f must have one element; reduce a tensor with stag::sum or stag::mean first");
+    std::string params, body;
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+        auto step = [&]<std::size_t K>(std::integral_constant<std::size_t, K>) {
+            using N = graph::node_t<graph::type_at<K, List>>;
+            if constexpr (variable<N>) {
+                const std::string v(name_v<typename N::name>);
+                if constexpr (scalar_node<N>) params += (params.empty() ? "" : ", ") + std::string("double ") + v;
+                else params += (params.empty() ? "" : ", ") + std::string("const double ") + v + "[" + std::to_string(shape_count<node_shape_t<N>>::value) + "]";
+            }
+            body += c_tensor_forward<List, K>(f);
+        };
+        (step(std::integral_constant<std::size_t, I>{}), ...);
+    }(std::make_index_sequence<n>{});
+    const std::string root = c_array<List, n - 1>();
+    std::string result;
+    if (with_gradient) {
+        [&]<std::size_t... I>(std::index_sequence<I...>) {
+            auto adjoint = [&]<std::size_t K>(std::integral_constant<std::size_t, K>) {
+                if constexpr (Act::reached[K])
+                    body += "    double stag_a" + std::to_string(K) + "[" + std::to_string(shape_count<node_shape_t<graph::node_t<graph::type_at<K, List>>>>::value) +
+                            "] = {0.0};\n";
+            };
+            (adjoint(std::integral_constant<std::size_t, I>{}), ...);
+            if constexpr (Act::reached[n - 1]) body += "    stag_a" + std::to_string(n - 1) + "[0] = 1.0;\n";
+            auto step = [&]<std::size_t K>(std::integral_constant<std::size_t, K>) {
+                constexpr auto info = graph::info<List>::nodes[K];
+                if constexpr (Act::reached[K] && graph::node_traits<graph::node_t<graph::type_at<K, List>>>::kind == graph::node_kind::op &&
+                              !info.piecewise_constant)
+                    [&]<std::size_t... J>(std::index_sequence<J...>) {
+                        auto push = [&]<std::size_t Jc>(std::integral_constant<std::size_t, Jc>) {
+                            if constexpr (Act::active[info.child[Jc]]) body += c_tensor_push<List, K, Jc>();
+                        };
+                        (push(std::integral_constant<std::size_t, J>{}), ...);
+                    }(std::make_index_sequence<info.arity>{});
+            };
+            (step(std::integral_constant<std::size_t, n - 1 - I>{}), ...);
+        }(std::make_index_sequence<n>{});
+        auto out = [&]<class V>(V*) {
+            const std::string g = "grad_" + std::string(name_v<typename V::name>);
+            constexpr std::size_t count = shape_count<node_shape_t<V>>::value;
+            params += ", double " + g + "[" + std::to_string(count) + "]";
+            std::string from = "0.0";
+            if constexpr (graph::contains<graph::key<V>, List>::value) {
+                constexpr std::size_t i = graph::position_of<graph::key<V>, List>::value;
+                if constexpr (Act::reached[i]) from = "stag_a" + std::to_string(i) + "[stag_e]";
+            }
+            body += "    for (int stag_e = 0; stag_e < " + std::to_string(count) + "; ++stag_e) " + g + "[stag_e] = " + from + ";\n";
+        };
+        (out(static_cast<Vs*>(nullptr)), ...);
+        (void)out;
+    } else if (root_count > 1) {
+        params += ", double stag_result[" + std::to_string(root_count) + "]";
+        body += "    for (int stag_e = 0; stag_e < " + std::to_string(root_count) + "; ++stag_e) stag_result[stag_e] = " + c_element<List, n - 1>("stag_e") + ";\n";
+    }
+    std::string code = "#include <math.h>\n\n";
+    code += "/* Generated by stag::to_c from a tensor expression: ";
+    code += with_gradient ? "the value, returned, and the gradient with respect to each variable given to grad, in grad_<name>[]"
+                          : (root_count > 1 ? "its value, in stag_result[] (row-major)" : "its value");
+    code += ".\n   Tensors are row-major arrays; loops over static bounds in the order of stag's sweeps; no dependencies but "
+            "<math.h>. */\n";
+    const bool returns = with_gradient || root_count == 1;
+    code += std::string(returns ? "double " : "void ") + std::string(name) + "(" + (params.empty() ? "void" : params) + ") {\n" + body;
+    if (returns) code += "    return " + c_element<List, n - 1>("0") + ";\n";
+    return code + "}\n";
+}
+
+template <class F, class... Vs>
+std::string emit_scalar_c(const F& f, std::string_view name, bool with_gradient);
 template <class F, class... Vs>
 std::string emit_c(const F& f, std::string_view name, bool with_gradient) {
-    static_assert(!tensor_expression<F>, "stag: to_c(f, name) writes scalar C99 code; tensor expressions are not supported yet");
+    if constexpr (tensor_expression<F>) return emit_tensor_c<F, Vs...>(f, name, with_gradient);
+    else return emit_scalar_c<F, Vs...>(f, name, with_gradient);
+}
+
+template <class F, class... Vs>
+std::string emit_scalar_c(const F& f, std::string_view name, bool with_gradient) {
     using List = graph::nodes_t<F>;
     using Act = graph::activity<List, Vs...>;
     constexpr std::size_t n = List::size;

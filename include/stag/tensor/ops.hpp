@@ -2,7 +2,8 @@
 // along an axis), reshape, slice, concat, gather, softmax, log_softmax, pick, and what is written with them: dot, mse,
 // cross_entropy. Each op states, in one place, its shape rule (`shape`), its printing, its forward
 // loop and the backward loop for each argument (`backward<J, Assign>`: Assign when it is the first
-// push into that adjoint, which it then overwrites instead of adding to). Every scalar function and
+// push into that adjoint, which it then overwrites instead of adding to), and the same two loops
+// as C99 text for stag::to_c (`c_forward`, `c_backward<J>`, which always adds). Every scalar function and
 // operator applies to tensors elementwise without any code here (tensor/sweep.hpp).
 #pragma once
 
@@ -17,6 +18,7 @@
 #include <cassert>
 #include <cmath>
 #include <cstddef>
+#include <string>
 #include <utility>
 
 namespace stag {
@@ -144,6 +146,28 @@ inline constexpr bool pick_shapes_fit =
     (detail::dims<ShapeA>::rank == 1 && detail::dims<ShapeB>::rank == 0) ||
     (detail::dims<ShapeA>::rank == 2 && std::is_same_v<ShapeB, std::index_sequence<detail::dims<ShapeA>::of[0]>>);
 
+// ---- C99 forms (stag::to_c) ------------------------------------------------------------------------
+/// The C arrays a tensor op's C form reads and writes (io/emit.hpp names them): its value `out`,
+/// its adjoint `adj`, the adjoint `to` of the argument it pushes into (zeroed before the backward
+/// steps: c_backward adds), and its arguments' values `arg` (row-major, of the shapes Sh gives).
+struct c_arrays {
+    std::string out, adj, to;
+    std::array<std::string, 3> arg;
+};
+namespace detail {
+/// A dimension or offset as C text.
+inline std::string c_int(std::size_t v) { return std::to_string(v); }
+/// C statements that set `int stag_at` to the position of the largest (Max) or smallest of
+/// a[0], a[stride], ..., a[(n - 1) stride], as extreme_at does (the first at a tie, the first NaN).
+template <bool Max>
+std::string c_extreme_at(const std::string& a, std::size_t n, std::size_t stride, const std::string& indent) {
+    const std::string x = a + "[stag_l * " + detail::c_int(stride) + "]";
+    return indent + "int stag_at = 0;\n" + indent + "double stag_m = " + a + "[0];\n" + indent + "for (int stag_l = 1; stag_l < " + detail::c_int(n) + " && stag_m == stag_m; ++stag_l)\n" + indent +
+           "    if (" + (Max ? "stag_m < " + x : x + " < stag_m") + " || " + x + " != " + x + ") {\n" + indent + "        stag_at = stag_l;\n" + indent + "        stag_m = " + x +
+           ";\n" + indent + "    }\n";
+}
+}  // namespace detail
+
 // ---- the ops --------------------------------------------------------------------------------------
 
 /// Matrix product: (M x K)(K x N) is M x N, (M x K) times a vector of K is a vector of M, a vector
@@ -186,6 +210,29 @@ struct matmul_op {
                     for (std::size_t j = 0; j < N; ++j) to[k * N + j] += S(a[i * K + k]) * g[i * N + j];
         }
     }
+
+    // C99 forms for stag::to_c: value into n.out; the adjoint of argument J added into n.to.
+    template <class Sh>
+    static std::string c_forward(Sh, const c_arrays& n) {
+        using da = detail::matrix_dims<typename Sh::template arg<0>, true>;
+        using db = detail::matrix_dims<typename Sh::template arg<1>, false>;
+        const std::string M = detail::c_int(da::rows), K = detail::c_int(da::cols), N = detail::c_int(db::cols);
+        return "for (int stag_i = 0; stag_i < " + M + "; ++stag_i)\n    for (int stag_j = 0; stag_j < " + N + "; ++stag_j) {\n        double stag_s = 0.0;\n" +
+               "        for (int stag_k = 0; stag_k < " + K + "; ++stag_k) stag_s += " + n.arg[0] + "[stag_i * " + K + " + stag_k] * " + n.arg[1] + "[stag_k * " + N +
+               " + stag_j];\n        " + n.out + "[stag_i * " + N + " + stag_j] = stag_s;\n    }\n";
+    }
+    template <std::size_t J, class Sh>
+    static std::string c_backward(Sh, const c_arrays& n) {
+        using da = detail::matrix_dims<typename Sh::template arg<0>, true>;
+        using db = detail::matrix_dims<typename Sh::template arg<1>, false>;
+        const std::string M = detail::c_int(da::rows), K = detail::c_int(da::cols), N = detail::c_int(db::cols);
+        if constexpr (J == 0)
+            return "for (int stag_i = 0; stag_i < " + M + "; ++stag_i)\n    for (int stag_k = 0; stag_k < " + K + "; ++stag_k)\n        for (int stag_j = 0; stag_j < " + N +
+                   "; ++stag_j) " + n.to + "[stag_i * " + K + " + stag_k] += " + n.adj + "[stag_i * " + N + " + stag_j] * " + n.arg[1] + "[stag_k * " + N + " + stag_j];\n";
+        else
+            return "for (int stag_i = 0; stag_i < " + M + "; ++stag_i)\n    for (int stag_k = 0; stag_k < " + K + "; ++stag_k)\n        for (int stag_j = 0; stag_j < " + N +
+                   "; ++stag_j) " + n.to + "[stag_k * " + N + " + stag_j] += " + n.arg[0] + "[stag_i * " + K + " + stag_k] * " + n.adj + "[stag_i * " + N + " + stag_j];\n";
+    }
 };
 
 /// The transpose of a matrix.
@@ -207,6 +254,19 @@ struct transpose_op {
         for (std::size_t i = 0; i < M; ++i)
             for (std::size_t j = 0; j < N; ++j) detail::put<Assign>(to[i * N + j], g[j * M + i]);
     }
+
+    template <class Sh>
+    static std::string c_forward(Sh, const c_arrays& n) {
+        const std::string M = detail::c_int(detail::dims<typename Sh::template arg<0>>::of[0]), N = detail::c_int(detail::dims<typename Sh::template arg<0>>::of[1]);
+        return "for (int stag_i = 0; stag_i < " + M + "; ++stag_i)\n    for (int stag_j = 0; stag_j < " + N + "; ++stag_j) " + n.out + "[stag_j * " + M + " + stag_i] = " + n.arg[0] +
+               "[stag_i * " + N + " + stag_j];\n";
+    }
+    template <std::size_t J, class Sh>
+    static std::string c_backward(Sh, const c_arrays& n) {
+        const std::string M = detail::c_int(detail::dims<typename Sh::template arg<0>>::of[0]), N = detail::c_int(detail::dims<typename Sh::template arg<0>>::of[1]);
+        return "for (int stag_i = 0; stag_i < " + M + "; ++stag_i)\n    for (int stag_j = 0; stag_j < " + N + "; ++stag_j) " + n.to + "[stag_i * " + N + " + stag_j] += " + n.adj +
+               "[stag_j * " + M + " + stag_i];\n";
+    }
 };
 
 /// The sum of all elements; the adjoint is broadcast back to every element.
@@ -224,6 +284,15 @@ struct sum_op {
     [[gnu::always_inline]] static constexpr void backward(Sh, S* to, const S* g, const S*, const PA*) {
         const S s = g[0];
         for (std::size_t e = 0; e < Sh::template arg_count<0>; ++e) detail::put<Assign>(to[e], s);
+    }
+
+    template <class Sh>
+    static std::string c_forward(Sh, const c_arrays& n) {
+        return n.out + "[0] = 0.0;\nfor (int stag_e = 0; stag_e < " + detail::c_int(Sh::template arg_count<0>) + "; ++stag_e) " + n.out + "[0] += " + n.arg[0] + "[stag_e];\n";
+    }
+    template <std::size_t J, class Sh>
+    static std::string c_backward(Sh, const c_arrays& n) {
+        return "for (int stag_e = 0; stag_e < " + detail::c_int(Sh::template arg_count<0>) + "; ++stag_e) " + n.to + "[stag_e] += " + n.adj + "[0];\n";
     }
 };
 
@@ -251,6 +320,22 @@ struct sum_axis_op {
             for (std::size_t l = 0; l < ax::length; ++l)
                 for (std::size_t i = 0; i < ax::inner; ++i) detail::put<Assign>(to[(o * ax::length + l) * ax::inner + i], g[o * ax::inner + i]);
     }
+
+    template <class Sh>
+    static std::string c_forward(Sh, const c_arrays& n) {
+        using ax = detail::around_axis<Axis, typename Sh::template arg<0>>;
+        const std::string L = detail::c_int(ax::length), I = detail::c_int(ax::inner);
+        return "for (int stag_o = 0; stag_o < " + detail::c_int(ax::outer) + "; ++stag_o)\n    for (int stag_i = 0; stag_i < " + I + "; ++stag_i) {\n        double stag_s = 0.0;\n" +
+               "        for (int stag_l = 0; stag_l < " + L + "; ++stag_l) stag_s += " + n.arg[0] + "[(stag_o * " + L + " + stag_l) * " + I + " + stag_i];\n        " + n.out + "[stag_o * " +
+               I + " + stag_i] = stag_s;\n    }\n";
+    }
+    template <std::size_t J, class Sh>
+    static std::string c_backward(Sh, const c_arrays& n) {
+        using ax = detail::around_axis<Axis, typename Sh::template arg<0>>;
+        const std::string L = detail::c_int(ax::length), I = detail::c_int(ax::inner);
+        return "for (int stag_o = 0; stag_o < " + detail::c_int(ax::outer) + "; ++stag_o)\n    for (int stag_l = 0; stag_l < " + L + "; ++stag_l)\n        for (int stag_i = 0; stag_i < " + I +
+               "; ++stag_i) " + n.to + "[(stag_o * " + L + " + stag_l) * " + I + " + stag_i] += " + n.adj + "[stag_o * " + I + " + stag_i];\n";
+    }
 };
 
 /// The largest (Max) or smallest element. Its adjoint goes to that element alone: the first one
@@ -271,6 +356,15 @@ struct extreme_op {
         if constexpr (Assign)
             for (std::size_t e = 0; e < Sh::template arg_count<0>; ++e) to[e] = S(0);
         to[detail::extreme_at<Max, S>(a, Sh::template arg_count<0>, 1)] += g[0];
+    }
+
+    template <class Sh>
+    static std::string c_forward(Sh, const c_arrays& n) {
+        return "{\n" + detail::c_extreme_at<Max>(n.arg[0], Sh::template arg_count<0>, 1, "    ") + "    " + n.out + "[0] = " + n.arg[0] + "[stag_at];\n}\n";
+    }
+    template <std::size_t J, class Sh>
+    static std::string c_backward(Sh, const c_arrays& n) {
+        return "{\n" + detail::c_extreme_at<Max>(n.arg[0], Sh::template arg_count<0>, 1, "    ") + "    " + n.to + "[stag_at] += " + n.adj + "[0];\n}\n";
     }
 };
 
@@ -303,6 +397,25 @@ struct extreme_axis_op {
                 to[base + detail::extreme_at<Max, S>(a + base, ax::length, ax::inner) * ax::inner] += g[o * ax::inner + i];
             }
     }
+
+    template <class Sh>
+    static std::string c_forward(Sh, const c_arrays& n) {
+        using ax = detail::around_axis<Axis, typename Sh::template arg<0>>;
+        const std::string L = detail::c_int(ax::length), I = detail::c_int(ax::inner);
+        const std::string from = "(" + n.arg[0] + " + stag_o * " + detail::c_int(ax::length * ax::inner) + " + stag_i)";
+        return "for (int stag_o = 0; stag_o < " + detail::c_int(ax::outer) + "; ++stag_o)\n    for (int stag_i = 0; stag_i < " + I + "; ++stag_i) {\n" +
+               detail::c_extreme_at<Max>(from, ax::length, ax::inner, "        ") + "        " + n.out + "[stag_o * " + I + " + stag_i] = " + from + "[stag_at * " + I +
+               "];\n    }\n";
+    }
+    template <std::size_t J, class Sh>
+    static std::string c_backward(Sh, const c_arrays& n) {
+        using ax = detail::around_axis<Axis, typename Sh::template arg<0>>;
+        const std::string I = detail::c_int(ax::inner);
+        const std::string from = "(" + n.arg[0] + " + stag_o * " + detail::c_int(ax::length * ax::inner) + " + stag_i)";
+        return "for (int stag_o = 0; stag_o < " + detail::c_int(ax::outer) + "; ++stag_o)\n    for (int stag_i = 0; stag_i < " + I + "; ++stag_i) {\n" +
+               detail::c_extreme_at<Max>(from, ax::length, ax::inner, "        ") + "        " + n.to + "[stag_o * " + detail::c_int(ax::length * ax::inner) +
+               " + stag_i + stag_at * " + I + "] += " + n.adj + "[stag_o * " + I + " + stag_i];\n    }\n";
+    }
 };
 
 /// Elements Begin .. End - 1 along dimension Axis. The adjoint goes back to those elements; the
@@ -329,6 +442,21 @@ struct slice_op {
             for (std::size_t e = 0; e < Sh::template arg_count<0>; ++e) to[e] = S(0);
         for (std::size_t o = 0; o < ax::outer; ++o)
             for (std::size_t e = 0; e < part; ++e) to[(o * ax::length + Begin) * ax::inner + e] += g[o * part + e];
+    }
+
+    template <class Sh>
+    static std::string c_forward(Sh, const c_arrays& n) {
+        using ax = detail::around_axis<Axis, typename Sh::template arg<0>>;
+        const std::string part = detail::c_int((End - Begin) * ax::inner);
+        return "for (int stag_o = 0; stag_o < " + detail::c_int(ax::outer) + "; ++stag_o)\n    for (int stag_e = 0; stag_e < " + part + "; ++stag_e) " + n.out + "[stag_o * " + part +
+               " + stag_e] = " + n.arg[0] + "[(stag_o * " + detail::c_int(ax::length) + " + " + detail::c_int(Begin) + ") * " + detail::c_int(ax::inner) + " + stag_e];\n";
+    }
+    template <std::size_t J, class Sh>
+    static std::string c_backward(Sh, const c_arrays& n) {
+        using ax = detail::around_axis<Axis, typename Sh::template arg<0>>;
+        const std::string part = detail::c_int((End - Begin) * ax::inner);
+        return "for (int stag_o = 0; stag_o < " + detail::c_int(ax::outer) + "; ++stag_o)\n    for (int stag_e = 0; stag_e < " + part + "; ++stag_e) " + n.to + "[(stag_o * " +
+               detail::c_int(ax::length) + " + " + detail::c_int(Begin) + ") * " + detail::c_int(ax::inner) + " + stag_e] += " + n.adj + "[stag_o * " + part + " + stag_e];\n";
     }
 };
 
@@ -360,6 +488,25 @@ struct concat_op {
         for (std::size_t o = 0; o < xa::outer; ++o)
             for (std::size_t e = 0; e < mine; ++e) detail::put<Assign>(to[o * mine + e], g[o * (na + nb) + skip + e]);
     }
+
+    template <class Sh>
+    static std::string c_forward(Sh, const c_arrays& n) {
+        using xa = detail::around_axis<Axis, typename Sh::template arg<0>>;
+        using xb = detail::around_axis<Axis, typename Sh::template arg<1>>;
+        const std::string na = detail::c_int(xa::length * xa::inner), nb = detail::c_int(xb::length * xb::inner), both = detail::c_int(xa::length * xa::inner + xb::length * xb::inner);
+        return "for (int stag_o = 0; stag_o < " + detail::c_int(xa::outer) + "; ++stag_o) {\n    for (int stag_e = 0; stag_e < " + na + "; ++stag_e) " + n.out + "[stag_o * " + both +
+               " + stag_e] = " + n.arg[0] + "[stag_o * " + na + " + stag_e];\n    for (int stag_e = 0; stag_e < " + nb + "; ++stag_e) " + n.out + "[stag_o * " + both + " + " + na +
+               " + stag_e] = " + n.arg[1] + "[stag_o * " + nb + " + stag_e];\n}\n";
+    }
+    template <std::size_t J, class Sh>
+    static std::string c_backward(Sh, const c_arrays& n) {
+        using xa = detail::around_axis<Axis, typename Sh::template arg<0>>;
+        using xb = detail::around_axis<Axis, typename Sh::template arg<1>>;
+        constexpr std::size_t na = xa::length * xa::inner, nb = xb::length * xb::inner;
+        const std::string mine = detail::c_int(J == 0 ? na : nb), skip = detail::c_int(J == 0 ? 0 : na);
+        return "for (int stag_o = 0; stag_o < " + detail::c_int(xa::outer) + "; ++stag_o)\n    for (int stag_e = 0; stag_e < " + mine + "; ++stag_e) " + n.to + "[stag_o * " + mine +
+               " + stag_e] += " + n.adj + "[stag_o * " + detail::c_int(na + nb) + " + " + skip + " + stag_e];\n";
+    }
 };
 
 /// The same elements in another shape.
@@ -377,6 +524,15 @@ struct reshape_op {
     template <std::size_t J, bool Assign, class Sh, class S, class PA>
     [[gnu::always_inline]] static constexpr void backward(Sh, S* to, const S* g, const S*, const PA*) {
         for (std::size_t e = 0; e < Sh::out_count; ++e) detail::put<Assign>(to[e], g[e]);
+    }
+
+    template <class Sh>
+    static std::string c_forward(Sh, const c_arrays& n) {
+        return "for (int stag_e = 0; stag_e < " + detail::c_int(Sh::out_count) + "; ++stag_e) " + n.out + "[stag_e] = " + n.arg[0] + "[stag_e];\n";
+    }
+    template <std::size_t J, class Sh>
+    static std::string c_backward(Sh, const c_arrays& n) {
+        return "for (int stag_e = 0; stag_e < " + detail::c_int(Sh::out_count) + "; ++stag_e) " + n.to + "[stag_e] += " + n.adj + "[stag_e];\n";
     }
 };
 
@@ -408,6 +564,23 @@ struct softmax_op {
             for (std::size_t k = 0; k < rows::length; ++k) detail::put<Assign>(to[at + k], y[at + k] * (g[at + k] - dot));
         }
     }
+
+    template <class Sh>
+    static std::string c_forward(Sh, const c_arrays& n) {
+        using rows = detail::rows_of<typename Sh::out>;
+        const std::string L = detail::c_int(rows::length), a = "(" + n.arg[0] + " + stag_r * " + L + ")", y = "(" + n.out + " + stag_r * " + L + ")";
+        return "for (int stag_r = 0; stag_r < " + detail::c_int(rows::count) + "; ++stag_r) {\n    double stag_m = " + a + "[0], stag_s = 0.0;\n    for (int stag_k = 1; stag_k < " + L +
+               "; ++stag_k) stag_m = fmax(stag_m, " + a + "[stag_k]);\n    for (int stag_k = 0; stag_k < " + L + "; ++stag_k) stag_s += " + y + "[stag_k] = exp(" + a +
+               "[stag_k] - stag_m);\n    for (int stag_k = 0; stag_k < " + L + "; ++stag_k) " + y + "[stag_k] *= 1.0 / stag_s;\n}\n";
+    }
+    template <std::size_t J, class Sh>
+    static std::string c_backward(Sh, const c_arrays& n) {
+        using rows = detail::rows_of<typename Sh::out>;
+        const std::string L = detail::c_int(rows::length), at = "stag_r * " + L + " + stag_k";
+        return "for (int stag_r = 0; stag_r < " + detail::c_int(rows::count) + "; ++stag_r) {\n    double stag_dot = 0.0;\n    for (int stag_k = 0; stag_k < " + L + "; ++stag_k) stag_dot += " +
+               n.adj + "[" + at + "] * " + n.out + "[" + at + "];\n    for (int stag_k = 0; stag_k < " + L + "; ++stag_k) " + n.to + "[" + at + "] += " + n.out +
+               "[" + at + "] * (" + n.adj + "[" + at + "] - stag_dot);\n}\n";
+    }
 };
 
 /// log(softmax(a)) along the last dimension, computed as a - max - log(sum(exp(a - max))) so that
@@ -437,6 +610,23 @@ struct log_softmax_op {
             const S total = detail::sum_of<S, rows::length>([&](std::size_t k) { return g[at + k]; });
             for (std::size_t k = 0; k < rows::length; ++k) detail::put<Assign>(to[at + k], g[at + k] - detail::exp_of(y[at + k]) * total);
         }
+    }
+
+    template <class Sh>
+    static std::string c_forward(Sh, const c_arrays& n) {
+        using rows = detail::rows_of<typename Sh::out>;
+        const std::string L = detail::c_int(rows::length), a = "(" + n.arg[0] + " + stag_r * " + L + ")";
+        return "for (int stag_r = 0; stag_r < " + detail::c_int(rows::count) + "; ++stag_r) {\n    double stag_m = " + a + "[0], stag_s = 0.0;\n    for (int stag_k = 1; stag_k < " + L +
+               "; ++stag_k) stag_m = fmax(stag_m, " + a + "[stag_k]);\n    for (int stag_k = 0; stag_k < " + L + "; ++stag_k) stag_s += exp(" + a + "[stag_k] - stag_m);\n    for (int stag_k = 0; stag_k < " +
+               L + "; ++stag_k) " + n.out + "[stag_r * " + L + " + stag_k] = " + a + "[stag_k] - (stag_m + log(stag_s));\n}\n";
+    }
+    template <std::size_t J, class Sh>
+    static std::string c_backward(Sh, const c_arrays& n) {
+        using rows = detail::rows_of<typename Sh::out>;
+        const std::string L = detail::c_int(rows::length), at = "stag_r * " + L + " + stag_k";
+        return "for (int stag_r = 0; stag_r < " + detail::c_int(rows::count) + "; ++stag_r) {\n    double stag_total = 0.0;\n    for (int stag_k = 0; stag_k < " + L +
+               "; ++stag_k) stag_total += " + n.adj + "[" + at + "];\n    for (int stag_k = 0; stag_k < " + L + "; ++stag_k) " + n.to + "[" + at + "] += " + n.adj + "[" +
+               at + "] - exp(" + n.out + "[" + at + "]) * stag_total;\n}\n";
     }
 };
 
@@ -472,6 +662,21 @@ struct pick_op {
             for (std::size_t e = 0; e < Sh::template arg_count<1>; ++e) to[e] = S(0);
         }
     }
+
+    template <class Sh>
+    static std::string c_forward(Sh, const c_arrays& n) {
+        using rows = detail::rows_of<typename Sh::template arg<0>>;
+        const std::string L = detail::c_int(rows::length);
+        return "for (int stag_r = 0; stag_r < " + detail::c_int(rows::count) + "; ++stag_r) " + n.out + "[stag_r] = " + n.arg[0] + "[stag_r * " + L + " + (int)" + n.arg[1] + "[stag_r]];\n";
+    }
+    template <std::size_t J, class Sh>
+    static std::string c_backward(Sh, const c_arrays& n) {
+        using rows = detail::rows_of<typename Sh::template arg<0>>;
+        const std::string L = detail::c_int(rows::length);
+        if constexpr (J == 0)
+            return "for (int stag_r = 0; stag_r < " + detail::c_int(rows::count) + "; ++stag_r) " + n.to + "[stag_r * " + L + " + (int)" + n.arg[1] + "[stag_r]] += " + n.adj + "[stag_r];\n";
+        else return "";  // piecewise constant in the indices
+    }
 };
 
 /// gather(a, ids): the rows a[ids[e]] of a, for every element e of ids: a vector gives one number
@@ -505,6 +710,23 @@ struct gather_op {
                 for (std::size_t k = 0; k < row; ++k) to[r * row + k] += g[e * row + k];
             }
         }
+    }
+
+    template <class Sh>
+    static std::string c_forward(Sh, const c_arrays& n) {
+        constexpr std::size_t rows = detail::dims<typename Sh::template arg<0>>::of[0];
+        const std::string row = detail::c_int(Sh::template arg_count<0> / rows);
+        return "for (int stag_e = 0; stag_e < " + detail::c_int(Sh::template arg_count<1>) + "; ++stag_e)\n    for (int stag_k = 0; stag_k < " + row + "; ++stag_k) " + n.out + "[stag_e * " +
+               row + " + stag_k] = " + n.arg[0] + "[(int)" + n.arg[1] + "[stag_e] * " + row + " + stag_k];\n";
+    }
+    template <std::size_t J, class Sh>
+    static std::string c_backward(Sh, const c_arrays& n) {
+        constexpr std::size_t rows = detail::dims<typename Sh::template arg<0>>::of[0];
+        const std::string row = detail::c_int(Sh::template arg_count<0> / rows);
+        if constexpr (J == 0)
+            return "for (int stag_e = 0; stag_e < " + detail::c_int(Sh::template arg_count<1>) + "; ++stag_e)\n    for (int stag_k = 0; stag_k < " + row + "; ++stag_k) " + n.to +
+                   "[(int)" + n.arg[1] + "[stag_e] * " + row + " + stag_k] += " + n.adj + "[stag_e * " + row + " + stag_k];\n";
+        else return "";
     }
 };
 

@@ -156,7 +156,7 @@ struct layout<List, graph::node_list<Ks...>> {
 }  // namespace detail
 
 /// Whether F is an expression over tensors (it has a tensor variable): eval, grad, value_and_grad
-/// and scan take it, and every tool but d and to_c, which say
+/// and scan take it, and every tool but d, which says
 /// so in their error.
 template <class F>
 inline constexpr bool tensor_expression = detail::tensor_expression_test<std::remove_cvref_t<F>>::value;
