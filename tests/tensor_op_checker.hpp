@@ -9,6 +9,8 @@
 //     tangents is jvp's tangent. jvp runs over dual numbers, so it differentiates the op's value
 //     rule by dual arithmetic, while the backward sweep uses the op's derivative rule: a wrong
 //     rule fails here and in check_grad (test_tensor_ops.cpp's wrong_mul shows it);
+//   - symbolic reverse mode: d(sum(f * w), argument), an expression built from each op's
+//     vector-Jacobian product, evaluates to the gradient;
 // and for float: the value and the gradient of sum(f * w) agree with double's to float precision.
 // An argument that is data (indices: gather's ids, pick's k) is bound at a value between integers,
 // so that its central differences are 0, as its gradient is.
@@ -118,6 +120,17 @@ void check_tensor_op_at(std::string_view op, Build build, std::index_sequence<I.
             BOOST_TEST(std::fabs(sum - t[e]) <= 1e-12 * std::max(1.0, std::fabs(t[e])),
                        "Jacobian times tangents, element " << e << ": " << sum << " against jvp " << t[e]);
         }
+        // Symbolic reverse mode: d(loss, argument), evaluated, is the gradient.
+        const auto gd = stag::value_and_grad(loss, op_argument<I, Xs>()...)((op_argument<I, Xs>() = xs)..., w = wv);
+        auto symbolic = [&](auto v, const auto& g) {
+            const auto dv = stag::d(loss, v);
+            static_assert(std::is_same_v<stag::node_shape_t<decltype(dv)>, typename std::remove_cvref_t<decltype(g)>::shape_type>);
+            const auto value = stag::eval(dv, (op_argument<I, Xs>() = xs)..., w = wv);
+            for (std::size_t k = 0; k < g.size(); ++k)
+                BOOST_TEST(std::fabs(value.data()[k] - g.data()[k]) <= 1e-12 * std::max(1.0, std::fabs(g.data()[k])),
+                           "d(loss, " << stag::to_string(v) << "), element " << k << ": " << value.data()[k] << " against grad's " << g.data()[k]);
+        };
+        (symbolic(op_argument<I, Xs>(), gd.grad.template get<I>()), ...);
         // float against double.
         constexpr auto wf = stag::var<"w", stag::tensor<float, m>>;
         const auto ff = build(op_argument<I, stag::tensor_of<float, typename Xs::shape_type>>()...);
@@ -125,7 +138,6 @@ void check_tensor_op_at(std::string_view op, Build build, std::index_sequence<I.
         const std::tuple<stag::tensor_of<float, typename Xs::shape_type>...> xf{as_type<float>(xs)...};
         const auto gf = stag::value_and_grad(lossf, op_argument<I, stag::tensor_of<float, typename Xs::shape_type>>()...)(
             (op_argument<I, stag::tensor_of<float, typename Xs::shape_type>>() = std::get<I>(xf))..., wf = as_type<float>(wv));
-        const auto gd = stag::value_and_grad(loss, op_argument<I, Xs>()...)((op_argument<I, Xs>() = xs)..., w = wv);
         static_assert(std::is_same_v<std::remove_cvref_t<decltype(gf.value)>, float>);
         BOOST_TEST(std::fabs(gf.value - gd.value) <= 1e-5 * std::max(1.0, std::fabs(gd.value)), "float value " << gf.value << " against " << gd.value);
         auto compare = [&](const auto& a, const auto& b) {

@@ -1,6 +1,6 @@
 // The tools on tensor expressions: jvp with tensor primals and tangents, hvp, the Jacobian of a
 // tensor-valued expression, the Hessian of a loss of tensor variables, check_grad, trace and
-// to_dot, and to_c of the digits network. Each is checked against central differences or against another tool that is.
+// to_dot, to_c of the digits network, and d of a loss with respect to tensor variables. Each is checked against central differences or against another tool that is.
 #define BOOST_TEST_MODULE tensor_tools
 #include <boost/test/unit_test.hpp>
 
@@ -400,4 +400,131 @@ BOOST_AUTO_TEST_CASE(to_c_of_every_tensor_op) {
     compare(vg.grad[B].data(), 12);
     compare(&vg.grad[q], 1);
     BOOST_TEST(worst <= 1e-12);
+}
+
+namespace {
+/// The largest difference between the elements of a and b, relative to max(1, |b|).
+template <class A, class B>
+double worst_difference(const A& a, const B& b) {
+    double worst = 0;
+    for (std::size_t e = 0; e < b.size(); ++e) worst = std::max(worst, std::fabs(a.data()[e] - b.data()[e]) / std::max(1.0, std::fabs(b.data()[e])));
+    return worst;
+}
+}  // namespace
+
+// d(loss, W) of a tensor variable: the gradient as an expression of W's shape, built from each
+// op's vector-Jacobian product; evaluated, it is grad's gradient.
+BOOST_AUTO_TEST_CASE(d_of_the_digits_loss_is_its_gradient) {
+    T<8, 64> xs;
+    T<64, 32> w1;
+    T<32> v1;
+    T<32, 10> w2;
+    T<10> v2;
+    fill(xs, 0.1);
+    fill(w1, 0.2);
+    fill(v1, 0.3);
+    fill(w2, 0.4);
+    fill(v2, 0.5);
+    const T<8> ys{3, 0, 9, 1, 7, 7, 2, 5};
+    const auto gW1 = stag::d(digits_loss, DW1);
+    const auto gb1 = stag::d(digits_loss, Db1);
+    const auto gW2 = stag::d(digits_loss, DW2);
+    const auto gb2 = stag::d(digits_loss, Db2);
+    static_assert(std::is_same_v<stag::node_shape_t<decltype(gW1)>, std::index_sequence<64, 32>>);
+    static_assert(std::is_same_v<stag::node_shape_t<decltype(gb1)>, std::index_sequence<32>>);
+    const auto g = stag::grad(digits_loss, DW1, Db1, DW2, Db2)(DX = xs, DW1 = w1, Db1 = v1, DW2 = w2, Db2 = v2, Dy = ys);
+    BOOST_TEST(worst_difference(stag::eval(gW1, DX = xs, DW1 = w1, Db1 = v1, DW2 = w2, Db2 = v2, Dy = ys), g[DW1]) <= 1e-13);
+    BOOST_TEST(worst_difference(stag::eval(gb1, DX = xs, DW1 = w1, Db1 = v1, DW2 = w2, Db2 = v2, Dy = ys), g[Db1]) <= 1e-13);
+    BOOST_TEST(worst_difference(stag::eval(gW2, DX = xs, DW1 = w1, Db1 = v1, DW2 = w2, Db2 = v2, Dy = ys), g[DW2]) <= 1e-13);
+    BOOST_TEST(worst_difference(stag::eval(gb2, DX = xs, DW1 = w1, Db1 = v1, DW2 = w2, Db2 = v2, Dy = ys), g[Db2]) <= 1e-13);
+    // The bias of the output layer, broadcast over the 8 rows, gets their sum.
+    BOOST_TEST(stag::to_string(gb2).find("sum_to") != std::string::npos, stag::to_string(gb2));
+}
+
+// The derivative's printing, its simplification, and the edges: a variable the loss does not
+// depend on, or that is not in it, gets zeros of its shape.
+BOOST_AUTO_TEST_CASE(d_of_tensor_variables_prints_and_simplifies) {
+    constexpr auto W = stag::var<"W", T<3, 2>>;
+    constexpr auto b = stag::var<"b", T<3>>;
+    constexpr auto y = stag::var<"y", T<3>>;
+    BOOST_TEST(stag::to_string(stag::d(stag::sum(W), W)) == "broadcast(1)");
+    BOOST_TEST(stag::to_string(stag::d(stag::sum(stag::square(W)), W)) == "2 * W");
+    BOOST_TEST(stag::to_string(stag::d(stag::mse(b, y), b)) == "2/3 * (b - y)");
+    BOOST_TEST(stag::to_string(stag::d(stag::sum(W), b)) == "broadcast(0)");                    // b is not in the loss
+    BOOST_TEST(stag::to_string(stag::d(stag::sum(W) + stag::max(b > y), b)) == "broadcast(0)");  // only through a comparison
+    static_assert(std::is_same_v<stag::node_shape_t<decltype(stag::d(stag::sum(W), b))>, std::index_sequence<3>>);
+    // A derivative without run-time data is its type alone, and evaluates at compile time.
+    constexpr auto dW = stag::d(stag::sum(stag::square(W)) + stag::sum(stag::matmul(b, W)), W);
+    static_assert(std::is_empty_v<decltype(dW)>);
+    constexpr T<3, 2> wv{1, 2, 3, 4, 5, 6};
+    constexpr T<3> bv{0.5, -1, 2};
+    constexpr auto at = stag::eval(dW, W = wv, b = bv);
+    static_assert(at(2, 1) == 2 * 6 + 2.0);  // 2 W + b 1^T: the vector b is the left side of the matmul
+    BOOST_TEST(stag::to_latex(stag::d(stag::sum(stag::square(W)), W)) == stag::to_latex(2 * W));
+}
+
+// d of a loss over every tensor op, with respect to two tensors and a number; the derivative as a
+// C99 function (to_c of a tensor-valued expression) agrees with stag.
+BOOST_AUTO_TEST_CASE(d_of_every_tensor_op) {
+    constexpr auto A = stag::var<"A", T<2, 3, 4>>;
+    constexpr auto B = stag::var<"B", T<4, 3>>;
+    constexpr auto k = stag::var<"k", T<2, 3>>;
+    constexpr auto q = stag::var<"q">;
+    T<2, 3, 4> a;
+    T<4, 3> b;
+    fill(a, 0.6);
+    fill(b, 0.7);
+    const T<2, 3> ks{2.0, 0.0, 3.0, 1.0, 1.0, 2.0};
+    const double qv = 0.8;
+    const auto f = stag::sum(stag::max<1>(A)) + stag::sum(stag::min<2>(A) * q) + stag::min(A) + stag::sum(stag::softmax(A) * stag::log_softmax(A)) +
+                   stag::sum(stag::concat<0>(stag::slice<0, 1, 2>(A), A)) * stag::sum(stag::mean<1>(A)) +
+                   stag::sum(stag::matmul(stag::reshape<6, 4>(A), B)) + stag::sum(stag::transpose(B) * q) + stag::sum(stag::gather(B, k)) +
+                   stag::sum(stag::pick(stag::reshape<6, 4>(A), stag::reshape<6>(k))) + stag::mse(stag::sum<0>(A), stag::reshape<3, 4>(stag::slice<0, 0, 1>(A))) +
+                   stag::sum(stag::exp(A) * stag::slice<0, 0, 1>(A)) + stag::max(B);
+    const auto g = stag::grad(f, A, B, q)(A = a, B = b, k = ks, q = qv);
+    const auto dA = stag::d(f, A);
+    BOOST_TEST(worst_difference(stag::eval(dA, A = a, B = b, k = ks, q = qv), g[A]) <= 1e-13);
+    BOOST_TEST(worst_difference(stag::eval(stag::d(f, B), A = a, B = b, k = ks, q = qv), g[B]) <= 1e-13);
+    BOOST_TEST(stag::eval(stag::d(f, q), A = a, B = b, k = ks, q = qv) == g[q], boost::test_tools::tolerance(1e-13));
+    // The derivative with respect to A, as C.
+    const std::string code = stag::to_c(dA, "dA");
+    const std::size_t open = code.find("void dA(");
+    BOOST_REQUIRE(open != std::string::npos);
+    const std::string signature = code.substr(open, code.find(')', open) - open);
+    std::vector<std::pair<std::size_t, std::string>> order;
+    for (const char* p : {"const double A[24]", "const double B[12]", "const double k[6]", "double q"})
+        if (const std::size_t at = signature.find(p); at != std::string::npos)
+            order.emplace_back(at, std::string(p) == "double q" ? "q" : std::string(1, char(std::tolower(p[13]))));
+    std::sort(order.begin(), order.end());
+    std::string args;
+    for (const auto& [at, name] : order) args += name + ", ";
+    std::string body = "    static double a[24], b[12], k[6], r[24];\n    double q;\n";
+    body += "    for (int e = 0; e < 24; ++e) if (scanf(\"%lf\", &a[e]) != 1) return 1;\n";
+    body += "    for (int e = 0; e < 12; ++e) if (scanf(\"%lf\", &b[e]) != 1) return 1;\n";
+    body += "    for (int e = 0; e < 6; ++e) if (scanf(\"%lf\", &k[e]) != 1) return 1;\n";
+    body += "    if (scanf(\"%lf\", &q) != 1) return 1;\n";
+    body += "    dA(" + args + "r);\n    for (int e = 0; e < 24; ++e) printf(\"%.17g \", r[e]);\n";
+    std::istringstream out(stag_test::run_c99("stag_to_c_d_every_op", code, body, numbers(a) + numbers(b) + numbers(ks) + "0.8\n"));
+    T<2, 3, 4> from_c;
+    for (auto& e : from_c) BOOST_REQUIRE(out >> e);
+    BOOST_TEST(worst_difference(from_c, g[A]) <= 1e-12);
+}
+
+// A derivative is an expression like any other: the gradient of a gradient's squared norm (double
+// backpropagation) through the ops a derivative is made of, against central differences.
+BOOST_AUTO_TEST_CASE(gradient_of_a_symbolic_gradient) {
+    constexpr auto A = stag::var<"A", T<2, 3, 4>>;
+    constexpr auto B = stag::var<"B", T<4, 3>>;
+    constexpr auto v = stag::var<"v", T<3>>;
+    T<2, 3, 4> a;
+    T<4, 3> b;
+    T<3> vv;
+    fill(a, 0.6);
+    fill(b, 0.7);
+    fill(vv, 0.9);
+    const auto f = stag::sum(stag::tanh(stag::matmul(stag::reshape<6, 4>(A), B) + v)) + stag::sum(stag::softmax(A) * stag::log_softmax(A)) +
+                   stag::sum(stag::concat<1>(stag::slice<1, 1, 3>(A), A) * stag::sum(stag::mean<0>(A))) + stag::sum(stag::square(stag::sum<2>(A)));
+    const auto penalty = stag::sum(stag::square(stag::d(f, A))) + stag::sum(stag::square(stag::d(f, B))) + stag::sum(stag::square(stag::d(f, v)));
+    const auto c = stag::check_grad(penalty, A = a, B = b, v = vv);
+    BOOST_TEST(c.passed(1e-6), c);
 }

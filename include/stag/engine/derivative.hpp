@@ -2,6 +2,7 @@
 #pragma once
 
 #include <stag/engine/chain.hpp>
+#include <stag/tensor/symbolic.hpp>
 
 #include <utility>
 
@@ -49,13 +50,21 @@ constexpr auto derive(const E& e) {
 
 /// Symbolic derivative of `f` with respect to variable `v`, as a new expression (simplified at
 /// compile time): `d(sin(x), x)` is `cos(x)`, `d(x * y, x)` is `y`. Nest for higher orders.
+/// Over tensors, f must be a number (a loss) and the result has v's shape: the gradient as an
+/// expression, built by symbolic reverse mode from each op's vector-Jacobian product.
 template <class F, class V>
 constexpr auto d(const F& f, const V&) {
     static_assert(expression<F> || detail::is_failed<F>, "stag: d(f, v): f must be a stag expression");
     static_assert(variable<V> || detail::is_failed<F>, "stag: d(f, v): v must be a variable such as stag::var<\"x\">");
-    static_assert(!tensor_expression<F>, "stag: d(f, v) works on scalar expressions; for a tensor expression use stag::grad (its gradient), stag::jacobian or stag::jvp");
-    if constexpr (expression<F> && variable<V> && !tensor_expression<F>) return detail::derive<V>(f);
-    else return detail::failed{};
+    if constexpr (!expression<F> || !variable<V>) return detail::failed{};
+    else if constexpr (tensor_expression<F>) {
+        constexpr bool number = scalar_node<F>;
+        static_assert(number, "stag: d(f, v): f is tensor-valued; d takes a number-valued f such as a loss. For a tensor-valued f use stag::jacobian or stag::jvp");
+        if constexpr (number) return detail::reverse_derive<V>(f);
+        else return detail::failed{};
+    } else if constexpr (is_tensor<typename V::value_type>)
+        return detail::zeros_of<typename detail::shape_of<typename V::value_type>::type>();  // f does not depend on a tensor v
+    else return detail::derive<V>(f);
 }
 
 }  // namespace stag

@@ -125,34 +125,6 @@ std::string leaf_text(const F& f) {
 
 // ---- tensor graphs: one C array per node, loops over static bounds ---------------------------------
 
-/// The C index into an argument of shape In of the element that broadcasts to element `e` of a
-/// loop over shape Out (as broadcast_at computes it).
-template <class In, class Out>
-std::string c_broadcast_index(const std::string& e) {
-    if constexpr (std::is_same_v<In, Out>) return e;
-    else if constexpr (shape_count<In>::value == 1) return "0";
-    else {
-        constexpr auto out = dims<Out>::of;
-        constexpr auto in = dims<In>::of;
-        constexpr std::size_t R = dims<Out>::rank, r = dims<In>::rank;
-        std::string text;
-        std::size_t out_stride = 1, in_stride = 1;
-        for (std::size_t k = R; k-- > 0;) {
-            const std::size_t i = k >= R - r ? in[k - (R - r)] : 1;
-            if (i != 1) {
-                if (!text.empty()) text += " + ";
-                std::string term = out_stride == 1 ? e : "(" + e + " / " + std::to_string(out_stride) + ")";
-                if (k > 0) term += " % " + std::to_string(out[k]);  // the leading dimension needs no wrap
-                if (in_stride != 1) term = "(" + term + ") * " + std::to_string(in_stride);
-                text += term;
-            }
-            out_stride *= out[k];
-            in_stride *= i;
-        }
-        return text;
-    }
-}
-
 /// Node C as a C array (or, for a number variable, the parameter itself): a tensor variable's
 /// parameter, `(&x)` for a number variable, stag_v<C> for every other node.
 template <class List, std::size_t C>

@@ -157,6 +157,34 @@ struct c_arrays {
 namespace detail {
 /// A dimension or offset as C text.
 inline std::string c_int(std::size_t v) { return std::to_string(v); }
+/// The C index into an argument of shape In of the element that broadcasts to element `e` of a
+/// loop over shape Out (as broadcast_at computes it).
+template <class In, class Out>
+std::string c_broadcast_index(const std::string& e) {
+    if constexpr (std::is_same_v<In, Out>) return e;
+    else if constexpr (shape_count<In>::value == 1) return "0";
+    else {
+        constexpr auto out = dims<Out>::of;
+        constexpr auto in = dims<In>::of;
+        constexpr std::size_t R = dims<Out>::rank, r = dims<In>::rank;
+        std::string text;
+        std::size_t out_stride = 1, in_stride = 1;
+        for (std::size_t k = R; k-- > 0;) {
+            const std::size_t i = k >= R - r ? in[k - (R - r)] : 1;
+            if (i != 1) {
+                if (!text.empty()) text += " + ";
+                std::string term = out_stride == 1 ? e : "(" + e + " / " + std::to_string(out_stride) + ")";
+                if (k > 0) term += " % " + std::to_string(out[k]);  // the leading dimension needs no wrap
+                if (in_stride != 1) term = "(" + term + ") * " + std::to_string(in_stride);
+                text += term;
+            }
+            out_stride *= out[k];
+            in_stride *= i;
+        }
+        return text;
+    }
+}
+
 /// C statements that set `int stag_at` to the position of the largest (Max) or smallest of
 /// a[0], a[stride], ..., a[(n - 1) stride], as extreme_at does (the first at a tie, the first NaN).
 template <bool Max>
@@ -170,6 +198,31 @@ std::string c_extreme_at(const std::string& a, std::size_t n, std::size_t stride
 
 // ---- the ops --------------------------------------------------------------------------------------
 
+// What the ops' vector-Jacobian products (vjp<J>) build with, defined with the builders below.
+namespace detail {
+/// The Axis of extreme_mask_op that stands for every element (max(a) and min(a)).
+inline constexpr std::size_t all_axes = static_cast<std::size_t>(-1);
+template <class Shape, class G>
+constexpr auto broadcast_as(const G& g);
+template <class Shape, class G>
+constexpr auto sum_as(const G& g);
+template <class Shape, class G>
+constexpr auto reshape_as(const G& g);
+template <std::size_t Axis, class Shape, class G>
+constexpr auto keep_axis(const G& g);
+template <class G>
+constexpr auto row_sums(const G& g);
+}  // namespace detail
+template <bool Max, std::size_t Axis>
+struct extreme_mask_op;
+template <std::size_t Axis, std::size_t Begin, std::size_t End, expression A>
+constexpr auto slice(const A& a) noexcept;
+template <std::size_t Axis, std::size_t Begin, std::size_t Length, expression A>
+constexpr auto pad(const A& a) noexcept;
+template <std::size_t N, class K>
+    requires operand<K>
+constexpr auto one_hot(const K& k) noexcept;
+
 /// Matrix product: (M x K)(K x N) is M x N, (M x K) times a vector of K is a vector of M, a vector
 /// of K times (K x N) a vector of N. Adjoints: adj * B^T and A^T * adj.
 struct matmul_op {
@@ -177,6 +230,25 @@ struct matmul_op {
     static constexpr call notation{"matmul"};
     template <class A, class B>
     using shape = typename detail::matmul_shape<A, B>::type;
+    /// The vector-Jacobian products: adj * B^T and A^T * adj, as outer products or scalings for
+    /// the vector forms.
+    template <std::size_t J, class G, class N>
+    static constexpr auto vjp(const G& g, const N& n) {
+        using SA = node_shape_t<decltype(arg<0>(n))>;
+        using SB = node_shape_t<decltype(arg<1>(n))>;
+        constexpr std::size_t ra = detail::dims<SA>::rank, rb = detail::dims<SB>::rank;
+        if constexpr (J == 0) {
+            if constexpr (ra == 2 && rb == 2) return matmul(g, transpose(arg<1>(n)));
+            else if constexpr (ra == 2) return detail::reshape_as<std::index_sequence<detail::dims<SA>::of[0], 1>>(g) * arg<1>(n);
+            else if constexpr (rb == 2) return matmul(arg<1>(n), g);
+            else return g * arg<1>(n);
+        } else {
+            if constexpr (ra == 2 && rb == 2) return matmul(transpose(arg<0>(n)), g);
+            else if constexpr (ra == 2) return matmul(g, arg<0>(n));
+            else if constexpr (rb == 2) return detail::reshape_as<std::index_sequence<detail::dims<SA>::of[0], 1>>(arg<0>(n)) * g;
+            else return g * arg<0>(n);
+        }
+    }
 
     template <class Sh, class S, class PA, class PB>
     [[gnu::always_inline]] static constexpr void forward(Sh, S* out, const PA* a, const PB* b) {
@@ -241,6 +313,8 @@ struct transpose_op {
     static constexpr call notation{"transpose"};
     template <class A>
     using shape = std::index_sequence<detail::dims<A>::of[1], detail::dims<A>::of[0]>;
+    template <std::size_t J, class G, class N>
+    static constexpr auto vjp(const G& g, const N&) { return transpose(g); }
 
     template <class Sh, class S, class PA>
     [[gnu::always_inline]] static constexpr void forward(Sh, S* out, const PA* a) {
@@ -275,6 +349,9 @@ struct sum_op {
     static constexpr call notation{"sum"};
     template <class A>
     using shape = std::index_sequence<>;
+    static constexpr bool broadcast_seed = true;
+    template <std::size_t J, class G, class N>
+    static constexpr auto vjp(const G& g, const N&) { return g; }
 
     template <class Sh, class S, class PA>
     [[gnu::always_inline]] static constexpr void forward(Sh, S* out, const PA* a) {
@@ -303,6 +380,12 @@ struct sum_axis_op {
     static constexpr call notation{detail::sum_axis_names[Axis < 4 ? Axis : 4]};
     template <class A>
     using shape = typename detail::drop_axis<Axis, A>::type;
+    static constexpr bool broadcast_seed = true;
+    template <std::size_t J, class G, class N>
+    static constexpr auto vjp(const G& g, const N& n) {
+        using SA = node_shape_t<decltype(arg<0>(n))>;
+        return detail::keep_axis<Axis, SA>(g);
+    }
 
     template <class Sh, class S, class PA>
     [[gnu::always_inline]] static constexpr void forward(Sh, S* out, const PA* a) {
@@ -346,6 +429,9 @@ struct extreme_op {
     static constexpr call notation{Max ? "max" : "min"};
     template <class A>
     using shape = std::index_sequence<>;
+    static constexpr bool broadcast_seed = true;
+    template <std::size_t J, class G, class N>
+    static constexpr auto vjp(const G& g, const N& n) { return g * make_node<extreme_mask_op<Max, detail::all_axes>>(arg<0>(n)); }
 
     template <class Sh, class S, class PA>
     [[gnu::always_inline]] static constexpr void forward(Sh, S* out, const PA* a) {
@@ -376,6 +462,12 @@ struct extreme_axis_op {
     static constexpr call notation{(Max ? detail::max_axis_names : detail::min_axis_names)[Axis < 4 ? Axis : 4]};
     template <class A>
     using shape = typename detail::drop_axis<Axis, A>::type;
+    static constexpr bool broadcast_seed = true;
+    template <std::size_t J, class G, class N>
+    static constexpr auto vjp(const G& g, const N& n) {
+        using SA = node_shape_t<decltype(arg<0>(n))>;
+        return detail::keep_axis<Axis, SA>(g) * make_node<extreme_mask_op<Max, Axis>>(arg<0>(n));
+    }
 
     template <class Sh, class S, class PA>
     [[gnu::always_inline]] static constexpr void forward(Sh, S* out, const PA* a) {
@@ -426,6 +518,10 @@ struct slice_op {
     static constexpr call notation{"slice"};
     template <class A>
     using shape = typename detail::with_axis<Axis, End - Begin, A>::type;
+    template <std::size_t J, class G, class N>
+    static constexpr auto vjp(const G& g, const N& n) {
+        return pad<Axis, Begin, detail::dims<node_shape_t<decltype(arg<0>(n))>>::of[Axis]>(g);
+    }
 
     template <class Sh, class S, class PA>
     [[gnu::always_inline]] static constexpr void forward(Sh, S* out, const PA* a) {
@@ -468,6 +564,13 @@ struct concat_op {
     static constexpr call notation{"concat"};
     template <class A, class B>
     using shape = typename detail::with_axis<Axis, detail::dims<A>::of[Axis] + detail::dims<B>::of[Axis], A>::type;
+    template <std::size_t J, class G, class N>
+    static constexpr auto vjp(const G& g, const N& n) {
+        constexpr std::size_t la = detail::dims<node_shape_t<decltype(arg<0>(n))>>::of[Axis];
+        constexpr std::size_t lb = detail::dims<node_shape_t<decltype(arg<1>(n))>>::of[Axis];
+        if constexpr (J == 0) return slice<Axis, 0, la>(g);
+        else return slice<Axis, la, la + lb>(g);
+    }
 
     template <class Sh, class S, class PA, class PB>
     [[gnu::always_inline]] static constexpr void forward(Sh, S* out, const PA* a, const PB* b) {
@@ -516,6 +619,8 @@ struct reshape_op {
     static constexpr call notation{"reshape"};
     template <class A>
     using shape = std::index_sequence<Dims...>;
+    template <std::size_t J, class G, class N>
+    static constexpr auto vjp(const G& g, const N& n) { return detail::reshape_as<node_shape_t<decltype(arg<0>(n))>>(g); }
 
     template <class Sh, class S, class PA>
     [[gnu::always_inline]] static constexpr void forward(Sh, S* out, const PA* a) {
@@ -543,6 +648,10 @@ struct softmax_op {
     static constexpr call notation{"softmax"};
     template <class A>
     using shape = A;
+    /// y * (adj - sum(adj * y)) row by row, y the node itself.
+    static constexpr bool broadcast_seed = true;
+    template <std::size_t J, class G, class N>
+    static constexpr auto vjp(const G& g, const N& n) { return n * (g - detail::row_sums(g * n)); }
 
     template <class Sh, class S, class PA>
     [[gnu::always_inline]] static constexpr void forward(Sh, S* out, const PA* a) {
@@ -590,6 +699,9 @@ struct log_softmax_op {
     static constexpr call notation{"log_softmax"};
     template <class A>
     using shape = A;
+    /// adj - exp(y) * sum(adj) row by row, y the node itself.
+    template <std::size_t J, class G, class N>
+    static constexpr auto vjp(const G& g, const N& n) { return g - exp(n) * detail::row_sums(g); }
 
     template <class Sh, class S, class PA>
     [[gnu::always_inline]] static constexpr void forward(Sh, S* out, const PA* a) {
@@ -638,6 +750,15 @@ struct pick_op {
     static constexpr call notation{"pick"};
     template <class A, class K>
     using shape = K;
+    /// The adjoint of a goes to the picked elements: adj times one_hot(k); k gets none.
+    static constexpr bool broadcast_seed = true;
+    template <std::size_t J, class G, class N>
+    static constexpr auto vjp(const G& g, const N& n) {
+        using SA = node_shape_t<decltype(arg<0>(n))>;
+        if constexpr (J == 1) return zero_t{};
+        else return detail::keep_axis<detail::dims<SA>::rank - 1, SA>(g) *
+                    one_hot<detail::rows_of<SA>::length>(arg<1>(n));
+    }
 
     template <class PK>
     [[gnu::always_inline]] static constexpr std::size_t index(const PK* k, std::size_t r, std::size_t length) {
@@ -688,6 +809,20 @@ struct gather_op {
     static constexpr call notation{"gather"};
     template <class A, class I>
     using shape = typename detail::join_shapes<I, typename detail::drop_axis<0, A>::type>::type;
+    /// The adjoint of the table: one_hot(ids)^T times the adjoint rows (a dense product, so it
+    /// costs ids x rows x row); the ids get none.
+    template <std::size_t J, class G, class N>
+    static constexpr auto vjp(const G& g, const N& n) {
+        using SA = node_shape_t<decltype(arg<0>(n))>;
+        using SI = node_shape_t<decltype(arg<1>(n))>;
+        constexpr std::size_t rows = detail::dims<SA>::of[0], m = detail::shape_count<SI>::value, row = detail::shape_count<SA>::value / rows;
+        if constexpr (J == 1) return zero_t{};
+        else {
+            const auto hot = detail::reshape_as<std::index_sequence<m, rows>>(one_hot<rows>(arg<1>(n)));
+            if constexpr (detail::dims<SA>::rank == 1) return matmul(detail::reshape_as<std::index_sequence<m>>(g), hot);
+            else return detail::reshape_as<SA>(matmul(transpose(hot), detail::reshape_as<std::index_sequence<m, row>>(g)));
+        }
+    }
 
     template <class Sh, class S, class PA, class PI>
     [[gnu::always_inline]] static constexpr void forward(Sh, S* out, const PA* a, const PI* ids) {
@@ -727,6 +862,189 @@ struct gather_op {
             return "for (int stag_e = 0; stag_e < " + detail::c_int(Sh::template arg_count<1>) + "; ++stag_e)\n    for (int stag_k = 0; stag_k < " + row + "; ++stag_k) " + n.to +
                    "[(int)" + n.arg[1] + "[stag_e] * " + row + " + stag_k] += " + n.adj + "[stag_e * " + row + " + stag_k];\n";
         else return "";
+    }
+};
+
+/// a broadcast to the shape Dims... by the trailing-dimension rule; a tensor even where a is a
+/// number (the derivative of sum(W) is broadcast<...>(1)). The adjoint is summed back.
+template <std::size_t... Dims>
+struct broadcast_op {
+    static constexpr bool tensor_level = true;
+    static constexpr bool makes_tensor = true;
+    static constexpr call notation{"broadcast"};
+    template <class A>
+    using shape = std::index_sequence<Dims...>;
+    template <std::size_t J, class G, class N>
+    static constexpr auto vjp(const G& g, const N& n) { return detail::sum_as<node_shape_t<decltype(arg<0>(n))>>(g); }
+
+    template <class Sh, class S, class PA>
+    [[gnu::always_inline]] static constexpr void forward(Sh, S* out, const PA* a) {
+        for (std::size_t e = 0; e < Sh::out_count; ++e) out[e] = S(a[detail::broadcast_at<typename Sh::template arg<0>, typename Sh::out>(e)]);
+    }
+    template <std::size_t J, bool Assign, class Sh, class S, class PA>
+    [[gnu::always_inline]] static constexpr void backward(Sh, S* to, const S* g, const S*, const PA*) {
+        if constexpr (Assign)
+            for (std::size_t e = 0; e < Sh::template arg_count<0>; ++e) to[e] = S(0);
+        for (std::size_t e = 0; e < Sh::out_count; ++e) to[detail::broadcast_at<typename Sh::template arg<0>, typename Sh::out>(e)] += g[e];
+    }
+
+    template <class Sh>
+    static std::string c_forward(Sh, const c_arrays& n) {
+        return "for (int stag_e = 0; stag_e < " + detail::c_int(Sh::out_count) + "; ++stag_e) " + n.out + "[stag_e] = " + n.arg[0] + "[" +
+               detail::c_broadcast_index<typename Sh::template arg<0>, typename Sh::out>("stag_e") + "];\n";
+    }
+    template <std::size_t J, class Sh>
+    static std::string c_backward(Sh, const c_arrays& n) {
+        return "for (int stag_e = 0; stag_e < " + detail::c_int(Sh::out_count) + "; ++stag_e) " + n.to + "[" +
+               detail::c_broadcast_index<typename Sh::template arg<0>, typename Sh::out>("stag_e") + "] += " + n.adj + "[stag_e];\n";
+    }
+};
+
+/// a summed down to the shape Dims..., which broadcasts to a's: the adjoint of an elementwise op's
+/// broadcast argument. The adjoint is broadcast back.
+template <std::size_t... Dims>
+struct sum_to_op {
+    static constexpr bool tensor_level = true;
+    static constexpr call notation{"sum_to"};
+    template <class A>
+    using shape = std::index_sequence<Dims...>;
+    static constexpr bool broadcast_seed = true;
+    template <std::size_t J, class G, class N>
+    static constexpr auto vjp(const G& g, const N& n) { return detail::broadcast_as<node_shape_t<decltype(arg<0>(n))>>(g); }
+
+    template <class Sh, class S, class PA>
+    [[gnu::always_inline]] static constexpr void forward(Sh, S* out, const PA* a) {
+        for (std::size_t e = 0; e < Sh::out_count; ++e) out[e] = S(0);
+        for (std::size_t e = 0; e < Sh::template arg_count<0>; ++e) out[detail::broadcast_at<typename Sh::out, typename Sh::template arg<0>>(e)] += S(a[e]);
+    }
+    template <std::size_t J, bool Assign, class Sh, class S, class PA>
+    [[gnu::always_inline]] static constexpr void backward(Sh, S* to, const S* g, const S*, const PA*) {
+        for (std::size_t e = 0; e < Sh::template arg_count<0>; ++e)
+            detail::put<Assign>(to[e], g[detail::broadcast_at<typename Sh::out, typename Sh::template arg<0>>(e)]);
+    }
+
+    template <class Sh>
+    static std::string c_forward(Sh, const c_arrays& n) {
+        return "for (int stag_e = 0; stag_e < " + detail::c_int(Sh::out_count) + "; ++stag_e) " + n.out + "[stag_e] = 0.0;\nfor (int stag_e = 0; stag_e < " +
+               detail::c_int(Sh::template arg_count<0>) + "; ++stag_e) " + n.out + "[" + detail::c_broadcast_index<typename Sh::out, typename Sh::template arg<0>>("stag_e") +
+               "] += " + n.arg[0] + "[stag_e];\n";
+    }
+    template <std::size_t J, class Sh>
+    static std::string c_backward(Sh, const c_arrays& n) {
+        return "for (int stag_e = 0; stag_e < " + detail::c_int(Sh::template arg_count<0>) + "; ++stag_e) " + n.to + "[stag_e] += " + n.adj + "[" +
+               detail::c_broadcast_index<typename Sh::out, typename Sh::template arg<0>>("stag_e") + "];\n";
+    }
+};
+
+namespace detail {
+/// A tensor of shape Shape seen as outer x length x inner around Axis, or as one run of all its
+/// elements for all_axes.
+template <std::size_t Axis, class Shape>
+struct run_geometry : around_axis<Axis, Shape> {};
+template <class Shape>
+struct run_geometry<all_axes, Shape> {
+    static constexpr std::size_t outer = 1, length = shape_count<Shape>::value, inner = 1;
+};
+}  // namespace detail
+
+/// 1 where a takes its largest (Max) or smallest value along Axis (over all elements for
+/// all_axes), 0 elsewhere: the element max and min give their adjoint to (the first at a tie, the
+/// first NaN). Piecewise constant.
+template <bool Max, std::size_t Axis>
+struct extreme_mask_op {
+    static constexpr bool tensor_level = true;
+    static constexpr bool piecewise_constant = true;
+    static constexpr call notation{Max ? "max_mask" : "min_mask"};
+    template <class A>
+    using shape = A;
+
+    template <class Sh, class S, class PA>
+    [[gnu::always_inline]] static constexpr void forward(Sh, S* out, const PA* a) {
+        using ax = detail::run_geometry<Axis, typename Sh::out>;
+        for (std::size_t e = 0; e < Sh::out_count; ++e) out[e] = S(0);
+        for (std::size_t o = 0; o < ax::outer; ++o)
+            for (std::size_t i = 0; i < ax::inner; ++i) {
+                const std::size_t base = o * ax::length * ax::inner + i;
+                out[base + detail::extreme_at<Max, S>(a + base, ax::length, ax::inner) * ax::inner] = S(1);
+            }
+    }
+    template <class Sh>
+    static std::string c_forward(Sh, const c_arrays& n) {
+        using ax = detail::run_geometry<Axis, typename Sh::out>;
+        const std::string I = detail::c_int(ax::inner), base = "stag_o * " + detail::c_int(ax::length * ax::inner) + " + stag_i";
+        return "for (int stag_e = 0; stag_e < " + detail::c_int(Sh::out_count) + "; ++stag_e) " + n.out + "[stag_e] = 0.0;\nfor (int stag_o = 0; stag_o < " +
+               detail::c_int(ax::outer) + "; ++stag_o)\n    for (int stag_i = 0; stag_i < " + I + "; ++stag_i) {\n" +
+               detail::c_extreme_at<Max>("(" + n.arg[0] + " + " + base + ")", ax::length, ax::inner, "        ") + "        " + n.out + "[" + base + " + stag_at * " + I +
+               "] = 1.0;\n    }\n";
+    }
+};
+
+/// a placed at Begin along dimension Axis of a tensor of length Length there, zero elsewhere (the
+/// adjoint of a slice). The adjoint is the slice back.
+template <std::size_t Axis, std::size_t Begin, std::size_t Length>
+struct pad_op {
+    static constexpr bool tensor_level = true;
+    static constexpr call notation{"pad"};
+    template <class A>
+    using shape = typename detail::with_axis<Axis, Length, A>::type;
+    template <std::size_t J, class G, class N>
+    static constexpr auto vjp(const G& g, const N& n) {
+        return slice<Axis, Begin, Begin + detail::dims<node_shape_t<decltype(arg<0>(n))>>::of[Axis]>(g);
+    }
+
+    template <class Sh, class S, class PA>
+    [[gnu::always_inline]] static constexpr void forward(Sh, S* out, const PA* a) {
+        using ax = detail::around_axis<Axis, typename Sh::template arg<0>>;
+        constexpr std::size_t part = ax::length * ax::inner;
+        for (std::size_t e = 0; e < Sh::out_count; ++e) out[e] = S(0);
+        for (std::size_t o = 0; o < ax::outer; ++o)
+            for (std::size_t e = 0; e < part; ++e) out[(o * Length + Begin) * ax::inner + e] = S(a[o * part + e]);
+    }
+    template <std::size_t J, bool Assign, class Sh, class S, class PA>
+    [[gnu::always_inline]] static constexpr void backward(Sh, S* to, const S* g, const S*, const PA*) {
+        using ax = detail::around_axis<Axis, typename Sh::template arg<0>>;
+        constexpr std::size_t part = ax::length * ax::inner;
+        for (std::size_t o = 0; o < ax::outer; ++o)
+            for (std::size_t e = 0; e < part; ++e) detail::put<Assign>(to[o * part + e], g[(o * Length + Begin) * ax::inner + e]);
+    }
+
+    template <class Sh>
+    static std::string c_forward(Sh, const c_arrays& n) {
+        using ax = detail::around_axis<Axis, typename Sh::template arg<0>>;
+        const std::string part = detail::c_int(ax::length * ax::inner);
+        return "for (int stag_e = 0; stag_e < " + detail::c_int(Sh::out_count) + "; ++stag_e) " + n.out + "[stag_e] = 0.0;\nfor (int stag_o = 0; stag_o < " +
+               detail::c_int(ax::outer) + "; ++stag_o)\n    for (int stag_e = 0; stag_e < " + part + "; ++stag_e) " + n.out + "[(stag_o * " + detail::c_int(Length) + " + " +
+               detail::c_int(Begin) + ") * " + detail::c_int(ax::inner) + " + stag_e] = " + n.arg[0] + "[stag_o * " + part + " + stag_e];\n";
+    }
+    template <std::size_t J, class Sh>
+    static std::string c_backward(Sh, const c_arrays& n) {
+        using ax = detail::around_axis<Axis, typename Sh::template arg<0>>;
+        const std::string part = detail::c_int(ax::length * ax::inner);
+        return "for (int stag_o = 0; stag_o < " + detail::c_int(ax::outer) + "; ++stag_o)\n    for (int stag_e = 0; stag_e < " + part + "; ++stag_e) " + n.to + "[stag_o * " +
+               part + " + stag_e] += " + n.adj + "[(stag_o * " + detail::c_int(Length) + " + " + detail::c_int(Begin) + ") * " + detail::c_int(ax::inner) + " + stag_e];\n";
+    }
+};
+
+/// one_hot<N>(k): for each element of k (indices rounded down, as pick's), a row of N numbers, 1 at
+/// that index and 0 elsewhere. Piecewise constant.
+template <std::size_t N>
+struct one_hot_op {
+    static constexpr bool tensor_level = true;
+    static constexpr bool piecewise_constant = true;
+    static constexpr bool makes_tensor = true;
+    static constexpr call notation{"one_hot"};
+    template <class K>
+    using shape = typename detail::join_shapes<K, std::index_sequence<N>>::type;
+
+    template <class Sh, class S, class PK>
+    [[gnu::always_inline]] static constexpr void forward(Sh, S* out, const PK* k) {
+        for (std::size_t e = 0; e < Sh::out_count; ++e) out[e] = S(0);
+        for (std::size_t r = 0; r < Sh::template arg_count<0>; ++r) out[r * N + pick_op::index(k, r, N)] = S(1);
+    }
+    template <class Sh>
+    static std::string c_forward(Sh, const c_arrays& n) {
+        return "for (int stag_e = 0; stag_e < " + detail::c_int(Sh::out_count) + "; ++stag_e) " + n.out + "[stag_e] = 0.0;\nfor (int stag_r = 0; stag_r < " +
+               detail::c_int(Sh::template arg_count<0>) + "; ++stag_r) " + n.out + "[stag_r * " + detail::c_int(N) + " + (int)" + n.arg[0] + "[stag_r]] = 1.0;\n";
     }
 };
 
@@ -873,6 +1191,113 @@ constexpr auto gather(const A& a, const I& ids) noexcept {
     if constexpr (!scalar_node<A>) return make_node<gather_op>(a, as_expr(ids));
     else return detail::failed{};
 }
+
+/// a broadcast to the shape Dims... (a's shape must broadcast to it): broadcast_to<8, 4>(v) of a
+/// vector of 4 repeats it in 8 rows; broadcast_to<3>(x) of a number is a vector of three x.
+template <std::size_t... Dims, class A>
+    requires operand<A>
+constexpr auto broadcast_to(const A& a) noexcept {
+    using SA = node_shape_t<as_expr_t<A>>;
+    using To = std::index_sequence<Dims...>;
+    constexpr bool ok = shapes_broadcast<SA, To> && std::is_same_v<broadcast_shape<SA, To>, To>;
+    static_assert(ok, "stag: broadcast_to<dims...>(a): the shape of a does not broadcast to dims...");
+    if constexpr (!ok) return detail::failed{};
+    else if constexpr (std::is_same_v<SA, To>) return as_expr(a);
+    else return make_node<broadcast_op<Dims...>>(as_expr(a));
+}
+/// a summed down to the shape Dims..., which must broadcast to a's shape: sum_to<1, 4>(m) of an
+/// 8 x 4 matrix sums its rows; sum_to<>(a) is sum(a).
+template <std::size_t... Dims, expression A>
+constexpr auto sum_to(const A& a) noexcept {
+    using SA = node_shape_t<A>;
+    using To = std::index_sequence<Dims...>;
+    constexpr bool ok = shapes_broadcast<To, SA> && std::is_same_v<broadcast_shape<To, SA>, SA>;
+    static_assert(ok, "stag: sum_to<dims...>(a): dims... does not broadcast to the shape of a");
+    if constexpr (!ok) return detail::failed{};
+    else if constexpr (std::is_same_v<SA, To>) return a;
+    else if constexpr (sizeof...(Dims) == 0) return sum(a);
+    else return make_node<sum_to_op<Dims...>>(a);
+}
+/// a placed at Begin along dimension Axis of a tensor that is Length long there, zeros elsewhere:
+/// pad<0, 2, 8>(v) of a vector of 3 is 0, 0, v(0), v(1), v(2), 0, 0, 0.
+template <std::size_t Axis, std::size_t Begin, std::size_t Length, expression A>
+constexpr auto pad(const A& a) noexcept {
+    constexpr bool has_axis = axis_in_shape<Axis, node_shape_t<A>>;
+    static_assert(has_axis, "stag: pad<axis, begin, length>(a): a has no such axis");
+    constexpr bool fits = has_axis && Begin + detail::dims<node_shape_t<A>>::of[Axis] <= Length;
+    static_assert(!has_axis || fits, "stag: pad<axis, begin, length>(a): begin plus the length of a along axis exceeds length");
+    if constexpr (fits) return make_node<pad_op<Axis, Begin, Length>>(a);
+    else return detail::failed{};
+}
+/// one_hot<N>(k): a row of N numbers per element of k, 1 at index k (rounded down) and 0
+/// elsewhere: one_hot<10>(labels) of a vector of 32 labels is a 32 x 10 matrix.
+template <std::size_t N, class K>
+    requires operand<K>
+constexpr auto one_hot(const K& k) noexcept {
+    static_assert(N > 0, "stag: one_hot<n>(k): n must be positive");
+    return make_node<one_hot_op<N>>(as_expr(k));
+}
+/// 1 where a takes its largest value (the first at a tie, the first NaN), 0 elsewhere: the
+/// element that max(a) gives its derivative to.
+template <expression A>
+constexpr auto max_mask(const A& a) noexcept {
+    return make_node<extreme_mask_op<true, detail::all_axes>>(a);
+}
+/// The same for min(a).
+template <expression A>
+constexpr auto min_mask(const A& a) noexcept {
+    return make_node<extreme_mask_op<false, detail::all_axes>>(a);
+}
+/// 1 where a takes its largest value along dimension Axis, 0 elsewhere (for max<Axis>(a)).
+template <std::size_t Axis, expression A>
+constexpr auto max_mask(const A& a) noexcept {
+    constexpr bool ok = axis_in_shape<Axis, node_shape_t<A>>;
+    static_assert(ok, "stag: max_mask<axis>(a) and min_mask<axis>(a): a has no such axis");
+    if constexpr (ok) return make_node<extreme_mask_op<true, Axis>>(a);
+    else return detail::failed{};
+}
+/// The same for min<Axis>(a).
+template <std::size_t Axis, expression A>
+constexpr auto min_mask(const A& a) noexcept {
+    if constexpr (axis_in_shape<Axis, node_shape_t<A>>) return make_node<extreme_mask_op<false, Axis>>(a);
+    else return max_mask<Axis>(a);  // its error
+}
+
+namespace detail {
+template <class Shape, class G>
+constexpr auto broadcast_as(const G& g) {
+    if constexpr (is_zero<G>) return zero_t{};
+    else return [&]<std::size_t... D>(std::index_sequence<D...>) { return broadcast_to<D...>(g); }(Shape{});
+}
+template <class Shape, class G>
+constexpr auto sum_as(const G& g) {
+    if constexpr (is_zero<G>) return zero_t{};
+    else return [&]<std::size_t... D>(std::index_sequence<D...>) { return sum_to<D...>(g); }(Shape{});
+}
+/// g in the shape Shape, of as many elements (a number broadcast to it).
+template <class Shape, class G>
+constexpr auto reshape_as(const G& g) {
+    if constexpr (is_zero<G> || std::is_same_v<node_shape_t<G>, Shape>) return g;
+    else if constexpr (scalar_node<G>) return broadcast_as<Shape>(g);
+    else return [&]<std::size_t... D>(std::index_sequence<D...>) { return reshape<D...>(g); }(Shape{});
+}
+/// g, which stands for a tensor of Shape without dimension Axis (of that shape, or of one that
+/// broadcasts to it), with that dimension back as a 1, so that it broadcasts along it. A number, or
+/// g where Axis is the first, broadcasts as it is.
+template <std::size_t Axis, class Shape, class G>
+constexpr auto keep_axis(const G& g) {
+    if constexpr (scalar_node<G> || Axis == 0 || dims<Shape>::rank <= 1) return g;
+    else return reshape_as<typename with_axis<Axis, 1, Shape>::type>(broadcast_as<typename drop_axis<Axis, Shape>::type>(g));
+}
+/// The sums of g along its last dimension, kept as a dimension of 1.
+template <class G>
+constexpr auto row_sums(const G& g) {
+    using SG = node_shape_t<G>;
+    constexpr std::size_t rank = dims<SG>::rank;
+    if constexpr (rank <= 1) return sum(g);
+    else return keep_axis<rank - 1, SG>(sum<rank - 1>(g));
+}
+}  // namespace detail
 
 /// The dot product: the sum of the elementwise product of two tensors of one shape.
 template <class A, class B>

@@ -113,8 +113,8 @@ template <class N>
 inline constexpr bool scalar_node = std::is_same_v<node_shape_t<N>, std::index_sequence<>>;
 
 namespace detail {
-/// Whether a leaf holds a tensor. Only leaves are asked: a graph without a tensor leaf has no
-/// tensor node, and the question costs nothing per operation node.
+/// Whether a leaf holds a tensor. Leaves are asked first; a graph without a tensor leaf has a
+/// tensor node only where an op makes one (makes_tensor), a question of one trait per node.
 template <class N>
 struct tensor_leaf : std::false_type {};
 template <class Name, class T>
@@ -122,11 +122,27 @@ struct tensor_leaf<var_t<Name, T>> : std::bool_constant<is_tensor<T>> {};
 template <class T>
 struct tensor_leaf<lit_t<T>> : std::bool_constant<is_tensor<T>> {};
 
+/// Whether node N's op makes a tensor of numbers (broadcast_to, one_hot): the only way to a
+/// tensor without a tensor leaf.
+template <class N>
+struct makes_tensor : std::false_type {};
+template <class N>
+    requires requires { requires N::op::makes_tensor; }
+struct makes_tensor<N> : std::true_type {};
+template <class List, class Pack = List>
+struct makes_tensor_in;
+template <class List, class... Ks>
+struct makes_tensor_in<List, graph::node_list<Ks...>> {
+    static constexpr bool of[sizeof...(Ks) + 1] = {makes_tensor<graph::node_t<Ks>>::value..., false};  // not a fold: clang limits those to 256
+    static constexpr bool value = graph::detail::count_true(of) > 0;
+};
+
 template <class List, class Seq = std::make_index_sequence<graph::heights<List>::index.count[0]>>
 struct tensor_graph;
 template <class List, std::size_t... J>
 struct tensor_graph<List, std::index_sequence<J...>>
-    : std::bool_constant<(tensor_leaf<graph::node_t<graph::type_at<graph::heights<List>::leaves[J], List>>>::value || ...)> {};
+    : std::disjunction<std::bool_constant<(tensor_leaf<graph::node_t<graph::type_at<graph::heights<List>::leaves[J], List>>>::value || ...)>,
+                       makes_tensor_in<List>> {};
 
 template <class F, bool = expression<F>>
 struct tensor_expression_test : std::false_type {};
