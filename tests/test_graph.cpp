@@ -265,6 +265,17 @@ template <class... Args>
 constexpr auto dot5(const Args&... args) {
     return stag::make_node<dot5_op>(args...);
 }
+// The op contract as a concept: the library's ops and the user's meet it; an op with a value rule
+// and no derivative does not.
+static_assert(stag::meets_op_contract<dot5_op, 5>);
+static_assert(stag::meets_op_contract<stag::tanh_op, 1> && stag::meets_op_contract<stag::div_op, 2> && stag::meets_op_contract<stag::select_op, 3>);
+static_assert(stag::meets_op_contract<stag::less_op, 2> && stag::meets_op_contract<stag::matmul_op, 2>);
+struct value_only_op {
+    static constexpr stag::call notation{"value_only"};
+    template <class A>
+    static constexpr auto apply(const A& a) { return a; }
+};
+static_assert(!stag::meets_op_contract<value_only_op, 1>);
 constexpr auto u = stag::var<"u">;
 constexpr auto w = stag::var<"w">;
 }  // namespace

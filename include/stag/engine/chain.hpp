@@ -9,18 +9,17 @@ namespace stag::detail {
 /// adjoint<I> form when it has one. Symbolic d passes expressions (the seed is d(arg)), the
 /// reverse sweep passes run-time constants (the seed is the node's adjoint), so one rule per op
 /// serves both.
-/// Whether Op states adjoint<I>, asked with run-time constants for arguments: a requirement over
-/// the caller's (possibly deep) expression types would make clang print them when it fails.
-template <class Op, std::size_t I, class... Args>
-inline constexpr bool has_adjoint =
-    requires(const lit_t<double>& s) { Op::template adjoint<I>(s, (static_cast<void>(sizeof(Args*)), s)...); };
-
 template <class Op, std::size_t I, class Seed, class... Args>
 constexpr auto chain_term(const Seed& seed, const Args&... args_and_result) {
     if constexpr (has_adjoint<Op, I, Args...>)
         return Op::template adjoint<I>(seed, args_and_result...);
-    else
-        return mul(Op::template partial<I>(args_and_result...), seed);
+    else {
+        constexpr bool stated = has_partial<Op, I, Args...>;
+        static_assert(stated, "stag: for some argument I an op of the expression states neither partial<I>(args..., result) nor adjoint<I>(seed, "
+                              "args..., result) (or says piecewise_constant = true); see the op contract, stag::meets_op_contract");
+        if constexpr (stated) return mul(Op::template partial<I>(args_and_result...), seed);
+        else return zero_t{};
+    }
 }
 
 }  // namespace stag::detail

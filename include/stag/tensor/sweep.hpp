@@ -74,6 +74,13 @@ struct shapes {
 
 namespace detail {
 
+/// Whether a tensor-level op states its forward loop, and its backward loop for argument J, for
+/// these shapes and pointer types (the tensor sweep's stag: errors ask).
+template <class Op, class Sh, class S, class... P>
+inline constexpr bool states_forward = requires(S* out, P... args) { Op::forward(Sh{}, out, args...); };
+template <class Op, std::size_t J, bool Assign, class Sh, class S, class... P>
+inline constexpr bool states_backward = requires(S* to, const S* g, P... args) { Op::template backward<J, Assign>(Sh{}, to, g, g, args...); };
+
 /// Position in an argument of shape In of the element that broadcasts to output element e of
 /// shape Out: e itself where the shapes agree, 0 for a number, the general map otherwise.
 template <class In, class Out>
@@ -283,9 +290,12 @@ struct tensor_pass {
     [[gnu::always_inline]] constexpr void forward_op(std::index_sequence<J...> args) const {
         using Op = typename node<I>::op;
         S* out = v + L::offset[I];
-        if constexpr (tensor_level_op<Op>)
-            Op::forward(shapes<shape<I>, shape<facts::nodes[I].child[J]>...>{}, out, value<facts::nodes[I].child[J]>()...);
-        else
+        if constexpr (tensor_level_op<Op>) {
+            using Sh = shapes<shape<I>, shape<facts::nodes[I].child[J]>...>;
+            constexpr bool stated = states_forward<Op, Sh, S, decltype(value<facts::nodes[I].child[J]>())...>;
+            static_assert(stated, "stag: a tensor-level op of the expression states no forward loop forward(shapes, out, args...)");
+            if constexpr (stated) Op::forward(Sh{}, out, value<facts::nodes[I].child[J]>()...);
+        } else
             for (std::size_t e = 0; e < L::count[I]; ++e) out[e] = element<I>(e, args);
     }
     template <std::size_t I>
@@ -437,9 +447,11 @@ struct tensor_pass {
     template <std::size_t I, std::size_t J, bool Assign, std::size_t... K>
     [[gnu::always_inline]] constexpr void push_tensor(std::index_sequence<K...>) const {
         using Op = typename node<I>::op;
-        Op::template backward<J, Assign>(shapes<shape<I>, shape<facts::nodes[I].child[K]>...>{},
-                                         adjoint<facts::nodes[I].child[J]>(), adj + L::offset[I], v + L::offset[I],
-                                         value<facts::nodes[I].child[K]>()...);
+        using Sh = shapes<shape<I>, shape<facts::nodes[I].child[K]>...>;
+        constexpr bool stated = states_backward<Op, J, Assign, Sh, S, decltype(value<facts::nodes[I].child[K]>())...>;
+        static_assert(stated, "stag: a tensor-level op of the expression states no backward loop backward<J, Assign>(shapes, to, adjoint, value, args...) for one of its arguments");
+        if constexpr (stated)
+            Op::template backward<J, Assign>(Sh{}, adjoint<facts::nodes[I].child[J]>(), adj + L::offset[I], v + L::offset[I], value<facts::nodes[I].child[K]>()...);
     }
     template <std::size_t I, class Act, std::size_t... J>
     [[gnu::always_inline]] constexpr void push_all(std::index_sequence<J...>) const {
