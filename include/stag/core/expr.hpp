@@ -184,6 +184,17 @@ struct cst_t {
 };
 
 namespace detail {
+/// Whether E is a compile-time rational (cst_t), with its numerator and denominator: a trait, not
+/// `requires { E::num; }`, since clang prints the (possibly huge) type of every failed check.
+template <class E>
+struct rational_parts : std::false_type {};
+template <std::intmax_t N, std::intmax_t D>
+struct rational_parts<cst_t<N, D>> : std::true_type {
+    static constexpr std::intmax_t num = N, den = D;
+};
+template <class E>
+inline constexpr bool is_rational = rational_parts<E>::value;
+
 constexpr std::intmax_t gcd(std::intmax_t a, std::intmax_t b) noexcept {
     if (a < 0) a = -a;
     if (b < 0) b = -b;
@@ -383,11 +394,11 @@ using expr = expr_node<Op, Args...>;
 #endif
 
 namespace detail {
-template <std::size_t I, class T, class... Ts>
-struct nth_type : nth_type<I - 1, Ts...> {};
-template <class T, class... Ts>
-struct nth_type<0, T, Ts...> {
-    using type = T;
+/// Type I of the pack Ts: the node lists' look-up (graph::type_at, one deduction), not I
+/// recursive steps.
+template <std::size_t I, class... Ts>
+struct nth_type {
+    using type = graph::type_at<I, graph::node_list<Ts...>>;
 };
 }  // namespace detail
 

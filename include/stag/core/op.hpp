@@ -48,8 +48,8 @@ constexpr R build(const Args&... args) noexcept {
 template <class Op, class... Args>
 constexpr auto make_checked_node(const Args&... args) noexcept {
     using R = expr<Op, as_expr_t<Args>...>;
-    if constexpr (R::stateless) return R{};
-    else return R(as_expr(args)...);
+    if constexpr (R::stateless) return R{};  // without as_expr's instantiations either
+    else return build<R>(as_expr(args)...);
 }
 
 namespace detail {

@@ -65,7 +65,7 @@ template <class E>
 std::string c_text(const E& e) {
     if constexpr (variable<E>) return std::string(name_v<typename E::name>);
     else if constexpr (literal<E>) return c_number(static_cast<double>(e.value));
-    else if constexpr (is_rational_constant<E>) {
+    else if constexpr (is_rational<E>) {
         if constexpr (E::den == 1) return c_number(double(E::num));
         else return "(" + c_number(double(E::num)) + " / " + c_number(double(E::den)) + ")";
     } else if constexpr (constant<E>) return c_number(E::template value<double>());

@@ -32,7 +32,7 @@ printed latex(const E& e) {
         std::string s;
         print_number(s, e.value);
         return {s, s[0] == '-' ? precedence::unary : precedence::atom};
-    } else if constexpr (is_rational_constant<E>) {
+    } else if constexpr (is_rational<E>) {
         const std::string sign = E::num < 0 ? "-" : "";
         const std::string num = std::to_string(E::num < 0 ? -E::num : E::num);
         if constexpr (E::den == 1) return {sign + num, E::num < 0 ? precedence::unary : precedence::atom};

@@ -13,12 +13,6 @@ namespace stag {
 
 namespace detail {
 
-// A trait, not `requires { E::num; }`: clang prints the (possibly huge) type of every failed check.
-template <class E>
-inline constexpr bool is_rational_constant = false;
-template <std::intmax_t N, std::intmax_t D>
-inline constexpr bool is_rational_constant<cst_t<N, D>> = true;
-
 template <class E>
 constexpr int precedence_of(const E& e) {
     if constexpr (variable<E> || op_node<E>) {
@@ -31,7 +25,7 @@ constexpr int precedence_of(const E& e) {
     } else if constexpr (literal<E>) {
         if constexpr (std::is_arithmetic_v<decltype(e.value)>) return e.value < 0 ? precedence::unary : precedence::atom;
         else return precedence::atom;
-    } else if constexpr (is_rational_constant<E>) {
+    } else if constexpr (is_rational<E>) {
         if constexpr (E::den != 1) return precedence::multiplicative;
         else return E::num < 0 ? precedence::unary : precedence::atom;
     } else return precedence::atom;
@@ -92,7 +86,7 @@ template <class E>
 void print(std::string& out, const E& e) {
     if constexpr (variable<E>) out += name_v<typename E::name>;
     else if constexpr (literal<E>) print_number(out, e.value);
-    else if constexpr (is_rational_constant<E>) {
+    else if constexpr (is_rational<E>) {
         out += std::to_string(E::num);
         if constexpr (E::den != 1) {
             out += '/';  // not "/" + std::to_string(...): g++ 12 gives a false -Wrestrict on that

@@ -81,14 +81,6 @@ struct neg_op {
 
 namespace detail {
 template <class E>
-struct rational_parts : std::false_type {};
-template <std::intmax_t N, std::intmax_t D>
-struct rational_parts<cst_t<N, D>> : std::true_type {
-    static constexpr std::intmax_t num = N, den = D;
-};
-template <class E>
-inline constexpr bool is_rational = rational_parts<E>::value;
-template <class E>
 struct nonzero_rational : std::false_type {};
 template <std::intmax_t N, std::intmax_t D>
 struct nonzero_rational<cst_t<N, D>> : std::bool_constant<N != 0> {};
