@@ -5,6 +5,8 @@
 
 #include <stag/stag.hpp>
 
+#include "tensor_values.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -21,11 +23,7 @@ namespace {
 template <std::size_t... D>
 using T = stag::tensor<double, D...>;
 
-/// A deterministic, irregular filling: no two elements alike, no element zero.
-template <class X>
-void fill(X& x, double phase) {
-    for (std::size_t i = 0; i < x.size(); ++i) x.data()[i] = 0.6 * std::sin(1.3 * double(i) + phase) + 0.05;
-}
+using stag_test::fill;
 
 /// The largest error of the gradient `g` of f with respect to the tensor `p`, which the bindings
 /// `bs` refer to (a tensor lvalue is bound by reference), against central differences; relative where the gradient is large.

@@ -7,6 +7,7 @@
 #include <stag/stag.hpp>
 
 #include "c99.hpp"
+#include "tensor_values.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -22,17 +23,8 @@ namespace {
 template <std::size_t... D>
 using T = stag::tensor<double, D...>;
 
-template <class X>
-void fill(X& x, double phase) {
-    for (std::size_t i = 0; i < x.size(); ++i) x.data()[i] = 0.6 * std::sin(1.3 * double(i) + phase) + 0.05;
-}
-/// a + t * b, elementwise.
-template <class X>
-X moved(const X& a, double t, const X& b) {
-    X out;
-    for (std::size_t i = 0; i < a.size(); ++i) out.data()[i] = a.data()[i] + t * b.data()[i];
-    return out;
-}
+using stag_test::fill;
+using stag_test::moved;
 
 constexpr double h = 1e-5;
 
@@ -281,6 +273,67 @@ constexpr auto Dy = stag::var<"y", T<8>>;
 constexpr auto logits = stag::matmul(stag::tanh(stag::matmul(DX, DW1) + Db1), DW2) + Db2;
 constexpr auto digits_loss = stag::cross_entropy(logits, Dy);
 
+/// Values for the digits network (irregular weights, fixed labels).
+struct digits_data {
+    T<8, 64> xs;
+    T<64, 32> w1;
+    T<32> v1;
+    T<32, 10> w2;
+    T<10> v2;
+    T<8> ys{3, 0, 9, 1, 7, 7, 2, 5};
+    digits_data() {
+        fill(xs, 0.1);
+        fill(w1, 0.2);
+        fill(v1, 0.3);
+        fill(w2, 0.4);
+        fill(v2, 0.5);
+    }
+};
+
+// A loss over every tensor op, of two tensors A and B, the indices k and a number q.
+constexpr auto A = stag::var<"A", T<2, 3, 4>>;
+constexpr auto B = stag::var<"B", T<4, 3>>;
+constexpr auto k = stag::var<"k", T<2, 3>>;
+constexpr auto q = stag::var<"q">;
+constexpr auto every_op =
+    stag::sum(stag::max<1>(A)) + stag::sum(stag::min<2>(A) * q) + stag::min(A) + stag::sum(stag::softmax(A) * stag::log_softmax(A)) +
+    stag::sum(stag::concat<0>(stag::slice<0, 1, 2>(A), A)) * stag::sum(stag::mean<1>(A)) + stag::sum(stag::matmul(stag::reshape<6, 4>(A), B)) +
+    stag::sum(stag::transpose(B) * q) + stag::sum(stag::gather(B, k)) + stag::sum(stag::pick(stag::reshape<6, 4>(A), stag::reshape<6>(k))) +
+    stag::mse(stag::sum<0>(A), stag::reshape<3, 4>(stag::slice<0, 0, 1>(A))) + stag::sum(stag::exp(A) * stag::slice<0, 0, 1>(A)) + stag::max(B);
+
+/// Values for every_op.
+struct every_op_data {
+    T<2, 3, 4> a;
+    T<4, 3> b;
+    T<2, 3> ks{2.0, 0.0, 3.0, 1.0, 1.0, 2.0};
+    double qv = 0.8;
+    every_op_data() {
+        fill(a, 0.6);
+        fill(b, 0.7);
+    }
+};
+/// C statements that read every_op's inputs (a, b, k, q) from standard input.
+inline const char* every_op_reads = "    static double a[24], b[12], k[6];\n    double q;\n"
+                                    "    for (int e = 0; e < 24; ++e) if (scanf(\"%lf\", &a[e]) != 1) return 1;\n"
+                                    "    for (int e = 0; e < 12; ++e) if (scanf(\"%lf\", &b[e]) != 1) return 1;\n"
+                                    "    for (int e = 0; e < 6; ++e) if (scanf(\"%lf\", &k[e]) != 1) return 1;\n"
+                                    "    if (scanf(\"%lf\", &q) != 1) return 1;\n";
+/// The arguments a, b, k, q (those it takes) of the C function `name` in code, in the order of its
+/// parameters (the order of the forward sweep), each followed by ", ".
+std::string every_op_arguments(const std::string& code, const std::string& name) {
+    const std::size_t open = code.find(name + "(");
+    BOOST_TEST_REQUIRE(open != std::string::npos);
+    const std::string signature = code.substr(open, code.find(')', open) - open);
+    std::vector<std::pair<std::size_t, std::string>> order;
+    for (const char* p : {"const double A[24]", "const double B[12]", "const double k[6]", "double q"})
+        if (const std::size_t at = signature.find(p); at != std::string::npos)
+            order.emplace_back(at, std::string(p) == "double q" ? "q" : std::string(1, char(std::tolower(p[13]))));
+    std::sort(order.begin(), order.end());
+    std::string args;
+    for (const auto& [at, arg] : order) args += arg + ", ";
+    return args;
+}
+
 template <class X>
 std::string numbers(const X& x) {
     std::string out;
@@ -296,18 +349,9 @@ std::string numbers(const X& x) {
 // to_c of a tensor model: the digits network's value and gradient as one C99 function, compiled with
 // -std=c99 -pedantic -Wall -Werror and run; it agrees with stag to 1e-12. Its logits too.
 BOOST_AUTO_TEST_CASE(to_c_of_the_digits_network) {
-    T<8, 64> xs;
-    T<64, 32> w1;
-    T<32> v1;
-    T<32, 10> w2;
-    T<10> v2;
-    fill(xs, 0.1);
-    fill(w1, 0.2);
-    fill(v1, 0.3);
-    fill(w2, 0.4);
-    fill(v2, 0.5);
-    for (auto& w : w1) w *= 0.3;
-    const T<8> ys{3, 0, 9, 1, 7, 7, 2, 5};
+    digits_data data;
+    for (auto& w : data.w1) w *= 0.3;
+    const auto& [xs, w1, v1, w2, v2, ys] = data;
     const std::string code = stag::to_c(stag::value_and_grad(digits_loss, DW1, Db1, DW2, Db2), "digits_step") + stag::to_c(logits, "digits_logits");
     BOOST_TEST(code.find("double digits_step(const double X[512], const double W1[2048], const double b1[32], const double W2[320], "
                          "const double b2[10], const double y[8], double grad_W1[2048], double grad_b1[32], double grad_W2[320], "
@@ -350,39 +394,14 @@ BOOST_AUTO_TEST_CASE(to_c_of_the_digits_network) {
 
 // to_c of the other tensor ops, value and gradient, against stag: every op states its C form.
 BOOST_AUTO_TEST_CASE(to_c_of_every_tensor_op) {
-    constexpr auto A = stag::var<"A", T<2, 3, 4>>;
-    constexpr auto B = stag::var<"B", T<4, 3>>;
-    constexpr auto k = stag::var<"k", T<2, 3>>;
-    constexpr auto q = stag::var<"q">;
-    T<2, 3, 4> a;
-    T<4, 3> b;
-    fill(a, 0.6);
-    fill(b, 0.7);
-    const T<2, 3> ks{2.0, 0.0, 3.0, 1.0, 1.0, 2.0};
-    const auto f = stag::sum(stag::max<1>(A)) + stag::sum(stag::min<2>(A) * q) + stag::min(A) + stag::sum(stag::softmax(A) * stag::log_softmax(A)) +
-                   stag::sum(stag::concat<0>(stag::slice<0, 1, 2>(A), A)) * stag::sum(stag::mean<1>(A)) +
-                   stag::sum(stag::matmul(stag::reshape<6, 4>(A), B)) + stag::sum(stag::transpose(B)) + stag::sum(stag::gather(B, k)) +
-                   stag::sum(stag::pick(stag::reshape<6, 4>(A), stag::reshape<6>(k))) + stag::mse(stag::sum<0>(A), stag::reshape<3, 4>(stag::slice<0, 0, 1>(A)));
+    const every_op_data data;
+    const auto& [a, b, ks, qv] = data;
+    const auto& f = every_op;
     const std::string code = stag::to_c(stag::value_and_grad(f, A, B, q), "every_op");
-    std::string body = "    static double a[24], b[12], k[6], ga[24], gb[12], gq[1];\n    double q;\n";
-    body += "    for (int e = 0; e < 24; ++e) if (scanf(\"%lf\", &a[e]) != 1) return 1;\n";
-    body += "    for (int e = 0; e < 12; ++e) if (scanf(\"%lf\", &b[e]) != 1) return 1;\n";
-    body += "    for (int e = 0; e < 6; ++e) if (scanf(\"%lf\", &k[e]) != 1) return 1;\n";
-    body += "    if (scanf(\"%lf\", &q) != 1) return 1;\n";
-    // The parameters come in the order of the forward sweep; the test finds it in the signature.
-    const std::size_t open = code.find("double every_op(");
-    BOOST_REQUIRE(open != std::string::npos);
-    const std::string signature = code.substr(open, code.find(')', open) - open);
-    std::vector<std::pair<std::size_t, std::string>> order;
-    for (const char* p : {"const double A[24]", "const double B[12]", "const double k[6]", "double q"})
-        order.emplace_back(signature.find(p), std::string(p) == "double q" ? "q" : std::string(1, char(std::tolower(p[13]))));
-    std::sort(order.begin(), order.end());
-    std::string args;
-    for (const auto& [at, name] : order) args += name + ", ";
-    body += "    printf(\"%.17g \", every_op(" + args + "ga, gb, gq));\n";
+    std::string body = std::string(every_op_reads) + "    static double ga[24], gb[12], gq[1];\n";
+    body += "    printf(\"%.17g \", every_op(" + every_op_arguments(code, "double every_op") + "ga, gb, gq));\n";
     body += "    for (int e = 0; e < 24; ++e) printf(\"%.17g \", ga[e]);\n    for (int e = 0; e < 12; ++e) printf(\"%.17g \", gb[e]);\n";
     body += "    printf(\"%.17g\\n\", gq[0]);\n";
-    const double qv = 0.8;
     const std::string input = numbers(a) + numbers(b) + numbers(ks) + "0.8\n";
     std::istringstream out(stag_test::run_c99("stag_to_c_every_op", code, body, input));
     const auto vg = stag::value_and_grad(f, A, B, q)(A = a, B = b, k = ks, q = qv);
@@ -404,8 +423,8 @@ BOOST_AUTO_TEST_CASE(to_c_of_every_tensor_op) {
 
 namespace {
 /// The largest difference between the elements of a and b, relative to max(1, |b|).
-template <class A, class B>
-double worst_difference(const A& a, const B& b) {
+template <class X, class Y>
+double worst_difference(const X& a, const Y& b) {
     double worst = 0;
     for (std::size_t e = 0; e < b.size(); ++e) worst = std::max(worst, std::fabs(a.data()[e] - b.data()[e]) / std::max(1.0, std::fabs(b.data()[e])));
     return worst;
@@ -415,17 +434,8 @@ double worst_difference(const A& a, const B& b) {
 // d(loss, W) of a tensor variable: the gradient as an expression of W's shape, built from each
 // op's vector-Jacobian product; evaluated, it is grad's gradient.
 BOOST_AUTO_TEST_CASE(d_of_the_digits_loss_is_its_gradient) {
-    T<8, 64> xs;
-    T<64, 32> w1;
-    T<32> v1;
-    T<32, 10> w2;
-    T<10> v2;
-    fill(xs, 0.1);
-    fill(w1, 0.2);
-    fill(v1, 0.3);
-    fill(w2, 0.4);
-    fill(v2, 0.5);
-    const T<8> ys{3, 0, 9, 1, 7, 7, 2, 5};
+    const digits_data data;
+    const auto& [xs, w1, v1, w2, v2, ys] = data;
     const auto gW1 = stag::d(digits_loss, DW1);
     const auto gb1 = stag::d(digits_loss, Db1);
     const auto gW2 = stag::d(digits_loss, DW2);
@@ -466,21 +476,9 @@ BOOST_AUTO_TEST_CASE(d_of_tensor_variables_prints_and_simplifies) {
 // d of a loss over every tensor op, with respect to two tensors and a number; the derivative as a
 // C99 function (to_c of a tensor-valued expression) agrees with stag.
 BOOST_AUTO_TEST_CASE(d_of_every_tensor_op) {
-    constexpr auto A = stag::var<"A", T<2, 3, 4>>;
-    constexpr auto B = stag::var<"B", T<4, 3>>;
-    constexpr auto k = stag::var<"k", T<2, 3>>;
-    constexpr auto q = stag::var<"q">;
-    T<2, 3, 4> a;
-    T<4, 3> b;
-    fill(a, 0.6);
-    fill(b, 0.7);
-    const T<2, 3> ks{2.0, 0.0, 3.0, 1.0, 1.0, 2.0};
-    const double qv = 0.8;
-    const auto f = stag::sum(stag::max<1>(A)) + stag::sum(stag::min<2>(A) * q) + stag::min(A) + stag::sum(stag::softmax(A) * stag::log_softmax(A)) +
-                   stag::sum(stag::concat<0>(stag::slice<0, 1, 2>(A), A)) * stag::sum(stag::mean<1>(A)) +
-                   stag::sum(stag::matmul(stag::reshape<6, 4>(A), B)) + stag::sum(stag::transpose(B) * q) + stag::sum(stag::gather(B, k)) +
-                   stag::sum(stag::pick(stag::reshape<6, 4>(A), stag::reshape<6>(k))) + stag::mse(stag::sum<0>(A), stag::reshape<3, 4>(stag::slice<0, 0, 1>(A))) +
-                   stag::sum(stag::exp(A) * stag::slice<0, 0, 1>(A)) + stag::max(B);
+    const every_op_data data;
+    const auto& [a, b, ks, qv] = data;
+    const auto& f = every_op;
     const auto g = stag::grad(f, A, B, q)(A = a, B = b, k = ks, q = qv);
     const auto dA = stag::d(f, A);
     BOOST_TEST(worst_difference(stag::eval(dA, A = a, B = b, k = ks, q = qv), g[A]) <= 1e-13);
@@ -488,22 +486,8 @@ BOOST_AUTO_TEST_CASE(d_of_every_tensor_op) {
     BOOST_TEST(stag::eval(stag::d(f, q), A = a, B = b, k = ks, q = qv) == g[q], boost::test_tools::tolerance(1e-13));
     // The derivative with respect to A, as C.
     const std::string code = stag::to_c(dA, "dA");
-    const std::size_t open = code.find("void dA(");
-    BOOST_REQUIRE(open != std::string::npos);
-    const std::string signature = code.substr(open, code.find(')', open) - open);
-    std::vector<std::pair<std::size_t, std::string>> order;
-    for (const char* p : {"const double A[24]", "const double B[12]", "const double k[6]", "double q"})
-        if (const std::size_t at = signature.find(p); at != std::string::npos)
-            order.emplace_back(at, std::string(p) == "double q" ? "q" : std::string(1, char(std::tolower(p[13]))));
-    std::sort(order.begin(), order.end());
-    std::string args;
-    for (const auto& [at, name] : order) args += name + ", ";
-    std::string body = "    static double a[24], b[12], k[6], r[24];\n    double q;\n";
-    body += "    for (int e = 0; e < 24; ++e) if (scanf(\"%lf\", &a[e]) != 1) return 1;\n";
-    body += "    for (int e = 0; e < 12; ++e) if (scanf(\"%lf\", &b[e]) != 1) return 1;\n";
-    body += "    for (int e = 0; e < 6; ++e) if (scanf(\"%lf\", &k[e]) != 1) return 1;\n";
-    body += "    if (scanf(\"%lf\", &q) != 1) return 1;\n";
-    body += "    dA(" + args + "r);\n    for (int e = 0; e < 24; ++e) printf(\"%.17g \", r[e]);\n";
+    std::string body = std::string(every_op_reads) + "    static double r[24];\n";
+    body += "    dA(" + every_op_arguments(code, "void dA") + "r);\n    for (int e = 0; e < 24; ++e) printf(\"%.17g \", r[e]);\n";
     std::istringstream out(stag_test::run_c99("stag_to_c_d_every_op", code, body, numbers(a) + numbers(b) + numbers(ks) + "0.8\n"));
     T<2, 3, 4> from_c;
     for (auto& e : from_c) BOOST_REQUIRE(out >> e);
@@ -513,8 +497,6 @@ BOOST_AUTO_TEST_CASE(d_of_every_tensor_op) {
 // A derivative is an expression like any other: the gradient of a gradient's squared norm (double
 // backpropagation) through the ops a derivative is made of, against central differences.
 BOOST_AUTO_TEST_CASE(gradient_of_a_symbolic_gradient) {
-    constexpr auto A = stag::var<"A", T<2, 3, 4>>;
-    constexpr auto B = stag::var<"B", T<4, 3>>;
     constexpr auto v = stag::var<"v", T<3>>;
     T<2, 3, 4> a;
     T<4, 3> b;
