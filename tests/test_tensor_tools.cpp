@@ -510,3 +510,54 @@ BOOST_AUTO_TEST_CASE(gradient_of_a_symbolic_gradient) {
     const auto c = stag::check_grad(penalty, A = a, B = b, v = vv);
     BOOST_TEST(c.passed(1e-6), c);
 }
+
+// Several number-valued outputs of a tensor model (a loss and an accuracy) from one forward sweep:
+// the nodes they share are computed once, and the values are each output's own.
+BOOST_AUTO_TEST_CASE(outputs_of_a_tensor_model) {
+    const digits_data data;
+    const auto& [xs, w1, v1, w2, v2, ys] = data;
+    const auto correct = stag::sum(stag::pick(stag::max_mask<1>(logits), Dy));  // rows whose label has the largest logit
+    const auto r = stag::eval(stag::outputs(digits_loss, correct, stag::max(logits)), DX = xs, DW1 = w1, Db1 = v1, DW2 = w2, Db2 = v2, Dy = ys);
+    static_assert(std::is_same_v<decltype(r), const std::array<double, 3>>);
+    BOOST_TEST(r[0] == stag::eval(digits_loss, DX = xs, DW1 = w1, Db1 = v1, DW2 = w2, Db2 = v2, Dy = ys));
+    BOOST_TEST(r[1] == stag::eval(correct, DX = xs, DW1 = w1, Db1 = v1, DW2 = w2, Db2 = v2, Dy = ys));
+    BOOST_TEST(r[2] == stag::eval(stag::max(logits), DX = xs, DW1 = w1, Db1 = v1, DW2 = w2, Db2 = v2, Dy = ys));
+    // The count of correct rows, by hand from the logits.
+    const T<8, 10> z = stag::eval(logits, DX = xs, DW1 = w1, Db1 = v1, DW2 = w2, Db2 = v2);
+    double count = 0;
+    for (std::size_t row = 0; row < 8; ++row) {
+        std::size_t best = 0;
+        for (std::size_t c = 1; c < 10; ++c)
+            if (z(row, c) > z(row, best)) best = c;
+        count += best == static_cast<std::size_t>(ys(row)) ? 1 : 0;
+    }
+    BOOST_TEST(r[1] == count);
+    // One graph: the logits' nodes are listed once for the three outputs.
+    using joined = stag::graph::nodes_t<stag::detail::joined_t<decltype(digits_loss), decltype(correct)>>;
+    constexpr std::size_t apart = std::size_t{stag::graph::nodes_t<decltype(digits_loss)>::size} + std::size_t{stag::graph::nodes_t<decltype(correct)>::size};
+    static_assert(std::size_t{joined::size} + 8 < apart);
+    // And at compile time.
+    constexpr auto V = stag::var<"V", T<2>>;
+    constexpr T<2> at{3.0, -1.0};
+    static_assert(stag::eval(stag::outputs(stag::sum(V * V), stag::max(V)), V = at)[1] == 3.0);
+}
+
+// The Jacobian of a tensor model's number-valued outputs: one forward sweep, one backward sweep per
+// output, each row the output's gradient (grad's, output by output); a comparison's row is zero.
+BOOST_AUTO_TEST_CASE(jacobian_of_the_outputs_of_a_tensor_model) {
+    const digits_data data;
+    const auto& [xs, w1, v1, w2, v2, ys] = data;
+    const auto penalty = stag::c<1, 100> * stag::sum(stag::square(DW1));
+    const auto J = stag::jacobian(stag::outputs(digits_loss, penalty, stag::max(logits) > 0.0), DW1, Db2)(DX = xs, DW1 = w1, Db1 = v1, DW2 = w2, Db2 = v2, Dy = ys);
+    static_assert(J.size() == 3);
+    const auto g0 = stag::value_and_grad(digits_loss, DW1, Db2)(DX = xs, DW1 = w1, Db1 = v1, DW2 = w2, Db2 = v2, Dy = ys);
+    const auto g1 = stag::value_and_grad(penalty, DW1, Db2)(DW1 = w1);
+    BOOST_TEST(J.values[0] == g0.value);
+    BOOST_TEST(J.values[1] == g1.value);
+    BOOST_TEST(J.values[2] == 1.0);
+    BOOST_TEST(worst_difference(J[0][DW1], g0.grad[DW1]) <= 1e-15);
+    BOOST_TEST(worst_difference(J[0][Db2], g0.grad[Db2]) <= 1e-15);
+    BOOST_TEST(worst_difference(J[1][DW1], g1.grad[DW1]) <= 1e-15);
+    for (double e : J[1][Db2]) BOOST_TEST(e == 0.0);  // the penalty does not use b2
+    for (double e : J[2][DW1]) BOOST_TEST(e == 0.0);  // a comparison passes no derivative
+}

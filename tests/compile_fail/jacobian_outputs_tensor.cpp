@@ -1,5 +1,5 @@
-// A tensor expression among jacobian's outputs(...): one stag error that says how to pass it.
-// expect: stag: jacobian(outputs(...), vars...) takes scalar outputs; give a tensor expression by itself: jacobian(f, vars...)
+// A tensor-valued expression among jacobian's outputs(...): one stag error that says how to pass it.
+// expect: stag: jacobian(outputs(...), vars...) takes number-valued outputs; give a tensor-valued expression by itself: jacobian(f, vars...)
 #include <stag/stag.hpp>
 
 constexpr auto W = stag::var<"W", stag::tensor<double, 2>>;

@@ -56,15 +56,48 @@ auto eval(workspace& ws, const F& f, const Bs&... bs) {
     return detail::eval_in(&ws, f, bs...);
 }
 
-/// Values of several scalar outputs from one forward sweep: `stag::eval(stag::outputs(loss,
+namespace detail {
+/// Whether F has one element: a number, or a number-valued expression of a tensor model (asked of
+/// a tensor model only, so that a scalar graph's shapes are never computed).
+template <class F, bool Tensor = tensor_expression<F>>
+struct number_valued : std::true_type {};
+template <class F>
+struct number_valued<F, true> : std::bool_constant<scalar_node<F>> {};
+
+/// The values of the M number-valued outputs joined in `root`, over a tensor model: one forward
+/// sweep of the tensor engine over their unique nodes.
+template <std::size_t M, class Root, class Env>
+constexpr auto tensor_output_values(const Root& root, const Env& env) {
+    using List = graph::nodes_t<Root>;
+    using S = typename scalar_type<List, Env>::type;
+    using L = layout<List>;
+    std::array<S, M> out{};
+    if constexpr (report_shapes<Root>()) {
+        const auto lits = gather_literals<S>(root);
+        sweep_storage<S, L::total + 1, 1> v(nullptr);
+        const tensor_pass<S, List, Env> pass{v.slab(0), nullptr, env, nullptr, lits.data()};
+        pass.forward_sweep(std::make_index_sequence<List::size>{});
+        [&]<std::size_t... I>(std::index_sequence<I...>) {
+            ((out[I] = static_cast<S>(pass.template value<output_facts<List, M>::at[I]>()[0])), ...);
+        }(std::make_index_sequence<M>{});
+    }
+    return out;
+}
+}  // namespace detail
+
+/// Values of several number-valued outputs from one forward sweep: `stag::eval(stag::outputs(loss,
 /// accuracy), bindings...)` is a `std::array` of their values, in order, where each node the outputs
-/// share is computed once. (A comparison's value comes as 0 or 1.)
+/// share is computed once, in a number model or a tensor model alike. (A comparison's value comes
+/// as 0 or 1.)
 template <class... Fs, class... Bs>
 constexpr auto eval(const std::tuple<Fs...>& fs, const Bs&... bs) {
-    static_assert(!(tensor_expression<Fs> || ...), "stag: eval(outputs(...), bindings...) takes scalar outputs; evaluate a tensor expression by itself");
+    constexpr bool numbers = (detail::number_valued<Fs>::value && ...);
+    static_assert(numbers, "stag: eval(outputs(...), bindings...) takes number-valued outputs (a loss, an accuracy); evaluate a tensor-valued expression by itself");
     using Root = detail::joined_t<Fs...>;
-    if constexpr (!(tensor_expression<Fs> || ...) && detail::check_eval_arguments<Root, Bs...>()) {
-        return detail::output_values<sizeof...(Fs)>(detail::join_tuple(fs), detail::environment<Bs...>{detail::record<Bs...>{bs...}});
+    if constexpr (numbers && detail::check_eval_arguments<Root, Bs...>()) {
+        const detail::environment<Bs...> env{detail::record<Bs...>{bs...}};
+        if constexpr (detail::tensor_graph<graph::nodes_t<Root>>::value) return detail::tensor_output_values<sizeof...(Fs)>(detail::join_tuple(fs), env);
+        else return detail::output_values<sizeof...(Fs)>(detail::join_tuple(fs), env);
     } else
         return detail::failed{};
 }

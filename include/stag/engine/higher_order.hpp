@@ -306,6 +306,37 @@ struct jacobian_matrix {
     static constexpr std::size_t size() noexcept { return M; }
 };
 
+namespace detail {
+/// The values and gradients of the M number-valued outputs joined in `root`, over a tensor model:
+/// one forward sweep over their unique nodes, then one backward sweep per output, seeded at its
+/// node (graph::rooted_activity), each writing its row.
+template <class S, std::size_t M, class... Vs, class Root, class Env, class G>
+void tensor_outputs_jacobian(const Root& root, const Env& env, S* values, G* rows) {
+    using List = graph::nodes_t<Root>;
+    using L = layout<List>;
+    constexpr std::size_t n = List::size;
+    if constexpr (report_shapes<Root>()) {
+        const auto lits = gather_literals<S>(root);
+        sweep_storage<S, L::total + 1, 2> slabs(nullptr);
+        const tensor_pass<S, List, Env, G> forward{slabs.slab(0), slabs.slab(1), env, nullptr, lits.data()};
+        forward.forward_sweep(std::make_index_sequence<n>{});
+        auto one = [&]<std::size_t At>(std::size_t i, std::integral_constant<std::size_t, At>) {
+            using Act = graph::rooted_activity<List, At, Vs...>;
+            values[i] = static_cast<S>(forward.template value<At>()[0]);
+            const tensor_pass<S, List, Env, G> pass{slabs.slab(0), slabs.slab(1), env, &rows[i], lits.data()};
+            if constexpr (Act::active[At]) {
+                pass.template adjoint<At>()[0] = S(1);
+                pass.template backward_sweep<Act>(reverse_index_sequence<n>{});
+            }
+            clear_unreached<S, List, Act, Vs...>(rows[i]);
+        };
+        [&]<std::size_t... I>(std::index_sequence<I...>) {
+            (one(I, std::integral_constant<std::size_t, output_facts<List, M>::at[I]>{}), ...);
+        }(std::make_index_sequence<M>{});
+    }
+}
+}  // namespace detail
+
 template <class Outputs, class... Vs>
 struct jacobian_fn;
 template <class... Fs, class... Vs>
@@ -318,11 +349,15 @@ struct jacobian_fn<std::tuple<Fs...>, Vs...> {
             using Env = detail::environment<Bs...>;
             using S = typename detail::scalar_type<graph::nodes_t<Root>, Env>::type;
             jacobian_matrix<S, sizeof...(Fs), Vs...> j{};
-            detail::sweep_outputs<sizeof...(Fs), Vs...>(detail::join_tuple(fs), Env{detail::record<Bs...>{bs...}},
-                                                        [&]<std::size_t I>(std::integral_constant<std::size_t, I>, S value, auto take) {
-                                                            j.values[I] = value;
-                                                            ((j.rows[I][Vs{}] = take(Vs{})), ...);
-                                                        });
+            if constexpr (detail::tensor_graph<graph::nodes_t<Root>>::value)
+                detail::tensor_outputs_jacobian<S, sizeof...(Fs), Vs...>(detail::join_tuple(fs), Env{detail::record<Bs...>{bs...}}, j.values.data(),
+                                                                         j.rows.data());
+            else
+                detail::sweep_outputs<sizeof...(Fs), Vs...>(detail::join_tuple(fs), Env{detail::record<Bs...>{bs...}},
+                                                            [&]<std::size_t I>(std::integral_constant<std::size_t, I>, S value, auto take) {
+                                                                j.values[I] = value;
+                                                                ((j.rows[I][Vs{}] = take(Vs{})), ...);
+                                                            });
             return j;
         } else
             return detail::failed{};
@@ -361,11 +396,13 @@ struct tensor_jacobian_fn {
 
 /// `jacobian(outputs(f, g), x, y)(bindings...)`: the value and the gradient of every output, by one
 /// forward sweep over the unique nodes of all the outputs (a node they share is computed once) and
-/// one backward sweep per output.
+/// one backward sweep per output. The outputs are numbers, of a number model or a tensor model
+/// (`J[0][W]` is then a tensor of W's shape).
 template <class... Fs, class... Vs>
 constexpr auto jacobian(const std::tuple<Fs...>& fs, const Vs&...) {
-    static_assert(!(tensor_expression<Fs> || ...), "stag: jacobian(outputs(...), vars...) takes scalar outputs; give a tensor expression by itself: jacobian(f, vars...)");
-    if constexpr ((detail::check_grad_arguments<Fs, Vs...>() && ...) && !(tensor_expression<Fs> || ...)) return jacobian_fn<std::tuple<Fs...>, Vs...>{fs};
+    constexpr bool numbers = (detail::number_valued<Fs>::value && ...);
+    static_assert(numbers, "stag: jacobian(outputs(...), vars...) takes number-valued outputs; give a tensor-valued expression by itself: jacobian(f, vars...)");
+    if constexpr (numbers && (detail::check_grad_arguments<Fs, Vs...>() && ...)) return jacobian_fn<std::tuple<Fs...>, Vs...>{fs};
     else return detail::failed{};
 }
 /// `jacobian(f, W, b)(bindings...)` of one expression. For a tensor expression, `J[e][W]` is the

@@ -349,6 +349,7 @@ struct sum_op {
     static constexpr call notation{"sum"};
     template <class A>
     using shape = std::index_sequence<>;
+    /// Its vector-Jacobian product is the seed, which broadcasts to every element.
     static constexpr bool broadcast_seed = true;
     template <std::size_t J, class G, class N>
     static constexpr auto vjp(const G& g, const N&) { return g; }
@@ -380,6 +381,7 @@ struct sum_axis_op {
     static constexpr call notation{detail::sum_axis_names[Axis < 4 ? Axis : 4]};
     template <class A>
     using shape = typename detail::drop_axis<Axis, A>::type;
+    /// The seed with the summed dimension back as a 1, so that it broadcasts along it.
     static constexpr bool broadcast_seed = true;
     template <std::size_t J, class G, class N>
     static constexpr auto vjp(const G& g, const N& n) {
