@@ -98,8 +98,33 @@ BOOST_AUTO_TEST_CASE(slicing_joining_and_gathering) {
     check_tensor_op("concat<1>", [](auto a, auto b) { return stag::concat<1>(a, b); }, x, values<T<2, 2, 4>>(0.8));
     check_tensor_op("concat<2>", [](auto a, auto b) { return stag::concat<2>(a, b); }, x, values<T<2, 3, 1>>(0.9));
     check_tensor_op("reshape", [](auto a) { return stag::reshape<4, 6>(a); }, x);
+    check_tensor_op("take<0>", [](auto a) { return stag::take<0, 1>(a); }, x);
+    check_tensor_op("take<1>", [](auto a) { return stag::take<1, 2>(a); }, x);
+    check_tensor_op("take<2>", [](auto a) { return stag::take<2, 0>(a); }, x);
+    check_tensor_op("take of a vector", [](auto a) { return stag::take<0, 2>(a); }, values<T<4>>(0.3));
+    check_tensor_op("stack<0>", [](auto a, auto b, auto c) { return stag::stack<0>(a, b, c); }, x, values<T<2, 3, 4>>(0.7), values<T<2, 3, 4>>(0.8));
+    check_tensor_op("stack<1>", [](auto a, auto b) { return stag::stack<1>(a, b); }, x, values<T<2, 3, 4>>(0.7));
+    check_tensor_op("stack<3>", [](auto a, auto b) { return stag::stack<3>(a, b); }, x, values<T<2, 3, 4>>(0.9));
     const T<2, 2> ids{3.5, 0.5, 3.5, 1.5};  // row 3 twice
     check_tensor_op("gather", [](auto e, auto i) { return stag::gather(e, i); }, values<T<4, 3>>(1.0), ids);
+}
+
+// stack of numbers makes a vector (a tensor without a tensor variable), and its gradient flows
+// back to each number; take of a vector is a number.
+BOOST_AUTO_TEST_CASE(stack_of_numbers_and_take_of_a_vector) {
+    constexpr auto x = stag::var<"x">;
+    constexpr auto y = stag::var<"y">;
+    const auto v = stag::stack<0>(x, y * y, 2.0 * x);
+    static_assert(std::is_same_v<stag::node_shape_t<decltype(v)>, std::index_sequence<3>>);
+    const auto e = stag::eval(v, x = 1.5, y = 2.0);
+    BOOST_TEST(e(0) == 1.5);
+    BOOST_TEST(e(1) == 4.0);
+    BOOST_TEST(e(2) == 3.0);
+    const auto g = stag::grad(stag::sum(stag::square(v)), x, y)(x = 1.5, y = 2.0);
+    BOOST_TEST(g[x] == 2 * 1.5 + 2 * 3.0 * 2);  // x and 2x
+    BOOST_TEST(g[y] == 2 * 4.0 * 2 * 2.0);      // y^2
+    BOOST_TEST(stag::eval(stag::take<0, 1>(v) + stag::take<0, 2>(v), x = 1.5, y = 2.0) == 7.0);
+    BOOST_TEST(stag::eval(stag::d(stag::take<0, 1>(v) * x, x), x = 1.5, y = 2.0) == 4.0);  // y^2, by symbolic reverse mode
 }
 
 namespace wrong {

@@ -58,6 +58,19 @@ template <std::size_t Axis, class Shape, std::size_t... I>
 struct drop_axis<Axis, Shape, std::index_sequence<I...>> {
     using type = std::index_sequence<dims<Shape>::of[I < Axis ? I : I + 1]...>;
 };
+/// The first Axis dimensions of a shape, and the ones from Axis on.
+template <std::size_t Axis, class Shape, class Seq = std::make_index_sequence<Axis>>
+struct axis_prefix;
+template <std::size_t Axis, class Shape, std::size_t... I>
+struct axis_prefix<Axis, Shape, std::index_sequence<I...>> {
+    using type = std::index_sequence<dims<Shape>::of[I]...>;
+};
+template <std::size_t Axis, class Shape, class Seq = std::make_index_sequence<dims<Shape>::rank - Axis>>
+struct axis_suffix;
+template <std::size_t Axis, class Shape, std::size_t... I>
+struct axis_suffix<Axis, Shape, std::index_sequence<I...>> {
+    using type = std::index_sequence<dims<Shape>::of[Axis + I]...>;
+};
 /// A shape with dimension Axis replaced by Length.
 template <std::size_t Axis, std::size_t Length, class Shape, class Seq = std::make_index_sequence<dims<Shape>::rank>>
 struct with_axis;
@@ -1159,6 +1172,42 @@ constexpr auto concat(const A& a, const B& b) noexcept {
     static_assert(ok, "stag: concat<axis>(a, b): a and b must be tensors of one rank that agree in every dimension but axis");
     if constexpr (ok) return make_node<concat_op<Axis>>(as_expr(a), as_expr(b));
     else return detail::failed{};
+}
+
+/// Element Index along dimension Axis, without that dimension: take<0, 2>(m) of an 8 x 4 matrix is
+/// its row 2, a vector of 4; take<0, 2>(v) of a vector is the number v(2). Written with slice and
+/// reshape, whose derivatives it takes.
+template <std::size_t Axis, std::size_t Index, expression A>
+constexpr auto take(const A& a) noexcept {
+    constexpr bool has_axis = axis_in_shape<Axis, node_shape_t<A>>;
+    static_assert(has_axis, "stag: take<axis, index>(a): a has no such axis");
+    constexpr bool in_range = has_axis && Index < detail::dims<node_shape_t<A>>::of[Axis];
+    static_assert(!has_axis || in_range, "stag: take<axis, index>(a): index is not below the length of a along axis");
+    if constexpr (in_range) {
+        using Shape = typename detail::drop_axis<Axis, node_shape_t<A>>::type;
+        return [&]<std::size_t... D>(std::index_sequence<D...>) { return reshape<D...>(slice<Axis, Index, Index + 1>(a)); }(Shape{});
+    } else
+        return detail::failed{};
+}
+
+/// a, b, ... (of one shape) stacked along a new dimension Axis: stack<0>(u, v) of two vectors of 4 is
+/// a 2 x 4 matrix, stack<1>(u, v) its transpose; stack<0>(x, y) of numbers is a vector of 2. Written
+/// with reshape (or broadcast_to, for numbers) and concat.
+template <std::size_t Axis, class A, class... Bs>
+    requires(operand<A> && (operand<Bs> && ...) && (expression<A> || (expression<Bs> || ...)))
+constexpr auto stack(const A& a, const Bs&... bs) noexcept {
+    using SA = node_shape_t<as_expr_t<A>>;
+    constexpr bool same = (std::is_same_v<SA, node_shape_t<as_expr_t<Bs>>> && ...);
+    static_assert(same, "stag: stack<axis>(a, b, ...): the arguments must have one shape");
+    constexpr bool has_axis = Axis <= detail::dims<SA>::rank;
+    static_assert(!same || has_axis, "stag: stack<axis>(a, b, ...): axis must be at most the rank of the arguments");
+    if constexpr (same && has_axis) {
+        using One = typename detail::join_shapes<typename detail::join_shapes<typename detail::axis_prefix<Axis, SA>::type, std::index_sequence<1>>::type,
+                                                 typename detail::axis_suffix<Axis, SA>::type>::type;
+        if constexpr (sizeof...(Bs) == 0) return detail::reshape_as<One>(as_expr(a));
+        else return concat<Axis>(detail::reshape_as<One>(as_expr(a)), stack<Axis>(as_expr(bs)...));
+    } else
+        return detail::failed{};
 }
 
 /// softmax along the last dimension.
