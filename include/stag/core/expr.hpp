@@ -69,6 +69,9 @@ template <class E, std::size_t N>
 struct is_span<std::span<E, N>> : std::true_type {};
 template <class Declared, std::size_t Count>
 inline constexpr bool bound_count_matches = Declared::count == Count;
+/// Whether storage T would be read transposed row-major (a column-major matrix of <stag/eigen.hpp>).
+template <class T>
+inline constexpr bool transposed_storage = requires { requires flat_storage<T>::transposed; };
 
 /// The binding of a tensor variable (declared type T) to `value`: a tensor of its shape, or a
 /// std::array or fixed-extent std::span of as many elements. An lvalue is referred to, not copied;
@@ -91,6 +94,7 @@ constexpr auto bind_tensor(U&& value) noexcept {
         } else {
             constexpr bool same = bound_count_matches<T, flat_storage<D>::count>;
             static_assert(same, "stag: a tensor variable is bound to a std::array or std::span whose size is not its element count");
+            static_assert(!transposed_storage<D>, "stag: a column-major matrix would be read transposed (stag reads storage row-major): declare it row-major (Eigen::RowMajor)");
         }
         if constexpr (std::is_lvalue_reference_v<U> && !is_span<D>::value)
             return bound_ref<Var, D>{&value};

@@ -7,6 +7,7 @@
 
 #include <array>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <span>
 #include <stdexcept>
@@ -199,6 +200,9 @@ struct destination_fits<S, var_t<Name, tensor<T, Dims...>>, D>
 
 template <class S, class... Vs, class... Ds>
 constexpr bool check_destinations(graph::node_list<Vs...>, graph::node_list<Ds...>) {
+    constexpr bool straight = !(transposed_storage<std::remove_const_t<Ds>> || ...);
+    static_assert(straight, "stag: into(...): a column-major matrix would be written transposed (stag writes storage row-major): declare it row-major (Eigen::RowMajor)");
+    if constexpr (!straight) return false;
     constexpr bool fit = (destination_fits<S, Vs, std::remove_const_t<Ds>>::value && ...);
     static_assert(fit, "stag: into(...): a destination does not fit its variable's gradient: give a number of the sweep's "
                        "type for a scalar variable, and for a tensor variable a stag::tensor of its shape (or a std::array "
@@ -214,21 +218,17 @@ constexpr std::size_t storage_count() noexcept {
     else if constexpr (flat_storage<T>::value) return flat_storage<T>::count;
     else return 0;
 }
-/// Whether [a, a + n) and [b, b + m) overlap (as addresses; std::less orders any two pointers).
-inline bool overlaps(const void* a, std::size_t na, const void* b, std::size_t nb) noexcept {
-    const std::less<const void*> before;
-    const auto* ca = static_cast<const char*>(a);
-    const auto* cb = static_cast<const char*>(b);
-    return before(ca, cb + nb) && before(cb, ca + na);
-}
+/// Whether [a, a + n) and [b, b + m) overlap, as addresses (integers rather than pointers: a pointer to
+/// a destination not yet written, passed on as const, is a "maybe uninitialized" read to g++).
+inline bool overlaps(std::uintptr_t a, std::size_t na, std::uintptr_t b, std::size_t nb) noexcept { return a < b + nb && b < a + na; }
 /// A run-time error if the destination of the gradient with respect to V, `bytes` bytes at `to`,
 /// shares storage with the value of binding B: the sweep would overwrite what it still reads.
 template <class V, class B>
-void check_destination_against(const void* to, std::size_t bytes, const B& b) {
+void check_destination_against(std::uintptr_t to, std::size_t bytes, const B& b) {
     using T = std::remove_cvref_t<decltype(b.get())>;
     if constexpr (storage_count<T>() > 0) {
         const auto* from = elements_of(b.get());
-        if (overlaps(to, bytes, from, storage_count<T>() * sizeof(*from)))
+        if (overlaps(to, bytes, reinterpret_cast<std::uintptr_t>(from), storage_count<T>() * sizeof(*from)))
             throw std::invalid_argument(std::string("stag: into(...): the destination of the gradient with respect to ") +
                                         std::string(name_v<typename V::name>) + " shares storage with the value bound to " +
                                         std::string(name_v<typename B::var::name>) +
@@ -241,7 +241,7 @@ void check_destination(const G& g, const Bs&... bs) {
     using D = std::remove_cvref_t<decltype(g.template get<I>())>;
     if constexpr (storage_count<D>() > 0) {
         const auto* to = elements_of(g.template get<I>());
-        (check_destination_against<V>(to, storage_count<D>() * sizeof(*to), bs), ...);
+        (check_destination_against<V>(reinterpret_cast<std::uintptr_t>(to), storage_count<D>() * sizeof(*to), bs), ...);
     }
 }
 template <class... Vs, class G, class... Bs>

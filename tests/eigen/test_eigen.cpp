@@ -1,0 +1,103 @@
+// <stag/eigen.hpp>: fixed-size Eigen matrices, vectors and Maps bound to tensor variables and used
+// as gradient destinations, read and written in place, against the same model on stag tensors.
+#define BOOST_TEST_MODULE eigen
+#include <boost/test/unit_test.hpp>
+
+#include <stag/eigen.hpp>
+
+#include <array>
+#include <cmath>
+#include <cstddef>
+
+namespace {
+template <std::size_t... D>
+using T = stag::tensor<double, D...>;
+
+constexpr auto W = stag::var<"W", T<3, 2>>;
+constexpr auto b = stag::var<"b", T<3>>;
+constexpr auto x = stag::var<"x", T<2>>;
+constexpr auto loss = stag::sum(stag::square(stag::tanh(stag::matmul(W, x) + b)));
+
+using RowMatrix = Eigen::Matrix<double, 3, 2, Eigen::RowMajor>;
+
+/// The model's values as Eigen objects and as stag tensors (the same numbers, row-major).
+struct values {
+    RowMatrix w;
+    Eigen::Vector3d v;
+    Eigen::Vector2d in;
+    T<3, 2> wt;
+    T<3> vt;
+    T<2> it;
+    values() {
+        w << 0.1, -0.2, 0.3, 0.4, -0.5, 0.6;
+        v << 0.1, 0.2, -0.3;
+        in << 1.5, -0.7;
+        for (int r = 0; r < 3; ++r)
+            for (int c = 0; c < 2; ++c) wt(r, c) = w(r, c);
+        for (int r = 0; r < 3; ++r) vt(r) = v(r);
+        for (int r = 0; r < 2; ++r) it(r) = in(r);
+    }
+};
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(eigen_matrices_bind_to_tensor_variables) {
+    const values d;
+    BOOST_TEST(stag::eval(loss, W = d.w, b = d.v, x = d.in) == stag::eval(loss, W = d.wt, b = d.vt, x = d.it));
+    const auto g = stag::grad(loss, W, b)(W = d.w, b = d.v, x = d.in);
+    const auto gt = stag::grad(loss, W, b)(W = d.wt, b = d.vt, x = d.it);
+    BOOST_TEST(g[W] == gt[W]);
+    BOOST_TEST(g[b] == gt[b]);
+}
+
+BOOST_AUTO_TEST_CASE(gradients_go_into_eigen_matrices) {
+    const values d;
+    RowMatrix gw;
+    Eigen::Vector3d gb;
+    const double value = stag::value_and_grad(loss, W, b).into(gw, gb)(W = d.w, b = d.v, x = d.in);
+    const auto gt = stag::value_and_grad(loss, W, b)(W = d.wt, b = d.vt, x = d.it);
+    BOOST_TEST(value == gt.value);
+    for (int r = 0; r < 3; ++r) {
+        for (int c = 0; c < 2; ++c) BOOST_TEST(gw(r, c) == gt.grad[W](r, c));
+        BOOST_TEST(gb(r) == gt.grad[b](r));
+    }
+    // accumulate_into adds: twice the gradient after a second call.
+    stag::grad(loss, W, b).accumulate_into(gw, gb)(W = d.w, b = d.v, x = d.in);
+    BOOST_TEST(gw(2, 1) == 2 * gt.grad[W](2, 1));
+    BOOST_TEST(gb(1) == 2 * gt.grad[b](1));
+}
+
+// An lvalue is read in place: a binding made once sees the matrix change. A Map views the
+// caller's own array; a gradient written through a Map lands there.
+BOOST_AUTO_TEST_CASE(eigen_storage_is_read_and_written_in_place) {
+    values d;
+    const auto bound = (W = d.w);
+    const double before = stag::eval(loss, bound, b = d.v, x = d.in);
+    d.w(0, 0) = 0.9;
+    BOOST_TEST(stag::eval(loss, bound, b = d.v, x = d.in) != before);
+    std::array<double, 6> raw{0.1, -0.2, 0.3, 0.4, -0.5, 0.6};
+    std::array<double, 6> graw{};
+    const Eigen::Map<const RowMatrix> view(raw.data());
+    Eigen::Map<RowMatrix> gview(graw.data());
+    stag::grad(loss, W).into(gview)(W = view, b = d.v, x = d.in);
+    const auto gt = stag::grad(loss, W)(W = d.wt, b = d.vt, x = d.it);
+    for (std::size_t e = 0; e < 6; ++e) BOOST_TEST(graw[e] == gt[W].data()[e]);
+    // A vector of either orientation is read as it is: a row vector for a variable of 2.
+    const Eigen::RowVector2d row = d.in.transpose();
+    BOOST_TEST(stag::eval(loss, W = d.w, b = d.v, x = row) == stag::eval(loss, W = d.w, b = d.v, x = d.in));
+}
+
+BOOST_AUTO_TEST_CASE(float_eigen_matrices) {
+    constexpr auto Wf = stag::var<"W", stag::tensor<float, 3, 2>>;
+    constexpr auto xf = stag::var<"x", stag::tensor<float, 2>>;
+    const auto f = stag::sum(stag::exp(stag::matmul(Wf, xf)));
+    Eigen::Matrix<float, 3, 2, Eigen::RowMajor> w;
+    w << 0.1f, -0.2f, 0.3f, 0.4f, -0.5f, 0.6f;
+    const Eigen::Vector2f in(1.5f, -0.7f);
+    Eigen::Matrix<float, 3, 2, Eigen::RowMajor> gw;
+    const float value = stag::value_and_grad(f, Wf).into(gw)(Wf = w, xf = in);
+    static_assert(std::is_same_v<decltype(stag::value_and_grad(f, Wf).into(gw)(Wf = w, xf = in)), float>);
+    float expect = 0;
+    for (int r = 0; r < 3; ++r) expect += std::exp(w(r, 0) * in(0) + w(r, 1) * in(1));
+    BOOST_TEST(value == expect, boost::test_tools::tolerance(1e-6f));
+    BOOST_TEST(gw(1, 1) == std::exp(w(1, 0) * in(0) + w(1, 1) * in(1)) * in(1), boost::test_tools::tolerance(1e-6f));
+}
