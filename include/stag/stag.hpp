@@ -21,6 +21,7 @@
 #include <stag/io/latex.hpp>
 #include <stag/io/print.hpp>
 #include <stag/io/trace.hpp>
+#include <stag/nn/cells.hpp>
 #include <stag/ops/arithmetic.hpp>
 #include <stag/ops/exponential.hpp>
 #include <stag/ops/hyperbolic.hpp>

@@ -1,0 +1,104 @@
+// Recurrent cells written with stag's ops (no loops of their own): an LSTM cell and a GRU cell,
+// with PyTorch's equations and gate order, so that weights trained there carry over. Each returns
+// expressions; their derivatives are those of the ops they are made of, for grad, d and every tool.
+#pragma once
+
+#include <stag/ops/exponential.hpp>
+#include <stag/ops/hyperbolic.hpp>
+#include <stag/ops/special.hpp>
+#include <stag/tensor/ops.hpp>
+
+#include <cstddef>
+
+namespace stag::nn {
+
+/// The state after an LSTM step: the hidden state h and the cell state c.
+template <class H, class C>
+struct lstm_state {
+    H h;
+    C c;
+};
+
+namespace detail {
+template <class E>
+inline constexpr std::size_t length_of = stag::detail::dims<node_shape_t<E>>::of[0];
+template <class E>
+inline constexpr std::size_t rank_of = stag::detail::dims<node_shape_t<E>>::rank;
+/// Whether w is Rows x Cols.
+template <class W, std::size_t Rows, std::size_t Cols>
+inline constexpr bool matrix_of = std::is_same_v<node_shape_t<W>, std::index_sequence<Rows, Cols>>;
+template <class B, std::size_t Rows>
+inline constexpr bool vector_of = std::is_same_v<node_shape_t<B>, std::index_sequence<Rows>>;
+}  // namespace detail
+
+/// One LSTM step (Hochreiter and Schmidhuber 1997, with a forget gate; PyTorch's LSTMCell), for an
+/// input x of I numbers, a hidden state h and a cell state c of H numbers, weights w (4H x I) and
+/// u (4H x H) and a bias b (4H: PyTorch's b_ih + b_hh), the gates in the order input, forget,
+/// cell, output:
+///     z = w x + u h + b,  i = sigmoid(z[0, H)),  f = sigmoid(z[H, 2H)),  g = tanh(z[2H, 3H)),
+///     o = sigmoid(z[3H, 4H)),  c' = f c + i g,  h' = o tanh(c').
+/// Returns {h', c'}.
+template <expression X, expression Hs, expression Cs, expression W, expression U, expression B>
+constexpr auto lstm_cell(const X& x, const Hs& h, const Cs& c, const W& w, const U& u, const B& b) {
+    constexpr bool vectors = detail::rank_of<X> == 1 && detail::rank_of<Hs> == 1 && std::is_same_v<node_shape_t<Hs>, node_shape_t<Cs>>;
+    static_assert(vectors, "stag: nn::lstm_cell(x, h, c, w, u, b): x, h and c must be vectors, h and c of one length");
+    if constexpr (vectors) {
+        constexpr std::size_t n = detail::length_of<Hs>, in = detail::length_of<X>;
+        constexpr bool fit = detail::matrix_of<W, 4 * n, in> && detail::matrix_of<U, 4 * n, n> && detail::vector_of<B, 4 * n>;
+        static_assert(fit, "stag: nn::lstm_cell(x, h, c, w, u, b): for h of H and x of I, w must be 4H x I, u 4H x H and b of 4H");
+        if constexpr (fit) {
+            const auto z = matmul(w, x) + matmul(u, h) + b;
+            const auto i = sigmoid(slice<0, 0, n>(z));
+            const auto f = sigmoid(slice<0, n, 2 * n>(z));
+            const auto g = tanh(slice<0, 2 * n, 3 * n>(z));
+            const auto o = sigmoid(slice<0, 3 * n, 4 * n>(z));
+            const auto next_c = f * c + i * g;
+            const auto next_h = o * tanh(next_c);
+            return lstm_state<decltype(next_h), decltype(next_c)>{next_h, next_c};
+        } else
+            return stag::detail::failed{};
+    } else
+        return stag::detail::failed{};
+}
+
+/// An LSTM step on a packed state s = (h, c), a vector of 2H numbers, for stag::scan, whose state
+/// is one variable: the next (h', c') packed the same way. Its h' is `slice<0, 0, H>` of it.
+template <expression X, expression S, expression W, expression U, expression B>
+constexpr auto lstm_step(const X& x, const S& s, const W& w, const U& u, const B& b) {
+    constexpr bool even = detail::rank_of<S> == 1 && detail::length_of<S> % 2 == 0;
+    static_assert(even, "stag: nn::lstm_step(x, s, w, u, b): s must be a vector of 2H numbers, h and then c");
+    if constexpr (even) {
+        constexpr std::size_t n = detail::length_of<S> / 2;
+        const auto next = lstm_cell(x, slice<0, 0, n>(s), slice<0, n, 2 * n>(s), w, u, b);
+        return concat<0>(next.h, next.c);
+    } else
+        return stag::detail::failed{};
+}
+
+/// One GRU step (Cho et al. 2014; PyTorch's GRUCell), for an input x of I numbers and a hidden
+/// state h of H, weights w (3H x I) and u (3H x H) and biases bi and bh (3H each), the gates in the
+/// order reset, update, new:
+///     a = w x + bi,  e = u h + bh,  r = sigmoid(a[0, H) + e[0, H)),  z = sigmoid(a[H, 2H) + e[H, 2H)),
+///     n = tanh(a[2H, 3H) + r e[2H, 3H)),  h' = (1 - z) n + z h.
+template <expression X, expression Hs, expression W, expression U, expression Bi, expression Bh>
+constexpr auto gru_cell(const X& x, const Hs& h, const W& w, const U& u, const Bi& bi, const Bh& bh) {
+    constexpr bool vectors = detail::rank_of<X> == 1 && detail::rank_of<Hs> == 1;
+    static_assert(vectors, "stag: nn::gru_cell(x, h, w, u, bi, bh): x and h must be vectors");
+    if constexpr (vectors) {
+        constexpr std::size_t n = detail::length_of<Hs>, in = detail::length_of<X>;
+        constexpr bool fit = detail::matrix_of<W, 3 * n, in> && detail::matrix_of<U, 3 * n, n> && detail::vector_of<Bi, 3 * n> && detail::vector_of<Bh, 3 * n>;
+        static_assert(fit, "stag: nn::gru_cell(x, h, w, u, bi, bh): for h of H and x of I, w must be 3H x I, u 3H x H, bi and bh of 3H");
+        if constexpr (fit) {
+            const auto a = matmul(w, x) + bi;
+            const auto e = matmul(u, h) + bh;
+            const auto r = sigmoid(slice<0, 0, n>(a) + slice<0, 0, n>(e));
+            const auto z = sigmoid(slice<0, n, 2 * n>(a) + slice<0, n, 2 * n>(e));
+            const auto candidate = tanh(slice<0, 2 * n, 3 * n>(a) + r * slice<0, 2 * n, 3 * n>(e));
+            return (c<1> - z) * candidate + z * h;
+        } else
+            return stag::detail::failed{};
+    } else
+        return stag::detail::failed{};
+}
+
+}  // namespace stag::nn
