@@ -14,6 +14,7 @@
 #include <stag/engine/check.hpp>
 #include <stag/engine/gradient.hpp>
 
+#include <algorithm>
 #include <cstddef>
 #include <span>
 #include <stdexcept>
@@ -73,14 +74,25 @@ constexpr void add_into(T& to, const T& from) {
 /// its value at t, then each per-step input's value at t.
 template <class Next, class Out, class State, class... Inputs>
 struct scan_runner {
-    /// The states h_0 ... h_n of the forward pass (numbers, or tensors of the state's shape).
-    template <class H, class... Bs, class... Ss>
-    static std::vector<H> states(const Next& next, const H& h0, std::size_t n, const std::tuple<Bs...>& fixed,
-                                 const std::tuple<Ss...>& seqs) {
+    /// The states h_0 ... h_n of the forward pass (numbers, or tensors of the state's shape), and
+    /// the loop's value. Each step is one sweep, of next and out side by side in one vector (so
+    /// that what they share is computed once).
+    template <class S, class H, class... Bs, class... Ss>
+    static std::vector<H> states(const Next& next, const Out& out, S& value, const H& h0, std::size_t n,
+                                 const std::tuple<Bs...>& fixed, const std::tuple<Ss...>& seqs) {
+        constexpr std::size_t size = sizeof(H) / sizeof(S);  // the state's elements
+        const auto both = [&] {
+            if constexpr (scalar_node<Next>) return concat<0>(broadcast_to<1>(next), broadcast_to<1>(out));
+            else return concat<0>(reshape<size>(next), broadcast_to<1>(out));
+        }();
         std::vector<H> h(n + 1);
         h[0] = h0;
-        for (std::size_t t = 0; t < n; ++t)
-            h[t + 1] = static_cast<H>(call_at(t, h[t], fixed, seqs, [&](const auto&... bs) { return eval(next, bs...); }));
+        for (std::size_t t = 0; t < n; ++t) {
+            const auto r = call_at(t, h[t], fixed, seqs, [&](const auto&... bs) { return eval(both, bs...); });
+            const auto* e = elements_of(r);
+            std::copy(e, e + size, elements_of(h[t + 1]));
+            value += static_cast<S>(e[size]);
+        }
         return h;
     }
     /// f(the bindings of step t, with state h, which must outlive the call: a tensor is bound by
@@ -122,24 +134,29 @@ auto value_and_grad(const scan_t<Next, Out, State, Inputs...>& loop, const Vs&..
         }, seqs);
         using H = decltype(std::apply([](const auto&... b) { return eval(State{}, b...); }, fixed));  // a number or a tensor
         using S = typename detail::bound_element<H>::type;
-        const std::vector<H> h = runner::states(loop.next, std::apply([](const auto&... b) { return eval(State{}, b...); }, fixed), n,
-                                                fixed, seqs);
         S value = 0;
-        for (std::size_t t = 0; t < n; ++t)
-            value += static_cast<S>(runner::call_at(t, h[t], fixed, seqs, [&](const auto&... bs) { return eval(loop.out, bs...); }));
+        const std::vector<H> h = runner::states(loop.next, loop.out, value,
+                                                std::apply([](const auto&... b) { return eval(State{}, b...); }, fixed), n, fixed, seqs);
         // Backward through time.
         constexpr bool state_listed = (std::is_same_v<typename Vs::name, typename State::name> || ...);
         constexpr auto a = detail::scan_adjoint<State>::var;
         const auto step = loop.out + detail::carried_term(a, loop.next);
+        // Each step's gradient is added where the total is kept (no gradient object per step); the
+        // state's goes to a fresh buffer, the adjoint carried to the step before.
         gradient<S, Vs...> total{};
-        H carried{};  // d value / d state(t + 1)
+        H carried{}, fresh{};  // d value / d state(t + 1), and d value / d state(t)
+        const auto destination = [&](auto v) -> auto& {
+            if constexpr (std::is_same_v<typename decltype(v)::name, typename State::name>) return fresh;
+            else return total[v];
+        };
         for (std::size_t t = n; t-- > 0;) {
-            const auto vg = runner::call_at(t, h[t], fixed, seqs, [&](const auto&... bs) {
-                if constexpr (state_listed) return value_and_grad(step, Vs{}...)(bs..., a = carried);
-                else return value_and_grad(step, Vs{}..., State{})(bs..., a = carried);
+            fresh = H{};
+            runner::call_at(t, h[t], fixed, seqs, [&](const auto&... bs) {
+                if constexpr (state_listed) value_and_grad(step, Vs{}...).accumulate_into(destination(Vs{})...)(bs..., a = carried);
+                else value_and_grad(step, Vs{}..., State{}).accumulate_into(destination(Vs{})..., fresh)(bs..., a = carried);
+                return 0;
             });
-            (detail::add_into(total[Vs{}], vg.grad[Vs{}]), ...);
-            carried = vg.grad[State{}];
+            carried = fresh;
         }
         // A weight that is also the state gets d/dh0 once, not once per step: the state is no weight.
         (
