@@ -82,11 +82,24 @@ BOOST_AUTO_TEST_CASE(softmax_and_losses) {
     check_tensor_op("softmax", [](auto a) { return stag::softmax(a); }, values<T<3, 4>>(0.2));
     check_tensor_op("log_softmax", [](auto a) { return stag::log_softmax(a); }, values<T<3, 4>>(0.3));
     check_tensor_op("mse", [](auto a, auto b) { return stag::mse(a, b); }, values<T<3, 4>>(0.4), values<T<3, 4>>(0.5));
+    check_tensor_op("logsumexp", [](auto a) { return stag::logsumexp(a); }, values<T<3, 4>>(0.45));
     check_tensor_op("cross_entropy, probabilities", [](auto z, auto p) { return stag::cross_entropy(z, p); }, values<T<3, 4>>(0.6),
                     values<T<3, 4>>(0.7, 0.1));
     const T<3> classes{2.5, 0.5, 3.5};  // indices as numbers, between integers: rounded down
     check_tensor_op("cross_entropy, class indices", [](auto z, auto k) { return stag::cross_entropy(z, k); }, values<T<3, 4>>(0.8), classes);
     check_tensor_op("pick", [](auto a, auto k) { return stag::pick(a, k); }, values<T<3, 4>>(0.9), classes);
+}
+
+BOOST_AUTO_TEST_CASE(logsumexp_neither_overflows_nor_underflows) {
+    constexpr auto a = stag::var<"a", T<3>>;
+    const T<3> big{1000.0, 1000.0, 999.0}, small{-1000.0, -1000.0, -1001.0};
+    const double extra = std::log(2.0 + std::exp(-1.0));
+    BOOST_TEST(stag::eval(stag::logsumexp(a), a = big) == 1000.0 + extra, boost::test_tools::tolerance(1e-15));
+    BOOST_TEST(stag::eval(stag::logsumexp(a), a = small) == -1000.0 + extra, boost::test_tools::tolerance(1e-15));
+    // Its gradient is softmax(a), which sums to 1.
+    const auto g = stag::grad(stag::logsumexp(a), a)(a = big);
+    BOOST_TEST(g[a](0) + g[a](1) + g[a](2) == 1.0, boost::test_tools::tolerance(1e-15));
+    BOOST_TEST(g[a](0) == 1.0 / (2.0 + std::exp(-1.0)), boost::test_tools::tolerance(1e-14));
 }
 
 BOOST_AUTO_TEST_CASE(slicing_joining_and_gathering) {

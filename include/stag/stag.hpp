@@ -14,6 +14,7 @@
 #include <stag/engine/eval.hpp>
 #include <stag/engine/gradient.hpp>
 #include <stag/engine/higher_order.hpp>
+#include <stag/engine/map_sum.hpp>
 #include <stag/engine/same.hpp>
 #include <stag/engine/scan.hpp>
 #include <stag/engine/vmap.hpp>

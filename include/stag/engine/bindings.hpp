@@ -9,6 +9,10 @@
 #include <cstddef>
 #include <iterator>
 #include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <tuple>
 #include <type_traits>
 #include <utility>
 
@@ -44,6 +48,38 @@ template <class T>
 inline constexpr bool is_step_binding = false;
 template <class V, class T>
 inline constexpr bool is_step_binding<step_binding<V, T>> = true;
+
+namespace detail {
+/// The arguments of a call over a run-time axis (scan, map_sum) split in two: the per-step (or
+/// per-row) bindings, steps(x, xs) or each(x, xs), and the others.
+template <class... Args>
+constexpr auto split_runtime_bindings(const Args&... args) {
+    auto fixed = std::tuple_cat([](const auto& a) {
+        if constexpr (is_step_binding<std::remove_cvref_t<decltype(a)>>) return std::tuple<>{};
+        else return std::tuple{a};
+    }(args)...);
+    auto along = std::tuple_cat([](const auto& a) {
+        if constexpr (is_step_binding<std::remove_cvref_t<decltype(a)>>) return std::tuple{a};
+        else return std::tuple<>{};
+    }(args)...);
+    return std::pair{fixed, along};
+}
+/// The one length of the axis: what every binding along it agrees on, else std::invalid_argument
+/// naming two that differ and their lengths. Length(b) is a binding's length along the axis.
+template <class Length, class B, class... Bs>
+std::size_t common_length(std::string_view what, Length length, const B& b, const Bs&... bs) {
+    const std::size_t n = length(b);
+    [[maybe_unused]] const auto check = [&](const auto& other) {
+        using O = std::remove_cvref_t<decltype(other)>;
+        if (const std::size_t m = length(other); m != n)
+            throw std::invalid_argument(std::string("stag: ") + std::string(what) + ": " + std::string(name_v<typename B::var::name>) +
+                                        " has " + std::to_string(n) + " values along the run-time axis but " +
+                                        std::string(name_v<typename O::var::name>) + " has " + std::to_string(m));
+    };
+    (check(bs), ...);
+    return n;
+}
+}  // namespace detail
 
 template <class T>
 inline constexpr bool is_binding = false;

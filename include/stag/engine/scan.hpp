@@ -115,23 +115,15 @@ template <class Next, class Out, class State, class... Inputs, class... Vs>
 auto value_and_grad(const scan_t<Next, Out, State, Inputs...>& loop, const Vs&...) {
     static_assert((variable<Vs> && ...), "stag: value_and_grad(loop, vars...): differentiate with respect to variables");
     return [loop](const auto&... args) {
-        // Split the arguments: per-step inputs, and the other bindings (the state's included).
-        auto fixed = std::tuple_cat([](const auto& a) {
-            if constexpr (is_step_binding<std::remove_cvref_t<decltype(a)>>) return std::tuple<>{};
-            else return std::tuple{a};
-        }(args)...);
-        auto seqs = std::tuple_cat([](const auto& a) {
-            if constexpr (is_step_binding<std::remove_cvref_t<decltype(a)>>) return std::tuple{a};
-            else return std::tuple<>{};
-        }(args)...);
-        static_assert(std::tuple_size_v<decltype(seqs)> == sizeof...(Inputs),
+        const auto split = detail::split_runtime_bindings(args...);  // (not a structured binding: clang 14 cannot capture one)
+        const auto& fixed = split.first;
+        const auto& seqs = split.second;
+        static_assert(std::tuple_size_v<std::remove_cvref_t<decltype(seqs)>> == sizeof...(Inputs),
                       "stag: a scan needs steps(x, values) for each of its per-step inputs");
         using runner = detail::scan_runner<Next, Out, State, Inputs...>;
         // The sequence length: the same for every input.
-        std::size_t n = std::get<0>(seqs).values.size();
-        std::apply([&](const auto&... s) {
-            if (((s.values.size() != n) || ...)) throw std::invalid_argument("stag: scan: the per-step inputs differ in length");
-        }, seqs);
+        const std::size_t n = std::apply(
+            [](const auto&... s) { return detail::common_length("scan", [](const auto& b) { return b.values.size(); }, s...); }, seqs);
         using H = decltype(std::apply([](const auto&... b) { return eval(State{}, b...); }, fixed));  // a number or a tensor
         using S = typename detail::bound_element<H>::type;
         S value = 0;

@@ -1224,6 +1224,14 @@ constexpr auto log_softmax(const A& a) noexcept {
     if constexpr (!scalar_node<A>) return make_node<log_softmax_op>(a);
     else return detail::failed{};
 }
+/// log(sum(exp(a))) over all of a, computed as m + log(sum(exp(a - m))) with m = max(a), so that it
+/// neither overflows nor underflows; its gradient is softmax(a) (m's part cancels: 1 - sum of
+/// softmax, which is 0 to rounding).
+template <expression A>
+constexpr auto logsumexp(const A& a) noexcept {
+    const auto m = max(a);
+    return m + log(sum(exp(a - m)));
+}
 
 /// Element k of the vector a, or element k[r] of each row r of the matrix a.
 template <expression A, operand K>

@@ -1,0 +1,327 @@
+// stag::map_sum: a per-row expression summed over rows whose number is known only at run time (a
+// mixture model's log-likelihood over however many points a file holds, a residual summed over
+// every observation).
+//
+// The row expression is an ordinary stag expression of static shape, compiled once. What in it does
+// not depend on the rows (a softmax of mixture weights, exp of log precisions) is computed once per
+// call, not once per row: each largest such subexpression is replaced by a variable bound to its
+// value (loop-invariant code motion, on the type). Each row is then one fused forward and backward
+// sweep of what remains, with the row's variables bound to that row's values (views, not copies),
+// its gradient added where the total is kept, the hoisted values' adjoints too; one last sweep
+// takes those adjoints back to the variables they were computed from. Nothing is allocated per
+// row; below the tensor sweep's threshold (docs/tensors.md) nothing is allocated at all.
+#pragma once
+
+#include <stag/engine/bindings.hpp>
+#include <stag/engine/eval.hpp>
+#include <stag/engine/gradient.hpp>
+#include <stag/engine/scan.hpp>
+
+#include <boost/hana/string.hpp>
+
+#include <cstddef>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+
+namespace stag {
+
+/// The sum over rows of F, whose per-row variables are Rows...: built by stag::map_sum.
+template <class F, class... Rows>
+struct map_sum_t {
+    F f;
+};
+
+/// `map_sum(f, x, ...)`: the sum, over the rows of a run-time axis, of the expression f, in which
+/// the variables x, ... take one row's values; every other variable of f is shared by all rows.
+/// Bind each x with `stag::each(x, xs)`: xs holds one value of x per row (a range of numbers for a
+/// number, of tensors for a tensor), or, for a tensor variable, its rows' elements one after the
+/// other (row-major, as an n x d matrix is kept).
+template <class F, class... Rows>
+constexpr auto map_sum(const F& f, const Rows&...) {
+    static_assert(expression<F>, "stag: map_sum(f, rows...): f must be a stag expression");
+    static_assert(sizeof...(Rows) > 0, "stag: map_sum(f, rows...): name at least one per-row variable");
+    static_assert((variable<Rows> && ...), "stag: map_sum(f, rows...): the per-row arguments must be variables");
+    static_assert(scalar_node<F>, "stag: map_sum(f, rows...): f, what a row adds to the sum, must be a number");
+    return map_sum_t<F, Rows...>{f};
+}
+
+namespace detail {
+
+/// How a per-row binding each(x, xs) holds its rows: as values of x (Flat false), or, for a tensor
+/// variable x, as the elements of its rows one after the other (Flat true, Size elements a row).
+template <class V, class T>
+struct row_layout {
+    static constexpr bool flat = false;
+    static constexpr std::size_t size = 1;
+};
+template <class V, class T>
+    requires(is_tensor<typename V::value_type> && std::is_arithmetic_v<T>)
+struct row_layout<V, T> {
+    static constexpr bool flat = true;
+    static constexpr std::size_t size = V::value_type::size();
+};
+
+template <class B>
+using layout_of = row_layout<typename B::var, std::remove_cv_t<typename decltype(B::values)::element_type>>;
+
+/// The number of rows a per-row binding holds; a flat one must hold whole rows.
+template <class B>
+std::size_t rows_in(const B& b) {
+    using L = layout_of<B>;
+    if constexpr (L::flat) {
+        if (b.values.size() % L::size != 0)
+            throw std::invalid_argument("stag: map_sum: the values of " + std::string(name_v<typename B::var::name>) + " (" +
+                                        std::to_string(b.values.size()) + " numbers) are not whole rows of " +
+                                        std::to_string(L::size));
+        return b.values.size() / L::size;
+    } else
+        return b.values.size();
+}
+
+/// The binding of row i's value: a reference to it, or a fixed-size view of its elements.
+template <class B>
+constexpr auto row_binding(const B& b, std::size_t i) {
+    using L = layout_of<B>;
+    using V = typename B::var;
+    if constexpr (L::flat) return V{} = std::span<const typename decltype(B::values)::element_type, L::size>(b.values.data() + i * L::size, L::size);
+    else return V{} = b.values[i];
+}
+
+/// f(the bindings of row i): the shared ones, then each per-row variable's value at row i.
+template <class Fixed, class Along, class G>
+constexpr auto call_row(std::size_t i, const Fixed& fixed, const Along& along, G g) {
+    return std::apply([&](const auto&... bs) { return std::apply([&](const auto&... rs) { return g(bs..., row_binding(rs, i)...); }, along); },
+                      fixed);
+}
+
+/// Which per-row variables the bindings name; the run-time checks of a map_sum call.
+template <class... Rows, class Along>
+std::size_t map_sum_rows(const Along& along) {
+    constexpr std::size_t count = std::tuple_size_v<Along>;
+    static_assert(count == sizeof...(Rows), "stag: map_sum: bind each per-row variable with stag::each(x, values), and nothing else so");
+    if constexpr (count == 0) return 0;
+    else return std::apply([](const auto&... rs) { return common_length("map_sum", [](const auto& r) { return rows_in(r); }, rs...); }, along);
+}
+
+template <class V, class... Rows>
+inline constexpr bool is_row_variable = (std::is_same_v<typename V::name, typename Rows::name> || ...);
+
+// ---- hoisting what does not depend on the rows ---------------------------------------------------
+
+/// Whether the expression N depends on one of the variables Rows, and whether on any variable
+/// (classes, so that each node of a shared graph is asked once).
+template <class N, class... Rows>
+struct involves_rows;
+template <class P, class... Rows>
+struct arguments_involve_rows : std::false_type {};
+template <class Op, class... Args, class... Rows>
+struct arguments_involve_rows<expr_base<Op, Args...>, Rows...> : std::bool_constant<(involves_rows<Args, Rows...>::value || ...)> {};
+template <class N, class... Rows>
+struct involves_rows {
+    static constexpr bool value = [] {
+        if constexpr (variable<N>) return is_row_variable<N, Rows...>;
+        else if constexpr (op_node<N>) return arguments_involve_rows<pattern_t<N>, Rows...>::value;
+        else return false;
+    }();
+};
+template <class N>
+struct involves_variables;
+template <class P>
+struct arguments_involve_variables : std::false_type {};
+template <class Op, class... Args>
+struct arguments_involve_variables<expr_base<Op, Args...>> : std::bool_constant<(involves_variables<Args>::value || ...)> {};
+template <class N>
+struct involves_variables {
+    static constexpr bool value = [] {
+        if constexpr (variable<N>) return true;
+        else if constexpr (op_node<N>) return arguments_involve_variables<pattern_t<N>>::value;
+        else return false;
+    }();
+};
+
+/// Whether a node is computed once per call rather than per row: an operation on variables other
+/// than the rows', holding no run-time data (so that its type alone says what it computes).
+template <class N, class... Rows>
+inline constexpr bool hoistable = op_node<N> && bool(N::stateless) && !involves_rows<N, Rows...>::value && involves_variables<N>::value;
+
+/// The variable that stands for the hoisted node I of the row expression's unique nodes, and the
+/// one that holds its adjoint.
+template <std::size_t I>
+using hoisted_name = boost::hana::string<'s', 't', 'a', 'g', ':', ':', 'h', 'o', 'i', 's', 't', 'e', 'd', ' ', char('0' + I / 100 % 10),
+                                         char('0' + I / 10 % 10), char('0' + I % 10)>;
+template <std::size_t I>
+using hoisted_adjoint_name = boost::hana::string<'s', 't', 'a', 'g', ':', ':', 'h', 'o', 'i', 's', 't', 'e', 'd', ' ', 'a', 'd', 'j', 'o',
+                                                 'i', 'n', 't', ' ', char('0' + I / 100 % 10), char('0' + I / 10 % 10), char('0' + I % 10)>;
+template <class Name>
+struct hoisted_index {
+    static constexpr bool is = false;
+};
+template <char A, char B, char C>
+struct hoisted_index<boost::hana::string<'s', 't', 'a', 'g', ':', ':', 'h', 'o', 'i', 's', 't', 'e', 'd', ' ', A, B, C>> {
+    static constexpr bool is = true;
+    static constexpr std::size_t value = std::size_t(A - '0') * 100 + std::size_t(B - '0') * 10 + std::size_t(C - '0');
+};
+template <class T>
+struct declared_as {
+    using type = T;  // a tensor
+};
+template <class T>
+    requires std::is_arithmetic_v<T>
+struct declared_as<T> {
+    using type = deduce;
+};
+
+/// The row expression F with its hoistable nodes replaced by variables (T(N): the type of N's
+/// value, from the shared bindings).
+template <class F, class Value, class... Rows>
+struct hoister {
+    using List = graph::nodes_t<F>;
+    template <class N>
+    static constexpr auto apply(const N& n) {
+        if constexpr (hoistable<N, Rows...>) {
+            constexpr std::size_t i = graph::position_of<graph::key<N>, List>::value;
+            static_assert(i < 1000, "stag: map_sum: the row expression has more than 1000 nodes");
+            return var_t<hoisted_name<i>, typename declared_as<typename Value::template of<N>>::type>{};
+        } else if constexpr (op_node<N>)
+            return rebuild(n, std::type_identity<pattern_t<N>>{}, std::make_index_sequence<is_op_node<N>::arity>{});
+        else
+            return n;
+    }
+    template <class N, class Op, class... Args, std::size_t... I>
+    static constexpr auto rebuild(const N& n, std::type_identity<expr_base<Op, Args...>>, std::index_sequence<I...>) {
+        return expr<Op, decltype(apply(arg<I>(n)))...>(apply(arg<I>(n))...);
+    }
+};
+
+/// The hoisted variables of a rebuilt expression G: its variables with a hoisted name.
+template <class List>
+struct hoisted_in;
+template <class... Ks>
+struct hoisted_in<graph::node_list<Ks...>> {
+    template <class K>
+    static constexpr auto one() {
+        using N = graph::node_t<K>;
+        if constexpr (variable<N>) {
+            if constexpr (hoisted_index<typename N::name>::is) return std::tuple<N>{};
+            else return std::tuple<>{};
+        } else
+            return std::tuple<>{};
+    }
+    using type = decltype(std::tuple_cat(one<Ks>()...));
+};
+
+/// The type of node N's value, from bindings Bs (declared only: for decltype).
+template <class N, class... Bs>
+auto value_from(const std::tuple<Bs...>&) -> decltype(eval(N{}, std::declval<const Bs&>()...));
+
+/// A map_sum call planned: the row expression with its hoisted nodes replaced (row), the hoisted
+/// variables (a tuple of them), and how to compute their values and take their adjoints back.
+template <class F, class Fixed, class... Rows>
+struct map_sum_plan {
+    /// The type of a hoisted node's value, from the shared bindings.
+    struct value {
+        template <class N>
+        using of = decltype(value_from<N>(std::declval<const Fixed&>()));
+    };
+    using rows_hoisted = hoister<F, value, Rows...>;
+    using row_type = decltype(rows_hoisted::apply(std::declval<const F&>()));
+    using hoisted = typename hoisted_in<graph::nodes_t<row_type>>::type;
+    template <class H>
+    using node_of = graph::node_t<graph::type_at<hoisted_index<typename H::name>::value, graph::nodes_t<F>>>;
+    template <class H>
+    using adjoint_of = var_t<hoisted_adjoint_name<hoisted_index<typename H::name>::value>, typename H::value_type>;
+
+    /// The hoisted values, computed once from the shared bindings.
+    static auto values(const Fixed& fixed) {
+        return std::apply([&](auto... hs) {
+            return std::tuple{std::apply([](const auto&... bs) { return eval(node_of<decltype(hs)>{}, bs...); }, fixed)...};
+        }, hoisted{});
+    }
+    /// Their bindings (by reference for tensors: the values must outlive the calls).
+    template <class Values>
+    static auto bindings(const Values& vs) {
+        return std::apply([&](auto... hs) {
+            return [&]<std::size_t... I>(std::index_sequence<I...>) { return std::tuple{(hs = std::get<I>(vs))...}; }(
+                std::index_sequence_for<decltype(hs)...>{});
+        }, hoisted{});
+    }
+    /// sum over hoisted nodes of <adjoint, node>: its gradient takes the adjoints back to the
+    /// shared variables.
+    static constexpr auto back() {
+        return std::apply([](auto... hs) {
+            if constexpr (sizeof...(hs) == 0) return c<0>;
+            else return (carried_term(adjoint_of<decltype(hs)>{}, node_of<decltype(hs)>{}) + ...);
+        }, hoisted{});
+    }
+};
+
+}  // namespace detail
+
+namespace detail {
+/// The rows' sweeps of a planned map_sum: each row's value and gradient, with respect to Vs and to
+/// the hoisted variables Hs, added up; then the hoisted adjoints taken back to Vs in one sweep.
+template <class Plan, class... Vs, class... Hs, class Row, class Shared, class Fixed, class Along>
+auto map_sum_sweep(std::tuple<Hs...>, const Row& row_expression, const Shared& shared, const Fixed& fixed, const Along& along, std::size_t n) {
+    const auto row = value_and_grad(row_expression, Vs{}..., Hs{}...);
+    using R = decltype(call_row(0, fixed, along, [&](const auto&... bs) { return row(bs...); }));
+    using S = std::remove_cvref_t<decltype(std::declval<R>().value)>;
+    value_and_gradient<S, gradient<S, Vs...>> total{};
+    std::tuple<typename Plan::value::template of<typename Plan::template node_of<Hs>>...> adjoints{};
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+        for (std::size_t i = 0; i < n; ++i)
+            total.value += call_row(i, fixed, along, [&](const auto&... bs) { return row.accumulate_into(total.grad[Vs{}]..., std::get<I>(adjoints)...)(bs...); });
+        if constexpr (sizeof...(Hs) > 0) {
+            const auto back = grad(Plan::back(), Vs{}...).accumulate_into(total.grad[Vs{}]...);
+            std::apply([&](const auto&... bs) { (void)back(bs..., (typename Plan::template adjoint_of<Hs>{} = std::get<I>(adjoints))...); }, shared);
+        }
+    }(std::index_sequence_for<Hs...>{});
+    return total;
+}
+}  // namespace detail
+
+/// `eval(map_sum(f, x), each(x, xs), w = ...)`: the sum of f over the rows (0 for no rows).
+template <class F, class... Rows, class... Args>
+auto eval(const map_sum_t<F, Rows...>& m, const Args&... args) {
+    using Split = decltype(detail::split_runtime_bindings(args...));
+    using plan = detail::map_sum_plan<F, typename Split::first_type, Rows...>;
+    const Split split = detail::split_runtime_bindings(args...);
+    const std::size_t n = detail::map_sum_rows<Rows...>(split.second);
+    const auto values = plan::values(split.first);
+    const auto fixed = std::tuple_cat(split.first, plan::bindings(values));
+    const auto row = plan::rows_hoisted::apply(m.f);
+    using S = decltype(detail::call_row(0, fixed, split.second, [&](const auto&... bs) { return eval(row, bs...); }));
+    S sum{};
+    for (std::size_t i = 0; i < n; ++i) sum += detail::call_row(i, fixed, split.second, [&](const auto&... bs) { return eval(row, bs...); });
+    return sum;
+}
+
+/// `value_and_grad(map_sum(f, x), w, ...)(each(x, xs), w = ...)`: the sum and its gradient with
+/// respect to shared variables, summed over the rows; `.grad[w]` as for any other expression.
+template <class F, class... Rows, class... Vs>
+auto value_and_grad(const map_sum_t<F, Rows...>& m, const Vs&...) {
+    static_assert((variable<Vs> && ...), "stag: value_and_grad(map_sum, vars...): differentiate with respect to variables");
+    static_assert(!(detail::is_row_variable<Vs, Rows...> || ...),
+                  "stag: value_and_grad(map_sum, vars...): a per-row variable has a value per row, so no one gradient: "
+                  "differentiate with respect to the shared variables");
+    return [m](const auto&... args) {
+        using Split = decltype(detail::split_runtime_bindings(args...));
+        using plan = detail::map_sum_plan<F, typename Split::first_type, Rows...>;
+        const Split split = detail::split_runtime_bindings(args...);
+        const std::size_t n = detail::map_sum_rows<Rows...>(split.second);
+        const auto values = plan::values(split.first);
+        const auto fixed = std::tuple_cat(split.first, plan::bindings(values));
+        return detail::map_sum_sweep<plan, Vs...>(typename plan::hoisted{}, plan::rows_hoisted::apply(m.f), split.first, fixed, split.second, n);
+    };
+}
+
+/// `grad(map_sum(f, x), w, ...)(bindings...)`: the gradient alone.
+template <class F, class... Rows, class... Vs>
+auto grad(const map_sum_t<F, Rows...>& m, const Vs&... vs) {
+    return [vg = value_and_grad(m, vs...)](const auto&... args) { return vg(args...).grad; };
+}
+
+}  // namespace stag
