@@ -1,8 +1,10 @@
 // A character-level LSTM learns to predict the next character of Genesis 1-11 (King James Version,
 // in the public domain: data/README.md), trained with stag::scan and Adam, then writes a sample.
 //
-//   s(t+1) = lstm_step(one_hot(x(t)), s(t), W, U, b)     (s packs the hidden state h and the cell c)
+//   (h(t+1), c(t+1)) = lstm_cell(one_hot(x(t)), h(t), c(t), W, U, b)
 //   logits(t) = Wy h(t+1) + by,   loss = sum over t of cross_entropy(logits(t), x(t+1))
+//
+// The scan carries two states, the hidden state h and the cell state c (stag::carry).
 //
 // The alphabet is of 63 characters (letters, space, newline and the marks of punctuation); the
 // text holds 59 of them. Each verse is one sequence, read from a zero state; the loop is one
@@ -73,7 +75,8 @@ int main(int argc, char** argv) {
 
     constexpr std::size_t H = 64;  // hidden units
     using stag::tensor;
-    constexpr auto s = stag::var<"s", tensor<double, 2 * H>>;  // (h, c)
+    constexpr auto h = stag::var<"h", tensor<double, H>>;
+    constexpr auto c = stag::var<"c", tensor<double, H>>;
     constexpr auto x = stag::var<"x">;                        // this character's index
     constexpr auto next_char = stag::var<"next">;             // the next one's
     constexpr auto W = stag::var<"W", tensor<double, 4 * H, chars>>;
@@ -82,9 +85,9 @@ int main(int argc, char** argv) {
     constexpr auto Wy = stag::var<"Wy", tensor<double, chars, H>>;
     constexpr auto by = stag::var<"by", tensor<double, chars>>;
 
-    const auto next = stag::nn::lstm_step(stag::one_hot<chars>(x), s, W, U, b);
-    const auto logits = stag::matmul(Wy, stag::slice<0, 0, H>(next)) + by;
-    const auto model = stag::scan(next, stag::cross_entropy(logits, next_char), s, x, next_char);
+    const auto next = stag::nn::lstm_cell(stag::one_hot<chars>(x), h, c, W, U, b);
+    const auto logits = stag::matmul(Wy, next.h) + by;
+    const auto model = stag::scan(stag::carry(h, next.h, c, next.c), stag::cross_entropy(logits, next_char), x, next_char);
 
     // PyTorch's initialisation: uniform in +-1/sqrt(H); the forget gate's bias starts at 1.
     std::mt19937 random(2026);
@@ -100,13 +103,13 @@ int main(int argc, char** argv) {
     for (auto& e : wy) e = init(random);
     for (auto& e : bo) e = init(random);
     for (std::size_t i = H; i < 2 * H; ++i) bias(i) += 1.0;
-    const tensor<double, 2 * H> zero{};
+    const tensor<double, H> zero{};
     stag::adam opt(0.01, w, u, bias, wy, bo);
 
     // One verse: its loss (summed over its characters) and the gradient of the weights.
     const auto verse_grad = [&](const std::vector<double>& v) {
         const std::span<const double> in(v.data(), v.size() - 1), out(v.data() + 1, v.size() - 1);
-        return stag::value_and_grad(model, W, U, b, Wy, by)(s = zero, stag::steps(x, in), stag::steps(next_char, out), W = w,
+        return stag::value_and_grad(model, W, U, b, Wy, by)(h = zero, c = zero, stag::steps(x, in), stag::steps(next_char, out), W = w,
                                                              U = u, b = bias, Wy = wy, by = bo);
     };
     const auto mean_loss = [&] {
@@ -139,10 +142,12 @@ int main(int argc, char** argv) {
     // A sample: the cell run forward from "And God said", each next character drawn from the
     // softmax of the logits.
     std::string text = "And God said";
-    tensor<double, 2 * H> state{};
+    tensor<double, H> hv{}, cv{};
     const auto step = [&](double id) {
-        const auto z = stag::eval(logits, s = state, x = id, W = w, U = u, b = bias, Wy = wy, by = bo);
-        state = stag::eval(next, s = state, x = id, W = w, U = u, b = bias);
+        const auto z = stag::eval(logits, h = hv, c = cv, x = id, W = w, U = u, b = bias, Wy = wy, by = bo);
+        const tensor<double, H> h1 = stag::eval(next.h, h = hv, c = cv, x = id, W = w, U = u, b = bias);
+        cv = stag::eval(next.c, h = hv, c = cv, x = id, W = w, U = u, b = bias);
+        hv = h1;
         return z;
     };
     tensor<double, chars> z{};

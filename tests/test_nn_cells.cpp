@@ -1,6 +1,8 @@
 // stag::nn's recurrent cells: the LSTM and GRU cells against the equations written out by hand in
-// plain C++, their gradients against central differences, and an LSTM over a sequence as a scan
-// on the packed state (h, c), against the same steps unrolled.
+// plain C++, their gradients against central differences, an LSTM over a sequence as a scan on
+// the packed state (h, c) against the same steps unrolled, the same LSTM carrying h and c as two
+// states (stag::carry) against it and over 200 steps against central differences, and a number
+// and a tensor carried together.
 #define BOOST_TEST_MODULE nn_cells
 #include <boost/test/unit_test.hpp>
 
@@ -126,4 +128,84 @@ BOOST_AUTO_TEST_CASE(lstm_over_a_sequence_as_a_scan) {
     BOOST_TEST(r.grad[V](1) == g.grad[V](1), boost::test_tools::tolerance(1e-12));
     const auto report = stag::check_grad(unrolled, s = s0, x1 = xs[0], x2 = xs[1], x3 = xs[2], W = p.w, U = p.u, b = p.bv, V = v);
     BOOST_TEST(report.passed(1e-7), report);
+}
+
+// The same LSTM with h and c carried as two states of their own (stag::carry), against the packed
+// scan above, and over 200 steps against central differences of the loop's value.
+BOOST_AUTO_TEST_CASE(lstm_with_two_carried_states) {
+    const lstm_values p;
+    constexpr auto s = stag::var<"s", T<2 * H>>;
+    constexpr auto y = stag::var<"y">;
+    constexpr auto V = stag::var<"V", T<H>>;
+    const auto next = stag::nn::lstm_cell(x, h, c, W, U, b);
+    const auto two = stag::scan(stag::carry(h, next.h, c, next.c), stag::square(stag::dot(V, next.h) - y), x, y);
+    const auto packed_next = stag::nn::lstm_step(x, s, W, U, b);
+    const auto packed = stag::scan(packed_next, stag::square(stag::dot(V, stag::slice<0, 0, H>(packed_next)) - y), s, x, y);
+
+    std::vector<T<I>> xs(200);
+    std::vector<double> ys(200);
+    for (std::size_t t = 0; t < xs.size(); ++t) {
+        xs[t] = T<I>{std::sin(0.3 * double(t)), std::cos(0.17 * double(t))};
+        ys[t] = 0.5 * std::sin(0.3 * double(t + 1));
+    }
+    const T<H> v{0.8, -0.4, 0.6};
+    const T<2 * H> s0 = stag::eval(stag::concat<0>(h, c), h = p.hv, c = p.cv);
+    const auto run = [&](const T<4 * H, H>& u, const T<H>& h0) {
+        return stag::value_and_grad(two, W, U, b, V, h, c)(h = h0, c = p.cv, stag::steps(x, xs), stag::steps(y, ys), W = p.w, U = u, b = p.bv, V = v);
+    };
+    const auto r = run(p.u, p.hv);
+    const auto q = stag::value_and_grad(packed, W, U, b, V, s)(s = s0, stag::steps(x, xs), stag::steps(y, ys), W = p.w, U = p.u, b = p.bv, V = v);
+    BOOST_TEST(r.value == q.value, boost::test_tools::tolerance(1e-13));
+    for (std::size_t e = 0; e < 4 * H * H; ++e) BOOST_TEST(r.grad[U].data()[e] == q.grad[U].data()[e], boost::test_tools::tolerance(1e-12));
+    for (std::size_t e = 0; e < 4 * H; ++e) BOOST_TEST(r.grad[b](e) == q.grad[b](e), boost::test_tools::tolerance(1e-12));
+    for (std::size_t e = 0; e < H; ++e) {
+        BOOST_TEST(r.grad[h](e) == q.grad[s](e), boost::test_tools::tolerance(1e-12));
+        BOOST_TEST(r.grad[c](e) == q.grad[s](H + e), boost::test_tools::tolerance(1e-12));
+    }
+    // Central differences over 200 steps: every element of U, and of the initial hidden state.
+    const double step = 1e-6;
+    for (std::size_t e = 0; e < 4 * H * H; ++e) {
+        T<4 * H, H> up = p.u, down = p.u;
+        up.data()[e] += step;
+        down.data()[e] -= step;
+        BOOST_TEST(r.grad[U].data()[e] == (run(up, p.hv).value - run(down, p.hv).value) / (2 * step), boost::test_tools::tolerance(1e-6));
+    }
+    for (std::size_t e = 0; e < H; ++e) {
+        T<H> up = p.hv, down = p.hv;
+        up(e) += step;
+        down(e) -= step;
+        BOOST_TEST(r.grad[h](e) == (run(p.u, up).value - run(p.u, down).value) / (2 * step), boost::test_tools::tolerance(1e-6));
+    }
+}
+
+// A number and a tensor carried together: a damped oscillator's position (a number) and a
+// velocity vector, against the steps unrolled by hand.
+BOOST_AUTO_TEST_CASE(a_number_and_a_tensor_carried_together) {
+    constexpr auto pos = stag::var<"pos">;
+    constexpr auto vel = stag::var<"vel", T<2>>;
+    constexpr auto k = stag::var<"k">;
+    constexpr auto f = stag::var<"f", T<2>>;
+    const auto next_pos = pos + 0.1 * stag::sum(vel);
+    const auto next_vel = vel - 0.1 * k * pos * vel + f;
+    const auto loop = stag::scan(stag::carry(pos, next_pos, vel, next_vel), stag::square(next_pos), f);
+    const std::vector<T<2>> fs{{0.1, 0.2}, {-0.3, 0.1}, {0.2, -0.1}};
+    const T<2> v0{0.5, -0.2};
+    const auto r = stag::value_and_grad(loop, k, pos, vel)(pos = 1.0, vel = v0, k = 0.7, stag::steps(f, fs));
+    // By hand, with the gradients by central differences.
+    const auto by_hand = [&](double kk, double p0, T<2> v) {
+        double p = p0, total = 0;
+        for (const auto& ft : fs) {
+            const double np = p + 0.1 * (v(0) + v(1));
+            for (std::size_t i = 0; i < 2; ++i) v(i) = v(i) - 0.1 * kk * p * v(i) + ft(i);
+            p = np;
+            total += np * np;
+        }
+        return total;
+    };
+    BOOST_TEST(r.value == by_hand(0.7, 1.0, v0), boost::test_tools::tolerance(1e-14));
+    const double e = 1e-6;
+    BOOST_TEST(r.grad[k] == (by_hand(0.7 + e, 1.0, v0) - by_hand(0.7 - e, 1.0, v0)) / (2 * e), boost::test_tools::tolerance(1e-7));
+    BOOST_TEST(r.grad[pos] == (by_hand(0.7, 1.0 + e, v0) - by_hand(0.7, 1.0 - e, v0)) / (2 * e), boost::test_tools::tolerance(1e-7));
+    const T<2> v_up{0.5 + e, -0.2}, v_down{0.5 - e, -0.2};
+    BOOST_TEST(r.grad[vel](0) == (by_hand(0.7, 1.0, v_up) - by_hand(0.7, 1.0, v_down)) / (2 * e), boost::test_tools::tolerance(1e-7));
 }
