@@ -235,28 +235,34 @@ struct map_sum_plan {
     template <class H>
     using adjoint_of = var_t<hoisted_adjoint_name<hoisted_index<typename H::name>::value>, typename H::value_type>;
 
-    /// The hoisted values, computed once from the shared bindings.
-    static auto values(const Fixed& fixed) {
-        return std::apply([&](auto... hs) {
-            return std::tuple{std::apply([](const auto&... bs) { return eval(node_of<decltype(hs)>{}, bs...); }, fixed)...};
-        }, hoisted{});
+    /// The hoisted values, computed once from the shared bindings. (Helpers over explicit packs
+    /// rather than generic lambdas: nvcc does not expand a lambda's pack inside another lambda.)
+    template <class N>
+    static auto value_of(const Fixed& fixed) {
+        return std::apply([](const auto&... bs) { return eval(N{}, bs...); }, fixed);
     }
+    template <class... Hs>
+    static auto values_of(std::tuple<Hs...>, const Fixed& fixed) {
+        return std::tuple<decltype(value_of<node_of<Hs>>(fixed))...>{value_of<node_of<Hs>>(fixed)...};
+    }
+    static auto values(const Fixed& fixed) { return values_of(hoisted{}, fixed); }
     /// Their bindings (by reference for tensors: the values must outlive the calls).
+    template <class Values, class... Hs, std::size_t... I>
+    static auto bindings_of(std::tuple<Hs...>, const Values& vs, std::index_sequence<I...>) {
+        return std::tuple{(Hs{} = std::get<I>(vs))...};
+    }
     template <class Values>
     static auto bindings(const Values& vs) {
-        return std::apply([&](auto... hs) {
-            return [&]<std::size_t... I>(std::index_sequence<I...>) { return std::tuple{(hs = std::get<I>(vs))...}; }(
-                std::index_sequence_for<decltype(hs)...>{});
-        }, hoisted{});
+        return bindings_of(hoisted{}, vs, std::make_index_sequence<std::tuple_size_v<hoisted>>{});
     }
     /// sum over hoisted nodes of <adjoint, node>: its gradient takes the adjoints back to the
     /// shared variables.
-    static constexpr auto back() {
-        return std::apply([](auto... hs) {
-            if constexpr (sizeof...(hs) == 0) return c<0>;
-            else return (carried_term(adjoint_of<decltype(hs)>{}, node_of<decltype(hs)>{}) + ...);
-        }, hoisted{});
+    template <class... Hs>
+    static constexpr auto back_of(std::tuple<Hs...>) {
+        if constexpr (sizeof...(Hs) == 0) return c<0>;
+        else return (carried_term(adjoint_of<Hs>{}, node_of<Hs>{}) + ...);
     }
+    static constexpr auto back() { return back_of(hoisted{}); }
 };
 
 }  // namespace detail

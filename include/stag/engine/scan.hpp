@@ -93,7 +93,7 @@ constexpr void check_scan_parts() {
 /// inputs are the variables x, ...; `next` is the state after a step, `out` what a step adds to
 /// the loop's value (a per-step loss; it may use `next`, which is then shared, not recomputed).
 template <class Next, class Out, class State, class... Inputs>
-    requires(!detail::is_carry<Next>)
+    requires(!detail::is_carry<Next> && !std::is_same_v<Next, detail::failed>)
 constexpr auto scan(const Next& next, const Out& out, const State&, const Inputs&...) {
     static_assert(expression<Next>, "stag: scan(next, out, state, inputs...): next and out must be stag expressions");
     static_assert(variable<State>, "stag: scan(next, out, state, inputs...): the state and the inputs must be variables");
@@ -101,6 +101,11 @@ constexpr auto scan(const Next& next, const Out& out, const State&, const Inputs
     static_assert(std::is_same_v<node_shape_t<Next>, node_shape_t<State>>,
                   "stag: scan(next, out, state, inputs...): next must have the state's shape");
     return scan_t<carry_t<carried<State, Next>>, Out, Inputs...>{carry_t<carried<State, Next>>{{carried<State, Next>{next}}}, out};
+}
+/// After carry(...) reported its error: no second one.
+template <class... Rest>
+constexpr auto scan(const detail::failed&, const Rest&...) {
+    return detail::failed{};
 }
 /// `scan(carry(h, next_h, c, next_c), out, x, ...)`: a loop that carries several states (an LSTM's
 /// hidden and cell states, two layers' states), numbers or tensors.
