@@ -289,20 +289,34 @@ auto map_sum_sweep(std::tuple<Hs...>, const Row& row_expression, const Shared& s
 }
 }  // namespace detail
 
+namespace detail {
+/// What every map_sum call does first: split the bindings, check the rows, compute the hoisted
+/// values and bind them; then g(plan, the split bindings, the shared bindings with the hoisted
+/// ones, the number of rows).
+template <class F, class... Rows, class G, class... Args>
+auto map_sum_call(const G& g, const Args&... args) {
+    using Split = decltype(split_runtime_bindings(args...));
+    using plan = map_sum_plan<F, typename Split::first_type, Rows...>;
+    const Split split = split_runtime_bindings(args...);
+    const std::size_t n = map_sum_rows<Rows...>(split.second);
+    const auto values = plan::values(split.first);
+    const auto fixed = std::tuple_cat(split.first, plan::bindings(values));  // (refers to values)
+    return g(plan{}, split, fixed, n);
+}
+}  // namespace detail
+
 /// `eval(map_sum(f, x), each(x, xs), w = ...)`: the sum of f over the rows (0 for no rows).
 template <class F, class... Rows, class... Args>
 auto eval(const map_sum_t<F, Rows...>& m, const Args&... args) {
-    using Split = decltype(detail::split_runtime_bindings(args...));
-    using plan = detail::map_sum_plan<F, typename Split::first_type, Rows...>;
-    const Split split = detail::split_runtime_bindings(args...);
-    const std::size_t n = detail::map_sum_rows<Rows...>(split.second);
-    const auto values = plan::values(split.first);
-    const auto fixed = std::tuple_cat(split.first, plan::bindings(values));
-    const auto row = plan::rows_hoisted::apply(m.f);
-    using S = decltype(detail::call_row(0, fixed, split.second, [&](const auto&... bs) { return eval(row, bs...); }));
-    S sum{};
-    for (std::size_t i = 0; i < n; ++i) sum += detail::call_row(i, fixed, split.second, [&](const auto&... bs) { return eval(row, bs...); });
-    return sum;
+    return detail::map_sum_call<F, Rows...>(
+        [&](auto plan, const auto& split, const auto& fixed, std::size_t n) {
+            const auto row = decltype(plan)::rows_hoisted::apply(m.f);
+            const auto at = [&](std::size_t i) { return detail::call_row(i, fixed, split.second, [&](const auto&... bs) { return eval(row, bs...); }); };
+            decltype(at(0)) sum{};
+            for (std::size_t i = 0; i < n; ++i) sum += at(i);
+            return sum;
+        },
+        args...);
 }
 
 /// `value_and_grad(map_sum(f, x), w, ...)(each(x, xs), w = ...)`: the sum and its gradient with
@@ -314,13 +328,12 @@ auto value_and_grad(const map_sum_t<F, Rows...>& m, const Vs&...) {
                   "stag: value_and_grad(map_sum, vars...): a per-row variable has a value per row, so no one gradient: "
                   "differentiate with respect to the shared variables");
     return [m](const auto&... args) {
-        using Split = decltype(detail::split_runtime_bindings(args...));
-        using plan = detail::map_sum_plan<F, typename Split::first_type, Rows...>;
-        const Split split = detail::split_runtime_bindings(args...);
-        const std::size_t n = detail::map_sum_rows<Rows...>(split.second);
-        const auto values = plan::values(split.first);
-        const auto fixed = std::tuple_cat(split.first, plan::bindings(values));
-        return detail::map_sum_sweep<plan, Vs...>(typename plan::hoisted{}, plan::rows_hoisted::apply(m.f), split.first, fixed, split.second, n);
+        return detail::map_sum_call<F, Rows...>(
+            [&](auto plan, const auto& split, const auto& fixed, std::size_t n) {
+                using P = decltype(plan);
+                return detail::map_sum_sweep<P, Vs...>(typename P::hoisted{}, P::rows_hoisted::apply(m.f), split.first, fixed, split.second, n);
+            },
+            args...);
     };
 }
 
