@@ -1,5 +1,8 @@
-// Models over run-time-length data: a Gaussian mixture's log-likelihood over n points, its value
-// and gradient with stag::map_sum against the same gradient written by hand.
+// Models over run-time-length data, against the same gradients written by hand:
+// - a Gaussian mixture's log-likelihood over n points, its value and gradient with stag::map_sum;
+// - an LSTM over a sequence of 1000 steps, its loss and gradient with stag::scan carrying h and c,
+//   against backpropagation through time in plain loops (the standard library's tanh and exp, or the
+//   branch-free forms stag uses, with which the gate loops vectorise).
 //
 // The mixture has K components in D dimensions with diagonal precisions q = exp(logq):
 //     sum over points x of  log sum_k softmax(alpha)_k prod_j q_kj exp(-(q_kj (x_j - mu_kj))^2 / 2)
@@ -147,8 +150,193 @@ void gmm_stag(benchmark::State& state) {
     }
 }
 
+// ---- the LSTM ------------------------------------------------------------------------------------
+// h' and c' from stag::nn::lstm_cell (PyTorch's gate order: input, forget, cell, output); each
+// step's loss is (<v, h'> - y)^2. The hand-written BPTT keeps each step's gates and cell state
+// from the forward pass (what a careful engineer keeps), and its loops run along rows.
+
+template <std::size_t H, std::size_t I>
+struct lstm_problem {
+    stag::tensor<double, 4 * H, I> w;
+    stag::tensor<double, 4 * H, H> u;
+    stag::tensor<double, 4 * H> b;
+    stag::tensor<double, H> v;
+    std::vector<stag::tensor<double, I>> xs;
+    std::vector<double> ys;
+    explicit lstm_problem(std::size_t n) : xs(n), ys(n) {
+        for (std::size_t i = 0; i < w.size(); ++i) w.data()[i] = 0.3 * std::sin(0.7 * double(i) + 0.2);
+        for (std::size_t i = 0; i < u.size(); ++i) u.data()[i] = 0.2 * std::cos(1.3 * double(i) + 0.1);
+        for (std::size_t i = 0; i < b.size(); ++i) b.data()[i] = 0.1 * std::sin(double(i));
+        for (std::size_t i = 0; i < H; ++i) v(i) = 0.5 * std::cos(0.9 * double(i));
+        for (std::size_t t = 0; t < n; ++t) {
+            for (std::size_t j = 0; j < I; ++j) xs[t](j) = std::sin(0.1 * double(t) + 0.5 * double(j));
+            ys[t] = 0.3 * std::sin(0.1 * double(t + 1));
+        }
+    }
+};
+
+template <std::size_t H, std::size_t I>
+struct lstm_gradient {
+    double w[4 * H][I], u[4 * H][H], b[4 * H], v[H];
+};
+
+inline double logistic(double a) { return 1.0 / (1.0 + std::exp(-a)); }
+
+/// BranchFree: tanh and the sigmoid by the branch-free forms stag's loops use (so the loops over
+/// the gates vectorise), instead of the standard library's calls.
+template <std::size_t H, std::size_t I, bool BranchFree>
+struct lstm_hand {
+    static double sig(double a) {
+        if constexpr (BranchFree) return stag::detail::sigmoid_lanes(a);
+        else return logistic(a);
+    }
+    static double th(double a) {
+        if constexpr (BranchFree) return stag::detail::tanh_lanes(a);
+        else return std::tanh(a);
+    }
+    struct step {
+        double gate[4 * H];  // i, f, g, o after their nonlinearities
+        double c[H], tc[H], h[H];
+    };
+    std::vector<step> steps;  // kept between calls, as a training loop keeps its buffers
+    double wt[I][4 * H], ut[H][4 * H];
+
+    double operator()(const lstm_problem<H, I>& p, lstm_gradient<H, I>& g) {
+        const std::size_t n = p.xs.size();
+        steps.resize(n);
+        // W and U transposed once per call, so that z accumulates along contiguous rows.
+        for (std::size_t r = 0; r < 4 * H; ++r) {
+            for (std::size_t j = 0; j < I; ++j) wt[j][r] = p.w(r, j);
+            for (std::size_t j = 0; j < H; ++j) ut[j][r] = p.u(r, j);
+        }
+        double h0[H] = {}, c0[H] = {}, value = 0;
+        for (std::size_t t = 0; t < n; ++t) {
+            const double* hp = t ? steps[t - 1].h : h0;
+            const double* cp = t ? steps[t - 1].c : c0;
+            step& s = steps[t];
+            double z[4 * H];
+            for (std::size_t r = 0; r < 4 * H; ++r) z[r] = p.b(r);
+            for (std::size_t j = 0; j < I; ++j)
+                for (std::size_t r = 0; r < 4 * H; ++r) z[r] += wt[j][r] * p.xs[t](j);
+            for (std::size_t j = 0; j < H; ++j)
+                for (std::size_t r = 0; r < 4 * H; ++r) z[r] += ut[j][r] * hp[j];
+            for (std::size_t r = 0; r < 2 * H; ++r) s.gate[r] = sig(z[r]);
+            for (std::size_t r = 2 * H; r < 3 * H; ++r) s.gate[r] = th(z[r]);
+            for (std::size_t r = 3 * H; r < 4 * H; ++r) s.gate[r] = sig(z[r]);
+            double out = 0;
+            for (std::size_t k = 0; k < H; ++k) {
+                s.c[k] = s.gate[H + k] * cp[k] + s.gate[k] * s.gate[2 * H + k];
+                s.tc[k] = th(s.c[k]);
+                s.h[k] = s.gate[3 * H + k] * s.tc[k];
+                out += p.v(k) * s.h[k];
+            }
+            value += (out - p.ys[t]) * (out - p.ys[t]);
+        }
+        std::fill(&g.w[0][0], &g.w[0][0] + 4 * H * I, 0.0);
+        std::fill(&g.u[0][0], &g.u[0][0] + 4 * H * H, 0.0);
+        std::fill(&g.b[0], &g.b[0] + 4 * H, 0.0);
+        std::fill(&g.v[0], &g.v[0] + H, 0.0);
+        double dh[H] = {}, dc[H] = {};  // adjoints of the states after step t, from step t + 1
+        for (std::size_t t = n; t-- > 0;) {
+            const step& s = steps[t];
+            const double* hp = t ? steps[t - 1].h : h0;
+            const double* cp = t ? steps[t - 1].c : c0;
+            double out = 0;
+            for (std::size_t k = 0; k < H; ++k) out += p.v(k) * s.h[k];
+            const double dout = 2 * (out - p.ys[t]);
+            double dz[4 * H];
+            for (std::size_t k = 0; k < H; ++k) {
+                g.v[k] += dout * s.h[k];
+                const double dhk = dh[k] + dout * p.v(k);
+                const double o = s.gate[3 * H + k], i = s.gate[k], f = s.gate[H + k], gg = s.gate[2 * H + k];
+                const double dck = dc[k] + dhk * o * (1 - s.tc[k] * s.tc[k]);
+                dz[k] = dck * gg * i * (1 - i);
+                dz[H + k] = dck * cp[k] * f * (1 - f);
+                dz[2 * H + k] = dck * i * (1 - gg * gg);
+                dz[3 * H + k] = dhk * s.tc[k] * o * (1 - o);
+                dc[k] = dck * f;
+            }
+            std::fill(&dh[0], &dh[0] + H, 0.0);
+            for (std::size_t r = 0; r < 4 * H; ++r) {
+                g.b[r] += dz[r];
+                for (std::size_t j = 0; j < I; ++j) g.w[r][j] += dz[r] * p.xs[t](j);
+                for (std::size_t j = 0; j < H; ++j) {
+                    g.u[r][j] += dz[r] * hp[j];
+                    dh[j] += dz[r] * p.u(r, j);
+                }
+            }
+        }
+        return value;
+    }
+};
+
+template <std::size_t H, std::size_t I>
+struct lstm_stag {
+    static constexpr auto x = stag::var<"x", stag::tensor<double, I>>;
+    static constexpr auto y = stag::var<"y">;
+    static constexpr auto h = stag::var<"h", stag::tensor<double, H>>;
+    static constexpr auto c = stag::var<"c", stag::tensor<double, H>>;
+    static constexpr auto W = stag::var<"W", stag::tensor<double, 4 * H, I>>;
+    static constexpr auto U = stag::var<"U", stag::tensor<double, 4 * H, H>>;
+    static constexpr auto B = stag::var<"b", stag::tensor<double, 4 * H>>;
+    static constexpr auto V = stag::var<"V", stag::tensor<double, H>>;
+    static constexpr auto loop() {
+        const auto next = stag::nn::lstm_cell(x, h, c, W, U, B);
+        return stag::scan(stag::carry(h, next.h, c, next.c), stag::square(stag::dot(V, next.h) - y), x, y);
+    }
+    static auto run(const lstm_problem<H, I>& p) {
+        const stag::tensor<double, H> zero{};
+        return stag::value_and_grad(loop(), W, U, B, V)(h = zero, c = zero, stag::steps(x, p.xs), stag::steps(y, p.ys), W = p.w, U = p.u,
+                                                        B = p.b, V = p.v);
+    }
+};
+
+template <std::size_t H, std::size_t I, bool BranchFree>
+void check_lstm(std::size_t n) {
+    const lstm_problem<H, I> p(n);
+    lstm_gradient<H, I> g;
+    lstm_hand<H, I, BranchFree> hand_bptt;
+    const double v = hand_bptt(p, g);
+    const auto r = lstm_stag<H, I>::run(p);
+    using S = lstm_stag<H, I>;
+    const auto close = [](double a, double b) { return std::abs(a - b) <= 1e-9 * std::max(1.0, std::abs(a) + std::abs(b)); };
+    bool same = close(v, r.value);
+    for (std::size_t k = 0; k < 4 * H; ++k) {
+        same = same && close(g.b[k], r.grad[S::B](k));
+        for (std::size_t j = 0; j < I; ++j) same = same && close(g.w[k][j], r.grad[S::W](k, j));
+        for (std::size_t j = 0; j < H; ++j) same = same && close(g.u[k][j], r.grad[S::U](k, j));
+    }
+    for (std::size_t k = 0; k < H; ++k) same = same && close(g.v[k], r.grad[S::V](k));
+    if (!same) {
+        std::fprintf(stderr, "bench_sequence: the hand-written and stag LSTM gradients differ\n");
+        std::exit(1);
+    }
+}
+
+template <std::size_t H, std::size_t I, bool BranchFree>
+void bptt_hand(benchmark::State& state) {
+    const lstm_problem<H, I> p(static_cast<std::size_t>(state.range(0)));
+    lstm_gradient<H, I> g;
+    lstm_hand<H, I, BranchFree> hand_bptt;
+    for (auto _ : state) {
+        benchmark::DoNotOptimize(hand_bptt(p, g));
+        benchmark::ClobberMemory();
+    }
+}
+template <std::size_t H, std::size_t I>
+void bptt_stag(benchmark::State& state) {
+    const lstm_problem<H, I> p(static_cast<std::size_t>(state.range(0)));
+    for (auto _ : state) {
+        auto r = lstm_stag<H, I>::run(p);
+        benchmark::DoNotOptimize(r);
+    }
+}
+
 }  // namespace
 
+BENCHMARK(bptt_hand<32, 8, false>)->Name("lstm_h32_i8/grad/hand")->Arg(1000);
+BENCHMARK(bptt_hand<32, 8, true>)->Name("lstm_h32_i8/grad/hand_branch_free")->Arg(1000);
+BENCHMARK(bptt_stag<32, 8>)->Name("lstm_h32_i8/grad/stag")->Arg(1000);
 BENCHMARK(gmm_hand<5, 2>)->Name("gmm_k5_d2/grad/hand")->Arg(1000);
 BENCHMARK(gmm_stag<5, 2>)->Name("gmm_k5_d2/grad/stag")->Arg(1000);
 BENCHMARK(gmm_hand<10, 8>)->Name("gmm_k10_d8/grad/hand")->Arg(1000);
@@ -157,6 +345,8 @@ BENCHMARK(gmm_stag<10, 8>)->Name("gmm_k10_d8/grad/stag")->Arg(1000);
 int main(int argc, char** argv) {
     check<5, 2>(100);
     check<10, 8>(100);
+    check_lstm<32, 8, false>(50);
+    check_lstm<32, 8, true>(50);
     benchmark::Initialize(&argc, argv);
     benchmark::RunSpecifiedBenchmarks();
 }
