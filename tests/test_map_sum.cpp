@@ -1,7 +1,8 @@
 // stag::map_sum: a per-row expression summed over a run-time number of rows. A mixture model's
 // log-likelihood (points x components x dimensions) against the same sum in plain C++ and its
 // gradient against central differences, at two lengths in one binary and at 0 and 1; rows bound
-// as tensors and as a flat n x d array; and the run-time errors for lengths that disagree.
+// as tensors and as a flat n x d array; numbers hoisted out of the rows; and the run-time errors
+// for lengths that disagree.
 #define BOOST_TEST_MODULE map_sum
 #include <boost/test/unit_test.hpp>
 
@@ -168,4 +169,24 @@ BOOST_AUTO_TEST_CASE(several_per_row_variables_and_their_lengths) {
     } catch (const std::invalid_argument& e) {
         BOOST_TEST(std::string(e.what()) == "stag: map_sum: t has 4 values along the run-time axis but w has 3");
     }
+}
+
+BOOST_AUTO_TEST_CASE(numbers_hoisted_out_of_the_rows) {
+    // exp(a) and sin(b) * b depend on no row: computed once, their adjoints taken back once.
+    constexpr auto t = stag::var<"t">;
+    constexpr auto a = stag::var<"a">;
+    constexpr auto b = stag::var<"b">;
+    const auto m = stag::map_sum(stag::exp(a) * t + stag::sin(b) * b * stag::square(t), t);
+    const std::vector<double> ts{0.3, -1.2, 2.0};
+    const auto r = stag::value_and_grad(m, a, b)(stag::each(t, ts), a = 0.4, b = 1.1);
+    double value = 0, da = 0, db = 0;
+    for (double tv : ts) {
+        value += std::exp(0.4) * tv + std::sin(1.1) * 1.1 * tv * tv;
+        da += std::exp(0.4) * tv;
+        db += (std::cos(1.1) * 1.1 + std::sin(1.1)) * tv * tv;
+    }
+    BOOST_TEST(r.value == value, boost::test_tools::tolerance(1e-14));
+    BOOST_TEST(r.grad[a] == da, boost::test_tools::tolerance(1e-14));
+    BOOST_TEST(r.grad[b] == db, boost::test_tools::tolerance(1e-14));
+    BOOST_TEST(stag::eval(m, stag::each(t, ts), a = 0.4, b = 1.1) == value, boost::test_tools::tolerance(1e-14));
 }
