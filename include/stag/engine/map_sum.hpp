@@ -16,6 +16,7 @@
 #include <stag/engine/eval.hpp>
 #include <stag/engine/gradient.hpp>
 #include <stag/engine/scan.hpp>
+#include <stag/tensor/ops.hpp>
 
 #include <boost/hana/string.hpp>
 
@@ -99,16 +100,23 @@ constexpr auto call_row(std::size_t i, const Fixed& fixed, const Along& along, G
 }
 
 /// Which per-row variables the bindings name; the run-time checks of a map_sum call.
-template <class... Rows, class Along>
-std::size_t map_sum_rows(const Along& along) {
-    constexpr std::size_t count = std::tuple_size_v<Along>;
-    static_assert(count == sizeof...(Rows), "stag: map_sum: bind each per-row variable with stag::each(x, values), and nothing else so");
-    if constexpr (count == 0) return 0;
-    else return std::apply([](const auto&... rs) { return common_length("map_sum", [](const auto& r) { return rows_in(r); }, rs...); }, along);
-}
-
 template <class V, class... Rows>
 inline constexpr bool is_row_variable = (std::is_same_v<typename V::name, typename Rows::name> || ...);
+
+template <class Along, class... Rows>
+struct rows_bound;
+template <class... Bs, class... Rows>
+struct rows_bound<std::tuple<Bs...>, Rows...> {
+    static constexpr bool value = sizeof...(Bs) == sizeof...(Rows) && (is_row_variable<typename Bs::var, Rows...> && ...);
+};
+
+template <class... Rows, class Along>
+std::size_t map_sum_rows(const Along& along) {
+    static_assert(rows_bound<Along, Rows...>::value,
+                  "stag: map_sum: bind each per-row variable, and only those, with stag::each(x, values), once each");
+    if constexpr (std::tuple_size_v<Along> == 0) return 0;
+    else return std::apply([](const auto&... rs) { return common_length("map_sum", [](const auto& r) { return rows_in(r); }, rs...); }, along);
+}
 
 // ---- hoisting what does not depend on the rows ---------------------------------------------------
 

@@ -15,6 +15,7 @@
 
 #include <stag/engine/check.hpp>
 #include <stag/engine/gradient.hpp>
+#include <stag/tensor/ops.hpp>  // the ops the loop is stated with: concat, reshape, broadcast_to, dot
 
 #include <boost/hana/string.hpp>
 
