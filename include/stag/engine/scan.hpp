@@ -131,12 +131,6 @@ constexpr auto carried_term(const A& a, const Next& next) {
     if constexpr (scalar_node<Next>) return a * next;
     else return dot(a, next);
 }
-template <class Shape>
-struct element_count;
-template <std::size_t... D>
-struct element_count<std::index_sequence<D...>> {
-    static constexpr std::size_t value = (D * ... * std::size_t{1});
-};
 /// Whether the variable State is among Vs.
 template <class State, class... Vs>
 inline constexpr bool is_listed = (std::is_same_v<typename Vs::name, typename State::name> || ...);
@@ -144,7 +138,7 @@ inline constexpr bool is_listed = (std::is_same_v<typename Vs::name, typename St
 template <class Next>
 constexpr auto flattened(const Next& next) {
     if constexpr (scalar_node<Next>) return broadcast_to<1>(next);
-    else return reshape<element_count<node_shape_t<Next>>::value>(next);
+    else return reshape<shape_count<node_shape_t<Next>>::value>(next);
 }
 /// The vectors a, b, ... one after the other.
 template <class A, class... Bs>
@@ -165,10 +159,10 @@ inline constexpr std::size_t state_index = [] {
 /// The steps of a scan call over carried states States... (Nexts... their next values). The
 /// bindings of step t are the fixed ones, with each state's set to its value at t, then each
 /// per-step input's value at t.
-template <class Out, class States, class Nexts, class... Inputs>
+template <class Out, class States, class Nexts>
 struct scan_runner;
-template <class Out, class... States, class... Nexts, class... Inputs>
-struct scan_runner<Out, std::tuple<States...>, std::tuple<Nexts...>, Inputs...> {
+template <class Out, class... States, class... Nexts>
+struct scan_runner<Out, std::tuple<States...>, std::tuple<Nexts...>> {
     /// The binding b, or state k's binding to its value in hs where b binds state k.
     template <class B, class Hs>
     static constexpr auto rebound(const B& b, const Hs& hs) {
@@ -222,7 +216,7 @@ auto value_and_grad(const scan_t<carry_t<Cs...>, Out, Inputs...>& loop, const Vs
     static_assert((variable<Vs> && ...), "stag: value_and_grad(loop, vars...): differentiate with respect to variables");
     return [loop](const auto&... args) {
         using States = std::tuple<typename Cs::state...>;
-        using runner = detail::scan_runner<Out, States, decltype(detail::nexts_of(loop.carry)), Inputs...>;
+        using runner = detail::scan_runner<Out, States, decltype(detail::nexts_of(loop.carry))>;
         const auto split = detail::split_runtime_bindings(args...);  // (not a structured binding: clang 14 cannot capture one)
         const auto& fixed = split.first;
         const auto& seqs = split.second;
