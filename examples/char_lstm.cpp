@@ -106,15 +106,24 @@ int main(int argc, char** argv) {
     const tensor<double, H> zero{};
     stag::adam opt(0.01, w, u, bias, wy, bo);
 
+    // The steps' values of one verse live in one workspace, reused from verse to verse: training
+    // allocates nothing once it has grown to the longest verse.
+    stag::workspace ws;
+    const auto loop = model.in(ws);
     // One verse: its loss (summed over its characters) and the gradient of the weights.
     const auto verse_grad = [&](const std::vector<double>& v) {
         const std::span<const double> in(v.data(), v.size() - 1), out(v.data() + 1, v.size() - 1);
-        return stag::value_and_grad(model, W, U, b, Wy, by)(h = zero, c = zero, stag::steps(x, in), stag::steps(next_char, out), W = w,
-                                                             U = u, b = bias, Wy = wy, by = bo);
+        return stag::value_and_grad(loop, W, U, b, Wy, by)(h = zero, c = zero, stag::steps(x, in), stag::steps(next_char, out), W = w,
+                                                            U = u, b = bias, Wy = wy, by = bo);
     };
+    // The mean loss per character over the text, by the loop's forward pass alone.
     const auto mean_loss = [&] {
         double sum = 0;
-        for (const auto& v : verses) sum += verse_grad(v).value;
+        for (const auto& v : verses) {
+            const std::span<const double> in(v.data(), v.size() - 1), out(v.data() + 1, v.size() - 1);
+            sum += stag::eval(loop, h = zero, c = zero, stag::steps(x, in), stag::steps(next_char, out), W = w, U = u, b = bias, Wy = wy,
+                              by = bo);
+        }
         return sum / double(total);
     };
 

@@ -1,6 +1,7 @@
 // stag::scan, the loop node: backpropagation through time against the same model unrolled by hand,
 // and against central finite differences over 50 steps, for a scalar carried state and for a tensor
-// state with tensor weights and tensor per-step inputs.
+// state with tensor weights and tensor per-step inputs; the checkpointed loop against the plain one
+// (to the last bit), and the forward pass alone (eval).
 #define BOOST_TEST_MODULE scan
 #include <boost/test/unit_test.hpp>
 
@@ -9,6 +10,7 @@
 #include <array>
 #include <cmath>
 #include <cstddef>
+#include <span>
 #include <stdexcept>
 #include <vector>
 
@@ -162,4 +164,41 @@ BOOST_AUTO_TEST_CASE(tensor_state_matches_finite_differences_over_fifty_steps) {
     check(p.bias, r.grad[B]);
     check(p.v, r.grad[V]);
     check(p.h0, r.grad[H]);
+}
+
+// The checkpointed loop recomputes each stretch's values from its first state by the same sweeps,
+// so its value and gradients are the plain loop's to the last bit, for any stretch length: one
+// step, stretches that do not divide the length, the whole sequence, more than the whole.
+BOOST_AUTO_TEST_CASE(checkpointed_and_plain_loops_agree_exactly) {
+    const rnn_weights p;
+    std::vector<T<2>> xs(50);
+    std::vector<double> ys(50);
+    for (std::size_t t = 0; t < 50; ++t) {
+        xs[t] = {std::sin(0.3 * double(t)), std::cos(0.2 * double(t))};
+        ys[t] = 0.5 * std::sin(0.3 * double(t + 1));
+    }
+    const auto run = [&](const auto& loop, std::size_t n) {
+        return stag::value_and_grad(loop, W, U, B, V, H)(H = p.h0, stag::steps(X, std::span(xs).first(n)), stag::steps(y, std::span(ys).first(n)),
+                                                         W = p.w, U = p.u, B = p.bias, V = p.v);
+    };
+    for (const std::size_t n : {std::size_t{0}, std::size_t{1}, std::size_t{50}}) {
+        const auto plain = run(tensor_loop, n);
+        // The forward pass alone gives the same value.
+        BOOST_TEST(stag::eval(tensor_loop, H = p.h0, stag::steps(X, std::span(xs).first(n)), stag::steps(y, std::span(ys).first(n)), W = p.w,
+                              U = p.u, B = p.bias, V = p.v) == plain.value);
+        for (const std::size_t k : {1, 3, 7, 49, 50, 64}) {
+            BOOST_TEST_CONTEXT("length " << n << ", a state kept every " << k << " steps") {
+                const auto kept = run(tensor_loop.checkpoint(k), n);
+                BOOST_TEST(kept.value == plain.value);
+                for (std::size_t i = 0; i < 9; ++i) BOOST_TEST(kept.grad[W].data()[i] == plain.grad[W].data()[i]);
+                for (std::size_t i = 0; i < 6; ++i) BOOST_TEST(kept.grad[U].data()[i] == plain.grad[U].data()[i]);
+                for (std::size_t i = 0; i < 3; ++i) {
+                    BOOST_TEST(kept.grad[B](i) == plain.grad[B](i));
+                    BOOST_TEST(kept.grad[V](i) == plain.grad[V](i));
+                    BOOST_TEST(kept.grad[H](i) == plain.grad[H](i));
+                }
+            }
+        }
+    }
+    BOOST_CHECK_THROW(tensor_loop.checkpoint(0), std::invalid_argument);
 }

@@ -1,14 +1,17 @@
 // No heap allocation anywhere in a gradient, an evaluation or an optimizer step (the tensor issue):
 // every global operator new of this executable counts its calls, and each call below must leave the
 // count where it was. (stag allocates nothing on purpose: the slabs are std::arrays on the stack.)
+// A scan keeps a slab per step: one allocation per call, none from a workspace.
 #define BOOST_TEST_MODULE tensor_alloc
 #include <boost/test/unit_test.hpp>
 
 #include <stag/stag.hpp>
 
+#include <cmath>
 #include <cstddef>
 #include <cstdlib>
 #include <new>
+#include <vector>
 
 namespace {
 std::size_t allocations = 0;
@@ -124,4 +127,48 @@ BOOST_AUTO_TEST_CASE(a_workspace_serves_repeated_large_sweeps_without_allocating
     BOOST_TEST(value == plain);
     BOOST_TEST(v == v_plain);
     for (std::size_t i = 0; i < a.size(); i += 37) BOOST_TEST(g2.data()[i] == g1.data()[i]);
+}
+
+BOOST_AUTO_TEST_CASE(a_scan_allocates_once_per_call_whatever_its_length_and_not_at_all_in_a_workspace) {
+    // An Elman cell over 5 and over 500 steps: the steps' values (a slab per step) come from one
+    // allocation per call, not one per step; from a workspace that has grown, from none.
+    constexpr auto h = stag::var<"h", stag::tensor<double, 4>>;
+    constexpr auto W = stag::var<"W", stag::tensor<double, 4, 4>>;
+    constexpr auto in = stag::var<"in">;
+    const auto next = stag::tanh(stag::matmul(W, h) + in);
+    const auto loop = stag::scan(next, stag::sum(stag::square(next)), h, in);
+    stag::tensor<double, 4, 4> w{};
+    for (std::size_t i = 0; i < w.size(); ++i) w.data()[i] = 0.1 * double(i % 5) - 0.2;
+    const stag::tensor<double, 4> h0{0.1, -0.2, 0.3, 0.4};
+    std::vector<double> short_input(5), long_input(500);
+    for (std::size_t t = 0; t < long_input.size(); ++t) long_input[t] = std::sin(0.1 * double(t));
+    for (std::size_t t = 0; t < short_input.size(); ++t) short_input[t] = long_input[t];
+
+    std::size_t before = allocations;
+    const auto r5 = stag::value_and_grad(loop, W, h)(h = h0, W = w, stag::steps(in, short_input));
+    const std::size_t per_short_call = allocations - before;
+    before = allocations;
+    const auto r500 = stag::value_and_grad(loop, W, h)(h = h0, W = w, stag::steps(in, long_input));
+    BOOST_TEST(allocations - before == per_short_call);
+    BOOST_TEST(per_short_call == 1u);
+    before = allocations;
+    const double e500 = stag::eval(loop, h = h0, W = w, stag::steps(in, long_input));
+    BOOST_TEST(allocations - before == 1u);
+
+    stag::workspace ws;
+    const auto lent = loop.in(ws);
+    const auto first = stag::value_and_grad(lent, W, h)(h = h0, W = w, stag::steps(in, long_input));
+    before = allocations;
+    const auto again = stag::value_and_grad(lent, W, h)(h = h0, W = w, stag::steps(in, long_input));
+    const auto shorter = stag::value_and_grad(lent.checkpoint(10), W, h)(h = h0, W = w, stag::steps(in, short_input));
+    const double e = stag::eval(lent, h = h0, W = w, stag::steps(in, long_input));
+    BOOST_TEST(allocations == before);
+
+    BOOST_TEST(r500.value == e500);
+    BOOST_TEST(first.value == r500.value);
+    BOOST_TEST(again.value == r500.value);
+    BOOST_TEST(e == r500.value);
+    BOOST_TEST(shorter.value == r5.value);
+    for (std::size_t i = 0; i < 16; ++i) BOOST_TEST(again.grad[W].data()[i] == r500.grad[W].data()[i]);
+    for (std::size_t i = 0; i < 4; ++i) BOOST_TEST(shorter.grad[h](i) == r5.grad[h](i));
 }

@@ -15,7 +15,6 @@
 #include <stag/engine/bindings.hpp>
 #include <stag/engine/eval.hpp>
 #include <stag/engine/gradient.hpp>
-#include <stag/engine/scan.hpp>
 #include <stag/tensor/ops.hpp>
 
 #include <boost/hana/string.hpp>
@@ -268,7 +267,7 @@ struct map_sum_plan {
     template <class... Hs>
     static constexpr auto back_of(std::tuple<Hs...>) {
         if constexpr (sizeof...(Hs) == 0) return c<0>;
-        else return (carried_term(adjoint_of<Hs>{}, node_of<Hs>{}) + ...);
+        else return (inner(adjoint_of<Hs>{}, node_of<Hs>{}) + ...);
     }
     static constexpr auto back() { return back_of(hoisted{}); }
 };

@@ -26,14 +26,23 @@ constexpr std::tuple<Fs...> outputs(const Fs&... fs) {
 namespace detail {
 
 /// The node that holds two outputs of a multi-output sweep together, so that their nodes form one
-/// graph and a node they share is one node. Its value is its first argument's; it is piecewise
-/// constant, so that no adjoint flows through it: each output's backward sweep is seeded at the
-/// output itself (graph::rooted_activity). Never visible to users.
+/// graph and a node they share is one node. Its value is its first argument's (its first element,
+/// for a tensor: the outputs may be tensors of any shapes, so the join is a number); it is
+/// piecewise constant, so that no adjoint flows through it: each output's backward sweep is seeded
+/// at the output itself (graph::rooted_activity, graph::seeded_activity). Never visible to users.
 struct join_op {
     static constexpr call notation{"join"};
     static constexpr bool piecewise_constant = true;
     template <class A, class B>
     static constexpr auto apply(const A& a, const B&) { return a; }
+    // Its rules in the tensor engine (tensor/sweep.hpp): a number, from the first element.
+    static constexpr bool tensor_level = true;
+    template <class A, class B>
+    using shape = std::index_sequence<>;
+    template <class Sh, class S, class PA, class PB>
+    static constexpr void forward(Sh, S* out, const PA* a, const PB*) {
+        out[0] = S(a[0]);
+    }
 };
 
 /// join(f1, join(f2, ... fm)): the root of the graph of m outputs (f1 itself for one).

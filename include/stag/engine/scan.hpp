@@ -3,14 +3,15 @@
 // numbers or tensors.
 //
 // The loop is not unrolled into types: its body is expressions, compiled once, whatever the
-// sequence length. The forward pass runs the body once per step, one sweep of every next state and
-// the step's output side by side, and keeps the states; the backward pass runs in reverse, one
-// fused value-and-gradient sweep per step of
-//     out_t + sum over states k of <a_k(t+1), next_k(t)>,
-// where a_k(t+1), the adjoint of the next state k (bound to a variable of that state's type, so a
-// number or a tensor like any other binding), carries the chain rule from step to step; the
-// product is a plain product for a number, a dot product for a tensor. The gradients of the
-// weights every step shares are summed where the total is kept.
+// sequence length. One step is one graph, the step's output and every next state joined
+// (engine/outputs.hpp), so what they share is one node. The forward pass runs one sweep of that
+// graph per step and keeps each step's slab of values (tensor/sweep.hpp); the backward pass runs
+// in reverse, one backward sweep per step over the slab kept, seeded at once with 1 at the output
+// and with a_k(t+1), the adjoint of next state k, at that state's node (graph::seeded_activity):
+// no forward value is computed twice. The gradients of the weights every step shares are added
+// where the total is kept. `loop.checkpoint(k)` keeps every k-th state instead of every slab, and
+// recomputes each stretch of k steps before going back through it: memory for n / k states and k
+// slabs, at the price of a second forward sweep per step.
 #pragma once
 
 #include <stag/engine/check.hpp>
@@ -78,6 +79,20 @@ template <class Carry, class Out, class... Inputs>
 struct scan_t {
     Carry carry;
     Out out;
+    std::size_t every = 0;      ///< keep every `every`-th state and recompute between; 0: keep every step's values
+    workspace* ws = nullptr;    ///< the caller's memory for the steps' values, or none
+
+    /// The same loop, checkpointed: its backward pass keeps only every k-th state (k >= 1) and
+    /// recomputes each stretch of k steps' values before going back through it. Memory for about
+    /// n / k states and k steps' values instead of n steps' values; each step's forward sweep runs
+    /// twice instead of once. The value and the gradients are the same, to the last bit.
+    constexpr scan_t checkpoint(std::size_t k) const {
+        if (k == 0) throw std::invalid_argument("stag: scan(...).checkpoint(k): k must be at least 1 (every k-th state is kept)");
+        return {carry, out, k, ws};
+    }
+    /// The same loop, its steps' values kept in the caller's workspace (reused from call to call,
+    /// so that repeated calls allocate nothing once it has grown to the largest).
+    constexpr scan_t in(workspace& w) const noexcept { return {carry, out, every, &w}; }
 };
 
 namespace detail {
@@ -117,35 +132,9 @@ constexpr auto scan(const carry_t<Cs...>& states, const Out& out, const Inputs&.
 }
 
 namespace detail {
-/// The variable that holds the adjoint of carried state K after a step, in a backward step: of
-/// the state's type.
-template <std::size_t K>
-using scan_adjoint_name = boost::hana::string<'s', 't', 'a', 'g', ':', ':', 's', 'c', 'a', 'n', ' ', 'a', 'd', 'j', 'o', 'i', 'n', 't', ' ',
-                                              char('0' + K / 10 % 10), char('0' + K % 10)>;
-template <std::size_t K, class State>
-using scan_adjoint = var_t<scan_adjoint_name<K>, typename State::value_type>;
-
-/// <a, next>: a * next for a number, the dot product for a tensor.
-template <class A, class Next>
-constexpr auto carried_term(const A& a, const Next& next) {
-    if constexpr (scalar_node<Next>) return a * next;
-    else return dot(a, next);
-}
 /// Whether the variable State is among Vs.
 template <class State, class... Vs>
 inline constexpr bool is_listed = (std::is_same_v<typename Vs::name, typename State::name> || ...);
-/// A next state as a vector of its elements (a number as a vector of one).
-template <class Next>
-constexpr auto flattened(const Next& next) {
-    if constexpr (scalar_node<Next>) return broadcast_to<1>(next);
-    else return reshape<shape_count<node_shape_t<Next>>::value>(next);
-}
-/// The vectors a, b, ... one after the other.
-template <class A, class... Bs>
-constexpr auto concatenated(const A& a, const Bs&... bs) {
-    if constexpr (sizeof...(Bs) == 0) return a;
-    else return concat<0>(a, concatenated(bs...));
-}
 
 /// Position of V among the carried states, sizeof...(States) if it is none of them.
 template <class V, class... States>
@@ -156,56 +145,169 @@ inline constexpr std::size_t state_index = [] {
     return k;
 }();
 
-/// The steps of a scan call over carried states States... (Nexts... their next values). The
-/// bindings of step t are the fixed ones, with each state's set to its value at t, then each
-/// per-step input's value at t.
-template <class Out, class States, class Nexts>
-struct scan_runner;
-template <class Out, class... States, class... Nexts>
-struct scan_runner<Out, std::tuple<States...>, std::tuple<Nexts...>> {
-    /// The binding b, or state k's binding to its value in hs where b binds state k.
-    template <class B, class Hs>
-    static constexpr auto rebound(const B& b, const Hs& hs) {
-        constexpr std::size_t k = state_index<typename B::var, States...>;
-        if constexpr (k == sizeof...(States)) return b;
-        else return rebind<typename B::var>(b, std::get<k>(hs));
+/// The graph of one step: its output and each next state, joined (the output first).
+template <class... Cs, class Out>
+constexpr auto step_outputs(const carry_t<Cs...>& c, const Out& out) {
+    return std::apply([&](const auto&... cs) { return join_outputs(out, cs.next...); }, c.states);
+}
+
+/// The carried states' elements side by side: state k's `count[k]` elements from `offset[k]`.
+template <class... States>
+struct state_layout {
+    static constexpr std::size_t count[] = {shape_count<node_shape_t<States>>::value...};
+    static constexpr std::array<std::size_t, sizeof...(States) + 1> offset = [] {
+        std::array<std::size_t, sizeof...(States) + 1> at{};
+        for (std::size_t k = 0; k < sizeof...(States); ++k) at[k + 1] = at[k] + count[k];
+        return at;
+    }();
+    static constexpr std::size_t width = offset[sizeof...(States)];
+};
+
+/// The binding of the state variable V to the elements at p: a number by value, a tensor as a view.
+template <class V, class S>
+constexpr auto bind_state(const S* p) {
+    if constexpr (scalar_node<V>) return V{} = *p;
+    else {
+        constexpr std::size_t count = shape_count<node_shape_t<V>>::value;
+        return V{} = std::span<const S, count>(p, count);
     }
-    /// f(the bindings of step t, with states hs, which must outlive the call: a tensor is bound by
-    /// reference).
-    template <class Hs, class... Bs, class... Ss, class F>
-    static auto call_at(std::size_t t, const Hs& hs, const std::tuple<Bs...>& fixed, const std::tuple<Ss...>& seqs, F f) {
+}
+
+/// The bindings of a scan call that do not bind a carried state (those are set anew each step).
+template <class... States, class... Bs>
+constexpr auto without_states(const std::tuple<Bs...>& bs) {
+    return std::apply(
+        [](const auto&... b) {
+            return std::tuple_cat([&] {
+                if constexpr (is_listed<typename std::remove_cvref_t<decltype(b)>::var, States...>) return std::tuple<>{};
+                else return std::tuple{b};
+            }()...);
+        },
+        bs);
+}
+
+template <class... Bs>
+constexpr environment<Bs...> environment_of(const Bs&... bs) {
+    return {record<Bs...>{bs...}};
+}
+
+/// The steps of a scan call: the step graph Root (the output and the next states of the carried
+/// states States..., joined), the bindings that stay (`fixed`) and the per-step inputs (`seqs`).
+/// Step t binds each state to its elements at a pointer and each input to its value at t.
+template <class S, class Root, class States, class Fixed, class Seqs>
+struct scan_steps;
+template <class S, class Root, class... States, class Fixed, class Seqs>
+struct scan_steps<S, Root, std::tuple<States...>, Fixed, Seqs> {
+    using List = graph::nodes_t<Root>;
+    using L = layout<List>;
+    using Sl = state_layout<States...>;
+    static constexpr std::size_t n = List::size, K = sizeof...(States);
+    /// The nodes of the output (0) and of each next state (1 + k).
+    using at = output_facts<List, K + 1>;
+    /// The numbers one step keeps: its slab.
+    static constexpr std::size_t slab_size = L::total + 1;
+
+    const Fixed& fixed;
+    const Seqs& seqs;
+    const S* lits;
+
+    /// f(environment of step t with the states at h).
+    template <class F>
+    decltype(auto) at_step(std::size_t t, const S* h, F&& f) const {
         return std::apply(
-            [&](const Bs&... bs) {
-                return std::apply([&](const Ss&... ss) { return f(rebound(bs, hs)..., (typename Ss::var{} = ss.values[t])...); }, seqs);
+            [&](const auto&... bs) {
+                return std::apply(
+                    [&](const auto&... ss) {
+                        return [&]<std::size_t... K_>(std::index_sequence<K_...>) {
+                            return f(environment_of(bs..., bind_state<States>(h + Sl::offset[K_])...,
+                                                    (typename std::remove_cvref_t<decltype(ss)>::var{} = ss.values[t])...));
+                        }(std::index_sequence_for<States...>{});
+                    },
+                    seqs);
             },
             fixed);
     }
-    /// The states of the forward pass, (h_0 ... h_n) for each carried state, and the loop's value.
-    /// Each step is one sweep, of every next state and out side by side in one vector (so that
-    /// what they share is computed once).
-    template <class S, class Hs, class Fixed, class Seqs>
-    static std::vector<Hs> states(const std::tuple<Nexts...>& nexts, const Out& out, S& value, const Hs& h0, std::size_t n,
-                                  const Fixed& fixed, const Seqs& seqs) {
-        const auto all = std::apply([&](const auto&... next) { return concatenated(flattened(next)..., broadcast_to<1>(out)); }, nexts);
-        std::vector<Hs> h(n + 1);
-        h[0] = h0;
-        for (std::size_t t = 0; t < n; ++t) {
-            const auto r = call_at(t, h[t], fixed, seqs, [&](const auto&... bs) { return eval(all, bs...); });
-            const auto* e = elements_of(r);
-            std::apply(
-                [&](auto&... to) {
-                    ((std::copy(e, e + sizeof(to) / sizeof(S), elements_of(to)), e += sizeof(to) / sizeof(S)), ...);
-                },
-                h[t + 1]);
-            value += static_cast<S>(*e);
-        }
-        return h;
+
+    /// Step t forward from the states at h: its values into `slab`, the next states into `next`;
+    /// returns the step's output.
+    S forward(std::size_t t, const S* h, S* slab, S* next) const {
+        return at_step(t, h, [&](const auto& env) {
+            using Env = std::remove_cvref_t<decltype(env)>;
+            static_assert(std::is_same_v<typename scalar_type<List, Env>::type, S>,
+                          "stag: scan: bind the carried states with the number type of the weights and inputs (say double, or float, throughout)");
+            const tensor_pass<S, List, Env> pass{slab, nullptr, env, nullptr, lits};
+            pass.forward_sweep(std::make_index_sequence<n>{});
+            [&]<std::size_t... K_>(std::index_sequence<K_...>) {
+                ((std::copy_n(pass.template value<at::at[K_ + 1]>(), Sl::count[K_], next + Sl::offset[K_])), ...);
+            }(std::index_sequence_for<States...>{});
+            return static_cast<S>(pass.template value<at::at[0]>()[0]);
+        });
+    }
+
+    /// Step t backward from its slab (states at h): seeds 1 at the output and `carried` (the
+    /// adjoints of the next states) at the next states, then one backward sweep into g (which
+    /// adds: the weights' totals, and the states' adjoints at t). `adj` is the adjoint slab.
+    template <class Act, class G>
+    void backward(std::size_t t, const S* h, S* slab, S* adj, const S* carried, G& g) const {
+        at_step(t, h, [&](const auto& env) {
+            using Env = std::remove_cvref_t<decltype(env)>;
+            const tensor_pass<S, List, Env, G> pass{slab, adj, env, &g, lits};
+            // A seeded node of the slab starts from 0 (a variable's adjoint is g's, which adds).
+            auto clear = [&]<std::size_t P>(std::integral_constant<std::size_t, P>) {
+                if constexpr (Act::reached[P] && !variable<graph::node_t<graph::type_at<P, List>>>)
+                    std::fill_n(pass.template adjoint<P>(), L::count[P], S(0));
+            };
+            auto seed = [&]<std::size_t P>(std::integral_constant<std::size_t, P>, const S* a, std::size_t count) {
+                if constexpr (Act::reached[P]) {
+                    S* to = pass.template adjoint<P>();
+                    for (std::size_t e = 0; e < count; ++e) to[e] += a[e];
+                }
+            };
+            [&]<std::size_t... M>(std::index_sequence<M...>) {
+                (clear(std::integral_constant<std::size_t, at::at[M]>{}), ...);
+            }(std::make_index_sequence<K + 1>{});
+            const S one = 1;
+            seed(std::integral_constant<std::size_t, at::at[0]>{}, &one, 1);
+            [&]<std::size_t... K_>(std::index_sequence<K_...>) {
+                (seed(std::integral_constant<std::size_t, at::at[K_ + 1]>{}, carried + Sl::offset[K_], Sl::count[K_]), ...);
+            }(std::index_sequence_for<States...>{});
+            pass.template backward_sweep<Act>(reverse_index_sequence<n>{});
+            return 0;
+        });
     }
 };
 
 template <class... Cs>
 constexpr auto nexts_of(const carry_t<Cs...>& c) {
     return std::apply([](const auto&... cs) { return std::tuple{cs.next...}; }, c.states);
+}
+
+/// What a scan call prepares from its arguments: the step graph and its steps, the sequence
+/// length, and the initial states side by side.
+template <class... Cs, class Out, class... Inputs, class... Args>
+auto scan_call(const scan_t<carry_t<Cs...>, Out, Inputs...>& loop, const Args&... args) {
+    const auto split = split_runtime_bindings(args...);
+    static_assert(std::tuple_size_v<std::remove_cvref_t<decltype(split.second)>> == sizeof...(Inputs),
+                  "stag: a scan needs steps(x, values) for each of its per-step inputs");
+    const std::size_t n = std::apply(
+        [](const auto&... s) { return common_length("scan", [](const auto& b) { return b.values.size(); }, s...); }, split.second);
+    // The initial states, numbers or tensors, from their bindings.
+    const auto h0 = std::apply([](const auto&... b) { return std::tuple{eval(typename Cs::state{}, b...)...}; }, split.first);
+    using S = typename bound_element<std::tuple_element_t<0, std::remove_cvref_t<decltype(h0)>>>::type;
+    using Sl = state_layout<typename Cs::state...>;
+    std::array<S, Sl::width> start{};
+    [&]<std::size_t... K>(std::index_sequence<K...>) {
+        ((std::copy_n(elements_of(std::get<K>(h0)), Sl::count[K], start.data() + Sl::offset[K])), ...);
+    }(std::index_sequence_for<Cs...>{});
+    auto kept = without_states<typename Cs::state...>(split.first);
+    struct prepared {
+        decltype(step_outputs(loop.carry, loop.out)) root;
+        decltype(kept) fixed;
+        decltype(split.second) seqs;
+        std::size_t n;
+        std::array<S, Sl::width> start;
+    };
+    return prepared{step_outputs(loop.carry, loop.out), kept, split.second, n, start};
 }
 }  // namespace detail
 
@@ -215,61 +317,108 @@ template <class... Cs, class Out, class... Inputs, class... Vs>
 auto value_and_grad(const scan_t<carry_t<Cs...>, Out, Inputs...>& loop, const Vs&...) {
     static_assert((variable<Vs> && ...), "stag: value_and_grad(loop, vars...): differentiate with respect to variables");
     return [loop](const auto&... args) {
-        using States = std::tuple<typename Cs::state...>;
-        using runner = detail::scan_runner<Out, States, decltype(detail::nexts_of(loop.carry))>;
-        const auto split = detail::split_runtime_bindings(args...);  // (not a structured binding: clang 14 cannot capture one)
-        const auto& fixed = split.first;
-        const auto& seqs = split.second;
-        static_assert(std::tuple_size_v<std::remove_cvref_t<decltype(seqs)>> == sizeof...(Inputs),
-                      "stag: a scan needs steps(x, values) for each of its per-step inputs");
-        // The sequence length: the same for every input.
-        const std::size_t n = std::apply(
-            [](const auto&... s) { return detail::common_length("scan", [](const auto& b) { return b.values.size(); }, s...); }, seqs);
-        // The initial states, numbers or tensors.
-        const auto h0 = std::apply([](const auto&... b) { return std::tuple{eval(typename Cs::state{}, b...)...}; }, fixed);
-        using Hs = std::remove_cvref_t<decltype(h0)>;
-        using S = typename detail::bound_element<std::tuple_element_t<0, Hs>>::type;
+        const auto call = detail::scan_call(loop, args...);
+        using S = typename decltype(call.start)::value_type;
+        using Sl = detail::state_layout<typename Cs::state...>;
+        using Steps = detail::scan_steps<S, decltype(call.root), std::tuple<typename Cs::state...>, decltype(call.fixed), decltype(call.seqs)>;
+        constexpr std::size_t W = Sl::width, T = Steps::slab_size;
+        const auto lits = detail::gather_literals<S>(call.root);
+        const Steps steps{call.fixed, call.seqs, lits.data()};
+        const std::size_t n = call.n, every = loop.every;
+        // Plain: a slab per step and every state. Checkpointed every k steps: k slabs and the states
+        // of a stretch, and every k-th state. With the adjoints carried (a), those of the states at
+        // t (fresh) and the adjoint slab, in one allocation (or the caller's workspace).
+        const std::size_t slabs = every == 0 ? n : std::min(every, n), stretch = every == 0 ? n : slabs;
+        const std::size_t checkpoints = every == 0 ? 0 : (n + every - 1) / every + 1;
+        workspace own;
+        workspace& ws = loop.ws ? *loop.ws : own;
+        S* base = ws.template numbers<S>(T + slabs * T + (stretch + 1) * W + checkpoints * W + 2 * W);
+        S* adj = base;
+        S* slab = adj + T;
+        S* h = slab + slabs * T;           // the states of the stretch gone through, h[i * W]
+        S* saved = h + (stretch + 1) * W;  // every k-th state
+        S* carried = saved + checkpoints * W;
+        S* fresh = carried + W;
+
         S value = 0;
-        const std::vector<Hs> h = runner::states(detail::nexts_of(loop.carry), loop.out, value, h0, n, fixed, seqs);
-        // Backward through time. Each step's gradient is added where the total is kept (no gradient
-        // object per step); the states' go to fresh buffers, the adjoints carried to the step before.
-        return [&]<std::size_t... K>(std::index_sequence<K...>) {
-            const auto step = loop.out + (detail::carried_term(detail::scan_adjoint<K, typename Cs::state>{}, std::get<K>(loop.carry.states).next) + ...);
-            gradient<S, Vs...> total{};
-            Hs carried{}, fresh{};  // d value / d state(t + 1), and d value / d state(t)
-            const auto destination = [&](auto v) -> auto& {
-                constexpr std::size_t k = detail::state_index<decltype(v), typename Cs::state...>;
-                if constexpr (k < sizeof...(Cs)) return std::get<k>(fresh);
-                else return total[v];
-            };
-            // The states not among Vs: their gradients are needed for the chain, not returned.
-            const auto unlisted = std::tuple_cat([&] {
-                if constexpr (detail::is_listed<typename Cs::state, Vs...>) return std::tuple<>{};
-                else return std::tuple<typename Cs::state>{};
-            }()...);
-            for (std::size_t t = n; t-- > 0;) {
-                fresh = Hs{};
-                runner::call_at(t, h[t], fixed, seqs, [&](const auto&... bs) {
-                    std::apply(
-                        [&](auto... us) {
-                            value_and_grad(step, Vs{}..., us...)
-                                .accumulate_into(destination(Vs{})..., destination(us)...)(bs..., (detail::scan_adjoint<K, typename Cs::state>{} = std::get<K>(carried))...);
-                        },
-                        unlisted);
-                    return 0;
-                });
-                carried = fresh;
+        std::copy_n(call.start.data(), W, every == 0 ? h : saved);
+        if (every == 0)
+            for (std::size_t t = 0; t < n; ++t) value += steps.forward(t, h + t * W, slab + t * T, h + (t + 1) * W);
+        else {
+            std::copy_n(call.start.data(), W, h);
+            for (std::size_t t = 0; t < n; ++t) {
+                value += steps.forward(t, h, slab, h + W);  // (the first slab as scratch)
+                std::copy_n(h + W, W, h);
+                if ((t + 1) % every == 0) std::copy_n(h, W, saved + (t + 1) / every * W);
             }
-            // A weight that is also a state gets d/dh0 once, not once per step: a state is no weight.
-            (
-                [&] {
-                    constexpr std::size_t k = detail::state_index<Vs, typename Cs::state...>;
-                    if constexpr (k < sizeof...(Cs)) total[Vs{}] = std::get<k>(carried);
-                }(),
-                ...);
-            return value_and_gradient<S, gradient<S, Vs...>>{value, total};
-        }(std::index_sequence_for<Cs...>{});
+        }
+
+        // Backward through time, into the totals and, for the states, into fresh.
+        using Us = decltype(std::tuple_cat([] {
+            if constexpr (detail::is_listed<typename Cs::state, Vs...>) return std::tuple<>{};
+            else return std::tuple<typename Cs::state>{};
+        }()...));
+        gradient<S, Vs...> total{};
+        const auto destination = [&](auto v) -> decltype(auto) {
+            constexpr std::size_t k = detail::state_index<decltype(v), typename Cs::state...>;
+            if constexpr (k == sizeof...(Cs)) return (total[v]);
+            else if constexpr (scalar_node<decltype(v)>) return (fresh[Sl::offset[k]]);
+            else return std::span<S, Sl::count[k]>(fresh + Sl::offset[k], Sl::count[k]);
+        };
+        [&]<class... U>(std::tuple<U...>*) {
+            auto g = [&](auto&&... ds) {
+                return detail::gradient_into<true, graph::node_list<Vs..., U...>, detail::destination_t<decltype(ds)>...>{
+                    detail::record<detail::into_slot<detail::destination_t<decltype(ds)>>...>{detail::destination_slot(std::forward<decltype(ds)>(ds))...}};
+            }(destination(Vs{})..., destination(U{})...);
+            using Act = graph::seeded_activity<typename Steps::List, typename Steps::at, Vs..., U...>;
+            std::fill_n(carried, W, S(0));
+            const auto back = [&](std::size_t t, const S* ht, S* st) {
+                std::fill_n(fresh, W, S(0));
+                steps.template backward<Act>(t, ht, st, adj, carried, g);
+                std::copy_n(fresh, W, carried);
+            };
+            if (every == 0)
+                for (std::size_t t = n; t-- > 0;) back(t, h + t * W, slab + t * T);
+            else
+                for (std::size_t first = (n == 0 ? 0 : (n - 1) / every * every) + every; first >= every;) {
+                    first -= every;  // the stretch [first, last), its states and slabs recomputed
+                    const std::size_t last = std::min(first + every, n);
+                    std::copy_n(saved + first / every * W, W, h);
+                    for (std::size_t t = first; t < last; ++t) steps.forward(t, h + (t - first) * W, slab + (t - first) * T, h + (t - first + 1) * W);
+                    for (std::size_t t = last; t-- > first;) back(t, h + (t - first) * W, slab + (t - first) * T);
+                }
+        }(static_cast<Us*>(nullptr));
+        // A weight that is also a state gets d/dh0 once, not once per step: a state is no weight.
+        (
+            [&] {
+                constexpr std::size_t k = detail::state_index<Vs, typename Cs::state...>;
+                if constexpr (k < sizeof...(Cs)) std::copy_n(carried + Sl::offset[k], Sl::count[k], detail::elements_of(total[Vs{}]));
+            }(),
+            ...);
+        return value_and_gradient<S, gradient<S, Vs...>>{value, total};
     };
+}
+
+/// `eval(loop, h = h0, steps(x, xs), w = ...)`: the loop's value, by its forward pass alone.
+template <class... Cs, class Out, class... Inputs, class... Bs>
+auto eval(const scan_t<carry_t<Cs...>, Out, Inputs...>& loop, const Bs&... bs) {
+    const auto call = detail::scan_call(loop, bs...);
+    using S = typename decltype(call.start)::value_type;
+    using Sl = detail::state_layout<typename Cs::state...>;
+    using Steps = detail::scan_steps<S, decltype(call.root), std::tuple<typename Cs::state...>, decltype(call.fixed), decltype(call.seqs)>;
+    const auto lits = detail::gather_literals<S>(call.root);
+    const Steps steps{call.fixed, call.seqs, lits.data()};
+    workspace own;
+    workspace& ws = loop.ws ? *loop.ws : own;
+    S* slab = ws.template numbers<S>(Steps::slab_size + 2 * Sl::width);
+    S* h = slab + Steps::slab_size;
+    std::copy_n(call.start.data(), Sl::width, h);
+    S value = 0;
+    for (std::size_t t = 0; t < call.n; ++t) {
+        value += steps.forward(t, h, slab, h + Sl::width);
+        std::copy_n(h + Sl::width, Sl::width, h);
+    }
+    return value;
 }
 
 }  // namespace stag

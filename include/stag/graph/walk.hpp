@@ -311,6 +311,37 @@ struct rooted_activity : activity<List, Vs...> {
     static constexpr std::array<bool, all::n> reached = reached_nodes(info<List>::nodes, all::active, Root);
 };
 
+/// Active nodes that an adjoint reaches from any of the nodes `roots`.
+template <std::size_t N, std::size_t C, std::size_t M>
+constexpr std::array<bool, N> reached_from(const std::array<node_info<C>, N>& nodes, const std::array<bool, N>& active,
+                                           const std::array<std::size_t, M>& roots) {
+    std::array<bool, N> r{};
+    for (std::size_t root : roots) r[root] = active[root];
+    for (std::size_t i = N; i-- > 0;) {
+        if (!r[i]) continue;
+        for (std::size_t j = 0; j < nodes[i].arity; ++j)
+            if (active[nodes[i].child[j]]) r[nodes[i].child[j]] = true;
+    }
+    return r;
+}
+template <std::size_t N, std::size_t M>
+constexpr std::array<bool, N> marked(const std::array<std::size_t, M>& at) noexcept {
+    std::array<bool, N> m{};
+    for (std::size_t i : at) m[i] = true;
+    return m;
+}
+
+/// The same, with an adjoint seeded at each of the nodes Roots::at at once (`seeded`): the
+/// vector-Jacobian product of several outputs in one backward sweep, each output's adjoint set by
+/// the caller before the sweep (engine/scan.hpp). The sweep adds into a seeded node's adjoint and
+/// never overwrites it.
+template <class List, class Roots, class... Vs>
+struct seeded_activity : activity<List, Vs...> {
+    using all = activity<List, Vs...>;
+    static constexpr std::array<bool, all::n> reached = reached_from(info<List>::nodes, all::active, Roots::at);
+    static constexpr std::array<bool, all::n> seeded = marked<all::n>(Roots::at);
+};
+
 /// Whether an adjoint from the root reaches the variable V (false where V is not in the graph): the
 /// variables whose gradient the backward sweep writes.
 template <class List, class Act, class V, bool In = contains<key<V>, List>::value>

@@ -1368,6 +1368,16 @@ constexpr auto dot(const A& a, const B& b) noexcept {
     else return detail::failed{};
 }
 
+namespace detail {
+/// <a, b>: a * b for numbers, the dot product for tensors (what map_sum's hoisted nodes' adjoints
+/// are carried back with).
+template <class A, class B>
+constexpr auto inner(const A& a, const B& b) {
+    if constexpr (scalar_node<B>) return a * b;
+    else return dot(a, b);
+}
+}  // namespace detail
+
 /// Mean squared error: mean((a - b)^2).
 template <class A, class B>
     requires(operand<A> && operand<B> && (expression<A> || expression<B>))

@@ -155,22 +155,31 @@ template <class S, std::size_t N, class Term>
 inline constexpr std::size_t no_writer = ~std::size_t{0};
 /// For each node, which push of the backward sweep reaches its adjoint first: node i's argument j
 /// is `(C + 1) * i + j`, C the largest arity the node records hold. That push assigns; the later
-/// ones add.
+/// ones add. A node whose adjoint the caller seeds before the sweep (`seeded`) has none: every push
+/// into it adds.
 template <std::size_t N, std::size_t C>
 constexpr std::array<std::size_t, N> first_writers(const std::array<graph::node_info<C>, N>& nodes, const std::array<bool, N>& active,
-                                                   const std::array<bool, N>& reached) noexcept {
+                                                   const std::array<bool, N>& reached, const std::array<bool, N>& seeded) noexcept {
     std::array<std::size_t, N> w{};
     for (auto& x : w) x = no_writer;
     for (std::size_t i = N; i-- > 0;) {
         if (!reached[i] || nodes[i].piecewise_constant) continue;
-        for (std::size_t j = 0; j < nodes[i].arity; ++j)
-            if (active[nodes[i].child[j]] && w[nodes[i].child[j]] == no_writer) w[nodes[i].child[j]] = (C + 1) * i + j;
+        for (std::size_t j = 0; j < nodes[i].arity; ++j) {
+            const std::size_t c = nodes[i].child[j];
+            if (active[c] && !seeded[c] && w[c] == no_writer) w[c] = (C + 1) * i + j;
+        }
     }
     return w;
 }
+/// The nodes whose adjoints a sweep's caller seeds (graph::seeded_activity); none by default.
+template <class Act, std::size_t N>
+constexpr std::array<bool, N> seeded_nodes() noexcept {
+    if constexpr (requires { Act::seeded; }) return Act::seeded;
+    else return {};
+}
 template <class List, class Act>
 struct writers {
-    static constexpr auto first = first_writers(graph::info<List>::nodes, Act::active, Act::reached);
+    static constexpr auto first = first_writers(graph::info<List>::nodes, Act::active, Act::reached, seeded_nodes<Act, List::size>());
 };
 
 // ---- fusion of elementwise ops --------------------------------------------------------------------
