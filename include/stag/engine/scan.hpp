@@ -15,19 +15,20 @@
 #pragma once
 
 #include <stag/engine/check.hpp>
+#include <stag/engine/eval.hpp>
 #include <stag/engine/gradient.hpp>
-#include <stag/tensor/ops.hpp>  // the ops the loop is stated with: concat, reshape, broadcast_to, dot
-
-#include <boost/hana/string.hpp>
+#include <stag/engine/outputs.hpp>
+#include <stag/tensor/shape.hpp>
+#include <stag/tensor/sweep.hpp>
 
 #include <algorithm>
+#include <array>
 #include <cstddef>
 #include <span>
 #include <stdexcept>
 #include <tuple>
 #include <type_traits>
 #include <utility>
-#include <vector>
 
 namespace stag {
 
@@ -154,12 +155,8 @@ constexpr auto step_outputs(const carry_t<Cs...>& c, const Out& out) {
 /// The carried states' elements side by side: state k's `count[k]` elements from `offset[k]`.
 template <class... States>
 struct state_layout {
-    static constexpr std::size_t count[] = {shape_count<node_shape_t<States>>::value...};
-    static constexpr std::array<std::size_t, sizeof...(States) + 1> offset = [] {
-        std::array<std::size_t, sizeof...(States) + 1> at{};
-        for (std::size_t k = 0; k < sizeof...(States); ++k) at[k + 1] = at[k] + count[k];
-        return at;
-    }();
+    static constexpr std::array<std::size_t, sizeof...(States)> count{shape_count<node_shape_t<States>>::value...};
+    static constexpr std::array<std::size_t, sizeof...(States) + 1> offset = prefix_sums(count);
     static constexpr std::size_t width = offset[sizeof...(States)];
 };
 
@@ -276,11 +273,6 @@ struct scan_steps<S, Root, std::tuple<States...>, Fixed, Seqs> {
         });
     }
 };
-
-template <class... Cs>
-constexpr auto nexts_of(const carry_t<Cs...>& c) {
-    return std::apply([](const auto&... cs) { return std::tuple{cs.next...}; }, c.states);
-}
 
 /// What a scan call prepares from its arguments: the step graph and its steps, the sequence
 /// length, and the initial states side by side.
