@@ -238,6 +238,23 @@ constexpr auto one_hot(const K& k) noexcept;
 
 /// Matrix product: (M x K)(K x N) is M x N, (M x K) times a vector of K is a vector of M, a vector
 /// of K times (K x N) a vector of N. Adjoints: adj * B^T and A^T * adj.
+namespace detail {
+/// to[k0 + k] (assigned or added) = sum over the M rows i of a[i, k0 + k] g[i], for k < Width, a an
+/// M x K matrix: the sums are kept in Width partial sums that the compiler holds in registers.
+/// (Adding into `to` row by row would store and reload it for every row, since `to` may share
+/// storage with `a` as far as the compiler knows: measured, the LSTM's U^T g then took 40% of its
+/// backward pass.)
+inline constexpr std::size_t column_block = 64;
+template <std::size_t Width, std::size_t M, std::size_t K, bool Assign, class S, class PA>
+[[gnu::always_inline]] constexpr void column_sums(S* to, const S* g, const PA* a, std::size_t k0) {
+    S acc[Width];
+    for (std::size_t k = 0; k < Width; ++k) acc[k] = S(a[k0 + k]) * g[0];
+    for (std::size_t i = 1; i < M; ++i)
+        for (std::size_t k = 0; k < Width; ++k) acc[k] += S(a[i * K + k0 + k]) * g[i];
+    for (std::size_t k = 0; k < Width; ++k) put<Assign>(to[k0 + k], acc[k]);
+}
+}  // namespace detail
+
 struct matmul_op {
     static constexpr bool tensor_level = true;
     static constexpr call notation{"matmul"};
@@ -287,6 +304,10 @@ struct matmul_op {
             for (std::size_t i = 0; i < M; ++i)
                 for (std::size_t k = 0; k < K; ++k)
                     detail::put<Assign>(to[i * K + k], detail::sum_of<S, N>([&](std::size_t j) { return g[i * N + j] * S(b[k * N + j]); }));
+        } else if constexpr (N == 1) {  // adj_b[k] = sum_i a[i, k] g[i], in blocks of columns
+            constexpr std::size_t block = detail::column_block, full = K / block, rest = K % block;
+            for (std::size_t k0 = 0; k0 < full * block; k0 += block) detail::column_sums<block, M, K, Assign>(to, g, a, k0);
+            if constexpr (rest > 0) detail::column_sums<rest, M, K, Assign>(to, g, a, full * block);
         } else {  // adj_B[k, j] = sum_i a[i, k] g[i, j], row by row of A
             for (std::size_t k = 0; k < K; ++k)
                 for (std::size_t j = 0; j < N; ++j) detail::put<Assign>(to[k * N + j], S(a[k]) * g[j]);

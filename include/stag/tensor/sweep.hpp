@@ -47,7 +47,7 @@ public:
                       "stag: workspace: the sweep's number type must be a plain number type");
         const std::size_t bytes = count * sizeof(S);
         if (bytes > size_) {
-            buffer_ = std::make_unique<std::byte[]>(bytes);
+            buffer_ = std::make_unique_for_overwrite<std::byte[]>(bytes);  // (make_unique would zero it)
             size_ = bytes;
         }
         return reinterpret_cast<S*>(buffer_.get());
