@@ -511,8 +511,8 @@ BOOST_AUTO_TEST_CASE(gradient_of_a_symbolic_gradient) {
     BOOST_TEST(c.passed(1e-6), c);
 }
 
-// Several number-valued outputs of a tensor model (a loss and an accuracy) from one forward sweep:
-// the nodes they share are computed once, and the values are each output's own.
+// Several outputs of a tensor model (a loss and an accuracy; the logits beside the loss) from one
+// forward sweep: the nodes they share are computed once, and the values are each output's own.
 BOOST_AUTO_TEST_CASE(outputs_of_a_tensor_model) {
     const digits_data data;
     const auto& [xs, w1, v1, w2, v2, ys] = data;
@@ -540,6 +540,17 @@ BOOST_AUTO_TEST_CASE(outputs_of_a_tensor_model) {
     constexpr auto V = stag::var<"V", T<2>>;
     constexpr T<2> at{3.0, -1.0};
     static_assert(stag::eval(stag::outputs(stag::sum(V * V), stag::max(V)), V = at)[1] == 3.0);
+    // Tensor-valued outputs beside a number: a std::tuple of the values, from the same one sweep.
+    const auto [loss_value, z_all, p_all] =
+        stag::eval(stag::outputs(digits_loss, logits, stag::softmax(logits)), DX = xs, DW1 = w1, Db1 = v1, DW2 = w2, Db2 = v2, Dy = ys);
+    static_assert(std::is_same_v<decltype(z_all), const T<8, 10>>);
+    BOOST_TEST(loss_value == r[0]);
+    const T<8, 10> p = stag::eval(stag::softmax(logits), DX = xs, DW1 = w1, Db1 = v1, DW2 = w2, Db2 = v2);
+    for (std::size_t e = 0; e < 80; ++e) {
+        BOOST_TEST(z_all.data()[e] == z.data()[e]);
+        BOOST_TEST(p_all.data()[e] == p.data()[e]);
+    }
+    static_assert(std::get<1>(stag::eval(stag::outputs(stag::sum(V * V), V * 2.0), V = at))(0) == 6.0);
 }
 
 // The Jacobian of a tensor model's number-valued outputs: one forward sweep, one backward sweep per

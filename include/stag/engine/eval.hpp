@@ -64,39 +64,52 @@ struct number_valued : std::true_type {};
 template <class F>
 struct number_valued<F, true> : std::bool_constant<scalar_node<F>> {};
 
-/// The values of the M number-valued outputs joined in `root`, over a tensor model: one forward
-/// sweep of the tensor engine over their unique nodes.
-template <std::size_t M, class Root, class Env>
+/// The values of the M outputs joined in `root`, over a tensor model: one forward sweep of the
+/// tensor engine over their unique nodes. A std::array of numbers where every output is a number
+/// (Numbers), else a std::tuple of each output's value, a number or a tensor of its shape.
+template <std::size_t M, bool Numbers, class Root, class Env>
 constexpr auto tensor_output_values(const Root& root, const Env& env) {
     using List = graph::nodes_t<Root>;
     using S = typename scalar_type<List, Env>::type;
     using L = layout<List>;
-    std::array<S, M> out{};
-    if constexpr (report_shapes<Root>()) {
-        const auto lits = gather_literals<S>(root);
-        sweep_storage<S, L::total + 1, 1> v(nullptr);
-        const tensor_pass<S, List, Env> pass{v.slab(0), nullptr, env, nullptr, lits.data()};
-        pass.forward_sweep(std::make_index_sequence<List::size>{});
-        [&]<std::size_t... I>(std::index_sequence<I...>) {
-            ((out[I] = static_cast<S>(pass.template value<output_facts<List, M>::at[I]>()[0])), ...);
-        }(std::make_index_sequence<M>{});
-    }
-    return out;
+    using at = output_facts<List, M>;
+    return [&]<std::size_t... I>(std::index_sequence<I...>) {
+        using R = std::conditional_t<Numbers, std::array<S, M>,
+                                     std::tuple<typename root_value<S, node_shape_t<graph::node_t<graph::type_at<at::at[I], List>>>>::type...>>;
+        R out{};
+        if constexpr (report_shapes<Root>()) {
+            const auto lits = gather_literals<S>(root);
+            sweep_storage<S, L::total + 1, 1> v(nullptr);
+            const tensor_pass<S, List, Env> pass{v.slab(0), nullptr, env, nullptr, lits.data()};
+            pass.forward_sweep(std::make_index_sequence<List::size>{});
+            if constexpr (Numbers) ((out[I] = static_cast<S>(pass.template value<at::at[I]>()[0])), ...);
+            else
+                (
+                    [&] {
+                        const auto* from = pass.template value<at::at[I]>();
+                        auto* to = elements_of(std::get<I>(out));
+                        for (std::size_t e = 0; e < L::count[at::at[I]]; ++e) to[e] = static_cast<S>(from[e]);
+                    }(),
+                    ...);
+        }
+        return out;
+    }(std::make_index_sequence<M>{});
 }
 }  // namespace detail
 
-/// Values of several number-valued outputs from one forward sweep: `stag::eval(stag::outputs(loss,
-/// accuracy), bindings...)` is a `std::array` of their values, in order, where each node the outputs
-/// share is computed once, in a number model or a tensor model alike. (A comparison's value comes
-/// as 0 or 1.)
+/// Values of several outputs from one forward sweep: `stag::eval(stag::outputs(loss, accuracy),
+/// bindings...)` is a `std::array` of their values, in order, where each node the outputs share is
+/// computed once, in a number model or a tensor model alike. (A comparison's value comes as 0 or
+/// 1.) Where an output is a tensor (`outputs(loss, logits)`), the result is a `std::tuple` of each
+/// output's value, numbers and tensors.
 template <class... Fs, class... Bs>
 constexpr auto eval(const std::tuple<Fs...>& fs, const Bs&... bs) {
     constexpr bool numbers = (detail::number_valued<Fs>::value && ...);
-    static_assert(numbers, "stag: eval(outputs(...), bindings...) takes number-valued outputs (a loss, an accuracy); evaluate a tensor-valued expression by itself");
     using Root = detail::joined_t<Fs...>;
-    if constexpr (numbers && detail::check_eval_arguments<Root, Bs...>()) {
+    if constexpr (detail::check_eval_arguments<Root, Bs...>()) {
         const detail::environment<Bs...> env{detail::record<Bs...>{bs...}};
-        if constexpr (detail::tensor_graph<graph::nodes_t<Root>>::value) return detail::tensor_output_values<sizeof...(Fs)>(detail::join_tuple(fs), env);
+        if constexpr (detail::tensor_graph<graph::nodes_t<Root>>::value)
+            return detail::tensor_output_values<sizeof...(Fs), numbers>(detail::join_tuple(fs), env);
         else return detail::output_values<sizeof...(Fs)>(detail::join_tuple(fs), env);
     } else
         return detail::failed{};
