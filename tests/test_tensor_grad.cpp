@@ -795,6 +795,12 @@ BOOST_AUTO_TEST_CASE(gradients_into_the_callers_storage) {
     BOOST_CHECK_THROW(stag::grad(f, W, b).into(gw, std::span<double, 3>(shared.data() + 6, 3))(
                           W = w, b = std::span<const double, 3>(shared.data() + 5, 3), xv = x1),
                       std::invalid_argument);  // overlapping by one element
+    // Which pairs are checked at run time: two stag::tensors of different types are distinct
+    // objects and need no check; the same type, views and arrays are checked.
+    static_assert(!stag::detail::may_overlap<T<3, 2>, T<3>>);
+    static_assert(stag::detail::may_overlap<T<3, 2>, T<3, 2>>);
+    static_assert(stag::detail::may_overlap<std::span<double, 3>, T<3>>);
+    static_assert(stag::detail::may_overlap<T<3>, std::array<double, 3>>);
 
     // A variable f does not use: into writes zeros, accumulate_into leaves it as it was.
     T<2> gu{5.0, 6.0};

@@ -221,12 +221,18 @@ constexpr std::size_t storage_count() noexcept {
 /// Whether [a, a + n) and [b, b + m) overlap, as addresses (integers rather than pointers: a pointer to
 /// a destination not yet written, passed on as const, is a "maybe uninitialized" read to g++).
 inline bool overlaps(std::uintptr_t a, std::size_t na, std::uintptr_t b, std::size_t nb) noexcept { return a < b + nb && b < a + na; }
-/// A run-time error if the destination of the gradient with respect to V, `bytes` bytes at `to`,
-/// shares storage with the value of binding B: the sweep would overwrite what it still reads.
-template <class V, class B>
+/// Whether storage of types D and T can overlap: not two stag::tensors of different types, which
+/// are distinct objects (neither holds the other), so only the same object could share storage.
+/// Views (spans, Eigen maps) and arrays are always checked.
+template <class D, class T>
+inline constexpr bool may_overlap = !(is_tensor<D> && is_tensor<T> && !std::is_same_v<D, T>);
+
+/// A run-time error if the destination of the gradient with respect to V, of type D, `bytes` bytes
+/// at `to`, shares storage with the value of binding B: the sweep would overwrite what it still reads.
+template <class V, class D, class B>
 void check_destination_against(std::uintptr_t to, std::size_t bytes, const B& b) {
     using T = std::remove_cvref_t<decltype(b.get())>;
-    if constexpr (storage_count<T>() > 0) {
+    if constexpr (storage_count<T>() > 0 && may_overlap<D, T>) {
         const auto* from = elements_of(b.get());
         if (overlaps(to, bytes, reinterpret_cast<std::uintptr_t>(from), storage_count<T>() * sizeof(*from)))
             throw std::invalid_argument(std::string("stag: into(...): the destination of the gradient with respect to ") +
@@ -241,7 +247,7 @@ void check_destination(const G& g, const Bs&... bs) {
     using D = std::remove_cvref_t<decltype(g.template get<I>())>;
     if constexpr (storage_count<D>() > 0) {
         const auto* to = elements_of(g.template get<I>());
-        (check_destination_against<V>(reinterpret_cast<std::uintptr_t>(to), storage_count<D>() * sizeof(*to), bs), ...);
+        (check_destination_against<V, D>(reinterpret_cast<std::uintptr_t>(to), storage_count<D>() * sizeof(*to), bs), ...);
     }
 }
 template <class... Vs, class G, class... Bs>
