@@ -264,10 +264,13 @@ struct gradient_into_fn<WithValue, Accumulate, F, graph::node_list<Vs...>, Ds...
     F f;
     record<into_slot<Ds>...> to;
     workspace* ws = nullptr;
+    /// Whether a call checks that no destination shares storage with a bound value: false only
+    /// where the destinations are stag's own (map_sum's totals, which no binding can reach).
+    bool checked = true;
 
     /// The same, with the sweep's large intermediates in the caller's workspace (reused across
     /// calls instead of allocated per call).
-    constexpr gradient_into_fn in(workspace& w) const noexcept { return {f, to, &w}; }
+    constexpr gradient_into_fn in(workspace& w) const noexcept { return {f, to, &w, checked}; }
 
     template <class... Bs>
     constexpr auto operator()(const Bs&... bs) const {
@@ -279,7 +282,7 @@ struct gradient_into_fn<WithValue, Accumulate, F, graph::node_list<Vs...>, Ds...
                 gradient_into<Accumulate, graph::node_list<Vs...>, Ds...> g{to};
                 S value{};
                 if constexpr (tensor_graph<List>::value) {
-                    if (!std::is_constant_evaluated()) check_no_aliasing(graph::node_list<Vs...>{}, g, bs...);
+                    if (checked && !std::is_constant_evaluated()) check_no_aliasing(graph::node_list<Vs...>{}, g, bs...);
                     if constexpr (report_shapes<F>()) value = tensor_gradient_sweep<S, Vs...>(f, Env{record<Bs...>{bs...}}, g, ws);
                 } else {
                     const auto r = reverse_mode<F, Vs...>{f}.template sweep<true>(bs...);
