@@ -202,3 +202,26 @@ BOOST_AUTO_TEST_CASE(checkpointed_and_plain_loops_agree_exactly) {
     }
     BOOST_CHECK_THROW(tensor_loop.checkpoint(0), std::invalid_argument);
 }
+
+// Next states that are variables themselves (two states swapped each step) and an output that is a
+// next state: their adjoints are seeded where the variables' gradients are kept. By hand: with a, b
+// swapped every step, the steps' outputs are w b, w a, w b, ... (out = w * next_a, next_a = b).
+BOOST_AUTO_TEST_CASE(swapped_states_and_an_output_that_is_a_next_state) {
+    constexpr auto a = stag::var<"a">;
+    constexpr auto c = stag::var<"c">;
+    const auto swap = stag::scan(stag::carry(a, c, c, a), w * c, x);
+    const std::vector<double> xs(5, 0.0);
+    const auto r = stag::value_and_grad(swap, w, a, c)(a = 2.0, c = 3.0, w = 0.5, stag::steps(x, xs));
+    // Steps 0..4 output w*c, w*a, w*c, w*a, w*c: 3 w c + 2 w a.
+    BOOST_TEST(r.value == 0.5 * (3 * 3.0 + 2 * 2.0));
+    BOOST_TEST(r.grad[w] == 3 * 3.0 + 2 * 2.0);
+    BOOST_TEST(r.grad[a] == 2 * 0.5);
+    BOOST_TEST(r.grad[c] == 3 * 0.5);
+    // A loop whose output is its next state: the sum of the states h1 + ... + hn of h' = w h.
+    const auto powers = stag::scan(w * h, w * h, h, x);
+    const auto p = stag::value_and_grad(powers, w, h)(h = 1.0, w = 0.5, stag::steps(x, std::span(xs).first(3)));
+    BOOST_TEST(p.value == 0.5 + 0.25 + 0.125);
+    BOOST_TEST(p.grad[w] == 1 + 2 * 0.5 + 3 * 0.25);   // d/dw (w + w^2 + w^3)
+    BOOST_TEST(p.grad[h] == 0.5 + 0.25 + 0.125);       // d/dh0, h0 = 1
+    BOOST_TEST(stag::eval(powers.checkpoint(2), h = 1.0, w = 0.5, stag::steps(x, std::span(xs).first(3))) == p.value);
+}
