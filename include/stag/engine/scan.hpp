@@ -92,7 +92,8 @@ struct scan_t {
         return {carry, out, k, ws};
     }
     /// The same loop, its steps' values kept in the caller's workspace (reused from call to call,
-    /// so that repeated calls allocate nothing once it has grown to the largest).
+    /// so that repeated calls allocate nothing once it has grown to the largest). The loop refers
+    /// to the workspace, which must outlive its calls; one call at a time uses it.
     constexpr scan_t in(workspace& w) const noexcept { return {carry, out, every, &w}; }
 };
 
