@@ -306,7 +306,8 @@ struct matmul_op {
                     detail::put<Assign>(to[i * K + k], detail::sum_of<S, N>([&](std::size_t j) { return g[i * N + j] * S(b[k * N + j]); }));
         } else if constexpr (N == 1) {  // adj_b[k] = sum_i a[i, k] g[i], in blocks of columns
             constexpr std::size_t block = detail::column_block, full = K / block, rest = K % block;
-            for (std::size_t k0 = 0; k0 < full * block; k0 += block) detail::column_sums<block, M, K, Assign>(to, g, a, k0);
+            if constexpr (full > 0)  // (nvcc warns of a comparison with 0 otherwise)
+                for (std::size_t k0 = 0; k0 < full * block; k0 += block) detail::column_sums<block, M, K, Assign>(to, g, a, k0);
             if constexpr (rest > 0) detail::column_sums<rest, M, K, Assign>(to, g, a, full * block);
         } else {  // adj_B[k, j] = sum_i a[i, k] g[i, j], row by row of A
             for (std::size_t k = 0; k < K; ++k)
