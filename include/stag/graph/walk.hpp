@@ -276,17 +276,13 @@ constexpr std::array<bool, N> active_nodes(const std::array<node_info<C>, N>& no
 }
 /// Active nodes that an adjoint reaches from the node `root` (by default the last node, the
 /// expression's own root; another one where a sweep computes several outputs).
+template <std::size_t N, std::size_t C, std::size_t M>
+constexpr std::array<bool, N> reached_from(const std::array<node_info<C>, N>& nodes, const std::array<bool, N>& active,
+                                           const std::array<std::size_t, M>& roots);
 template <std::size_t N, std::size_t C>
 constexpr std::array<bool, N> reached_nodes(const std::array<node_info<C>, N>& nodes, const std::array<bool, N>& active,
                                             std::size_t root = N - 1) {
-    std::array<bool, N> r{};
-    r[root] = active[root];
-    for (std::size_t i = root + 1; i-- > 0;) {
-        if (!r[i]) continue;
-        for (std::size_t j = 0; j < nodes[i].arity; ++j)
-            if (active[nodes[i].child[j]]) r[nodes[i].child[j]] = true;
-    }
-    return r;
+    return reached_from(nodes, active, std::array<std::size_t, 1>{root});
 }
 
 /// Which nodes depend on the variables Vs through differentiable ops (active), and which of
