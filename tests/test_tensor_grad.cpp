@@ -306,6 +306,112 @@ BOOST_AUTO_TEST_CASE(slice_and_concat) {
     BOOST_TEST(stag::to_string(stag::concat<0>(one, stag::slice<0, 0, 4>(v))) == "concat(one, slice(v))");
 }
 
+// Slices, concats, reshapes whose users are elementwise ops of their shape are views: no values of
+// their own, read in place by the fused loops, which they do not end (tensor/shape.hpp, views).
+namespace rk4 {
+constexpr std::size_t n = 9;
+constexpr auto y = stag::var<"y", T<n>>;
+constexpr auto x = stag::var<"x", T<n>>;
+constexpr auto one = stag::var<"one", T<1>>;
+constexpr auto h = stag::var<"h">;
+template <class Z>
+constexpr auto rhs(const Z& z) {
+    return x * stag::concat<0>(one, stag::slice<0, 0, n - 1>(z));
+}
+constexpr auto k1 = rhs(y);
+constexpr auto k2 = rhs(y + h * stag::c<1, 2> * k1);
+constexpr auto k3 = rhs(y + h * stag::c<1, 2> * k2);
+constexpr auto k4 = rhs(y + h * k3);
+constexpr auto step = y + h * stag::c<1, 6> * (k1 + stag::c<2> * k2 + stag::c<2> * k3 + k4);
+using List = stag::graph::nodes_t<decltype(step)>;
+/// The fused loops of the step: the runs of its elementwise ops.
+constexpr std::size_t loops() {
+    using F = stag::detail::fusion<List>;
+    std::size_t count = 0;
+    for (std::size_t i = 0; i < List::size; ++i) count += F::of.first[i] == i;
+    return count;
+}
+constexpr std::size_t views() {
+    std::size_t count = 0;
+    for (bool is : stag::detail::views<List>::view) count += is;
+    return count;
+}
+// Eight views (a slice and a concat per stage), no room of their own: the slab holds the elementwise
+// nodes and the scalar ones. A stage reads the previous one shifted, so it starts a loop of its own,
+// and there are exactly four.
+static_assert(views() == 8);
+static_assert(loops() == 4);
+static_assert(stag::detail::layout<List>::total < 21 * n);  // 20 elementwise nodes and 3 numbers; the views would add 8 n
+}  // namespace rk4
+
+BOOST_AUTO_TEST_CASE(views_read_in_place) {
+    using rk4::n, rk4::y, rk4::x, rk4::one, rk4::h, rk4::step;
+    T<n> yv, xv;
+    fill(yv, 0.4);
+    fill(xv, 1.3);
+    const T<1> unit{1.0};
+    const double hv = 0.3;
+    // The step against Runge-Kutta written out.
+    auto f = [&](const T<n>& z) {
+        T<n> r;
+        for (std::size_t i = 0; i < n; ++i) r(i) = xv(i) * (i == 0 ? 1.0 : z(i - 1));
+        return r;
+    };
+    auto plus = [](const T<n>& a, double s, const T<n>& b) {
+        T<n> r;
+        for (std::size_t i = 0; i < n; ++i) r(i) = a(i) + s * b(i);
+        return r;
+    };
+    const T<n> r1 = f(yv), r2 = f(plus(yv, hv / 2, r1)), r3 = f(plus(yv, hv / 2, r2)), r4 = f(plus(yv, hv, r3));
+    const T<n> got = stag::eval(step, y = yv, x = xv, one = unit, h = hv);
+    for (std::size_t i = 0; i < n; ++i) BOOST_TEST(got(i) == yv(i) + hv / 6 * (r1(i) + 2 * r2(i) + 2 * r3(i) + r4(i)), boost::test_tools::tolerance(1e-14));
+    // Its vector-Jacobian product against central differences, into both variables, and added to
+    // what the caller's storage holds with accumulate_into (a view's source is not zeroed there).
+    constexpr auto a = stag::var<"a", T<n>>;
+    T<n> av;
+    fill(av, 2.1);
+    const auto pull = stag::dot(step, a);
+    const auto g = stag::grad(pull, y, x)(y = yv, x = xv, one = unit, h = hv, a = av);
+    BOOST_TEST(difference_error(pull, yv, g[y], y = yv, x = xv, one = unit, h = hv, a = av) < 1e-8);
+    BOOST_TEST(difference_error(pull, xv, g[x], y = yv, x = xv, one = unit, h = hv, a = av) < 1e-8);
+    T<n> gy, gx;
+    fill(gy, 5.0);
+    fill(gx, -2.0);
+    const T<n> gy0 = gy, gx0 = gx;
+    stag::grad(pull, y, x).accumulate_into(gy, gx)(y = yv, x = xv, one = unit, h = hv, a = av);
+    for (std::size_t i = 0; i < n; ++i) {
+        BOOST_TEST(std::abs(gy(i) - gy0(i) - g[y](i)) < 1e-13);
+        BOOST_TEST(std::abs(gx(i) - gx0(i) - g[x](i)) < 1e-13);
+    }
+    // A slice across rows (one piece per row), a view of a view of a view, a stack of numbers, and
+    // a view that a tensor-level op reads too (then it is copied, as before).
+    constexpr auto A = stag::var<"A", T<3, 4>>;
+    T<3, 4> Av;
+    fill(Av, 0.6);
+    const auto cols = stag::slice<1, 1, 3>(A);
+    static_assert(stag::detail::views<stag::graph::nodes_t<decltype(stag::sum(cols * cols))>>::view[1]);
+    const auto check = [&](const auto& e) {
+        const auto ge = stag::grad(e, A, y)(A = Av, y = yv);
+        BOOST_TEST(difference_error(e, Av, ge[A], A = Av, y = yv) < 1e-8);
+        BOOST_TEST(difference_error(e, yv, ge[y], A = Av, y = yv) < 1e-8);
+    };
+    check(stag::sum(stag::sin(cols) * stag::cos(cols + 1.0)));
+    check(stag::sum(stag::exp(stag::reshape<2, 3>(stag::slice<0, 1, 7>(stag::concat<0>(y, stag::slice<0, 0, 3>(y))))) * stag::reshape<2, 3>(stag::slice<1, 1, 3>(A))));
+    check(stag::sum(stag::stack<0>(stag::sum(A), stag::sum(y), stag::sum(A * A)) * stag::stack<0>(stag::max(y), stag::min(A), stag::sum(y * y))));
+    const auto both = stag::slice<0, 2, 7>(y);
+    check(stag::sum(stag::square(both)) + stag::sum(both) * stag::sum(A));
+    // A view whose source is itself an output seeded by a Jacobian row: the seed stays.
+    const auto s = stag::sum(stag::square(y));
+    const auto jac = stag::jacobian(stag::outputs(s, stag::sum(stag::stack<0>(s, stag::sum(y)) * stag::stack<0>(s, s))), y)(y = yv);
+    double sum_sq = 0, sum_y = 0;
+    for (std::size_t i = 0; i < n; ++i) sum_sq += yv(i) * yv(i), sum_y += yv(i);
+    for (std::size_t i = 0; i < n; ++i) {
+        BOOST_TEST(jac[0][y](i) == 2 * yv(i), boost::test_tools::tolerance(1e-14));
+        // d/dy of s^2 + sum(y) s: 2 s 2y + s + sum(y) 2y.
+        BOOST_TEST(jac[1][y](i) == 4 * sum_sq * yv(i) + sum_sq + 2 * sum_y * yv(i), boost::test_tools::tolerance(1e-13));
+    }
+}
+
 BOOST_AUTO_TEST_CASE(dual_numbers_give_jvp_and_hessian_vector_products) {
     using D = stag::dual<double>;
     constexpr auto W = stag::var<"W", T<3, 4>>;

@@ -35,11 +35,13 @@ struct model {
     static constexpr auto rhs(const Z& z) {
         return x * stag::concat<0>(one, stag::slice<0, 0, N - 1>(z));
     }
+    // The constants are compile-time ones (stag::c): a double literal makes each copy of a
+    // subexpression its own node, and k2, k3 would be computed more than once.
     static constexpr auto k1 = rhs(y);
-    static constexpr auto k2 = rhs(y + h / 2.0 * k1);
-    static constexpr auto k3 = rhs(y + h / 2.0 * k2);
+    static constexpr auto k2 = rhs(y + h * stag::c<1, 2> * k1);
+    static constexpr auto k3 = rhs(y + h * stag::c<1, 2> * k2);
     static constexpr auto k4 = rhs(y + h * k3);
-    static constexpr auto step = y + h / 6.0 * (k1 + 2.0 * k2 + 2.0 * k3 + k4);
+    static constexpr auto step = y + h * stag::c<1, 6> * (k1 + stag::c<2> * k2 + stag::c<2> * k3 + k4);
     /// The adjoint of the next state, and the step's vector-Jacobian product with it.
     static constexpr auto adjoint = stag::var<"adjoint", vec>;
     static constexpr auto pullback = stag::dot(step, adjoint);

@@ -559,6 +559,15 @@ struct slice_op {
     static constexpr auto vjp(const G& g, const N& n) {
         return pad<Axis, Begin, detail::dims<node_shape_t<decltype(arg<0>(n))>>::of[Axis]>(g);
     }
+    /// One piece per position along the axes before Axis.
+    template <class Sh>
+    static constexpr auto window(Sh) {
+        using ax = detail::around_axis<Axis, typename Sh::template arg<0>>;
+        constexpr std::size_t part = (End - Begin) * ax::inner;
+        std::array<window_piece, ax::outer> w{};
+        for (std::size_t o = 0; o < ax::outer; ++o) w[o] = {o * part, (o + 1) * part, 0, (o * ax::length + Begin) * ax::inner};
+        return w;
+    }
 
     template <class Sh, class S, class PA>
     [[gnu::always_inline]] static constexpr void forward(Sh, S* out, const PA* a) {
@@ -607,6 +616,19 @@ struct concat_op {
         constexpr std::size_t lb = detail::dims<node_shape_t<decltype(arg<1>(n))>>::of[Axis];
         if constexpr (J == 0) return slice<Axis, 0, la>(g);
         else return slice<Axis, la, la + lb>(g);
+    }
+    /// Two pieces per position along the axes before Axis.
+    template <class Sh>
+    static constexpr auto window(Sh) {
+        using xa = detail::around_axis<Axis, typename Sh::template arg<0>>;
+        using xb = detail::around_axis<Axis, typename Sh::template arg<1>>;
+        constexpr std::size_t na = xa::length * xa::inner, nb = xb::length * xb::inner;
+        std::array<window_piece, 2 * xa::outer> w{};
+        for (std::size_t o = 0; o < xa::outer; ++o) {
+            w[2 * o] = {o * (na + nb), o * (na + nb) + na, 0, o * na};
+            w[2 * o + 1] = {o * (na + nb) + na, (o + 1) * (na + nb), 1, o * nb};
+        }
+        return w;
     }
 
     template <class Sh, class S, class PA, class PB>
@@ -658,6 +680,11 @@ struct reshape_op {
     using shape = std::index_sequence<Dims...>;
     template <std::size_t J, class G, class N>
     static constexpr auto vjp(const G& g, const N& n) { return detail::reshape_as<node_shape_t<decltype(arg<0>(n))>>(g); }
+    /// One piece: the same elements in the same order.
+    template <class Sh>
+    static constexpr std::array<window_piece, 1> window(Sh) {
+        return {window_piece{0, Sh::out_count, 0, 0}};
+    }
 
     template <class Sh, class S, class PA>
     [[gnu::always_inline]] static constexpr void forward(Sh, S* out, const PA* a) {

@@ -10,6 +10,7 @@
 #include <stag/graph/walk.hpp>
 #include <stag/tensor/tensor.hpp>
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <utility>
@@ -149,6 +150,163 @@ struct tensor_expression_test : std::false_type {};
 template <class F>
 struct tensor_expression_test<F, true> : tensor_graph<graph::nodes_t<F>> {};
 
+}  // namespace detail
+
+/// The shapes of a tensor-level op's node: its own (`out`) and its arguments' (`arg<J>`), passed to
+/// the op's loops as a tag.
+template <class Out, class... In>
+struct shapes {
+    using out = Out;
+    template <std::size_t J>
+    using arg = typename detail::nth_type<J, In...>::type;
+    static constexpr std::size_t out_count = detail::shape_count<Out>::value;
+    template <std::size_t J>
+    static constexpr std::size_t arg_count = detail::shape_count<arg<J>>::value;
+};
+
+/// One piece of a window op (slice, concat, reshape: an op each of whose elements is an element of
+/// one of its arguments, moved): its elements begin .. end - 1 are argument `arg`'s elements from
+/// `from` on, in order. An op states its pieces as `static constexpr std::array<window_piece, K>
+/// window(shapes)`; the tensor sweep then reads it through them instead of copying (views below).
+struct window_piece {
+    std::size_t begin = 0, end = 0, arg = 0, from = 0;
+};
+
+namespace detail {
+
+// ---- views: window ops read in place -------------------------------------------------------------
+// A window op whose every user is an elementwise op of its shape (whose arguments all have that
+// shape), or another such window op, is a view: it has no values of its own, and an elementwise op
+// reads it (and pushes its adjoint back) element by element from the nodes it moves, the
+// `sources`, at the offsets its pieces give. slice, concat, stack, take and reshape then cost no
+// pass through memory of their own, and do not end a fused loop (fusion, tensor/sweep.hpp).
+
+/// The most pieces a view may have (after composing views of views); a window op with more is
+/// copied, as a tensor-level op.
+inline constexpr std::size_t view_pieces = 8;
+
+struct own_window {
+    bool is = false;
+    std::size_t count = 0;
+    std::array<window_piece, view_pieces> piece{};
+};
+template <class N, bool Op = graph::node_traits<N>::kind == graph::node_kind::op>
+struct window_rule {
+    static constexpr own_window value{};
+};
+template <class N>
+struct window_rule<N, true> {
+    template <class Op, class... Args>
+    static constexpr own_window of(std::type_identity<expr_base<Op, Args...>>) {
+        using Sh = shapes<node_shape_t<N>, node_shape_t<Args>...>;
+        own_window r{};
+        if constexpr (requires { Op::window(Sh{}); }) {
+            constexpr auto pieces = Op::window(Sh{});
+            if (pieces.size() <= view_pieces) {
+                r.is = true;
+                r.count = pieces.size();
+                for (std::size_t k = 0; k < pieces.size(); ++k) r.piece[k] = pieces[k];
+            }
+        }
+        return r;
+    }
+    static constexpr own_window value = of(std::type_identity<pattern_t<N>>{});
+};
+
+template <std::size_t N>
+struct view_plan {
+    std::array<bool, N> view{};        ///< the views
+    std::array<bool, N> source{};      ///< the nodes some view reads
+    std::array<std::size_t, N> count{};  ///< a view's pieces, each reading a source (`arg`: its node)
+    std::array<std::array<window_piece, view_pieces>, N> piece{};
+};
+
+/// The views of a node list, from each node's window (if its op states one), whether it reads its
+/// arguments element by element at its own shape (`reader`), and its arguments.
+template <std::size_t N, std::size_t C>
+constexpr view_plan<N> plan_views(const std::array<graph::node_info<C>, N>& nodes, const std::array<own_window, N>& own,
+                                  const std::array<bool, N>& reader) noexcept {
+    view_plan<N> p{};
+    // An upper bound of each window's pieces once composed, whatever becomes a view.
+    std::array<std::size_t, N> bound{};
+    for (std::size_t i = 0; i < N; ++i)
+        for (std::size_t k = 0; own[i].is && k < own[i].count; ++k) {
+            const std::size_t c = nodes[i].child[own[i].piece[k].arg];
+            bound[i] += own[c].is ? bound[c] : 1;
+        }
+    // A node's users come after it: last to first, each node knows its users when it is decided.
+    std::array<bool, N> used{}, barred{};
+    for (std::size_t i = N; i-- > 0;) {
+        p.view[i] = own[i].is && bound[i] <= view_pieces && used[i] && !barred[i];
+        for (std::size_t j = 0; j < nodes[i].arity; ++j) {
+            used[nodes[i].child[j]] = true;
+            if (!p.view[i] && !reader[i]) barred[nodes[i].child[j]] = true;
+        }
+    }
+    // Each view's pieces, composed down to nodes with values.
+    for (std::size_t i = 0; i < N; ++i) {
+        if (!p.view[i]) continue;
+        auto add = [&](window_piece q) {
+            p.piece[i][p.count[i]++] = q;
+            p.source[q.arg] = true;
+        };
+        for (std::size_t k = 0; k < own[i].count; ++k) {
+            const window_piece q = own[i].piece[k];
+            const std::size_t c = nodes[i].child[q.arg];
+            if (!p.view[c]) {
+                add({q.begin, q.end, c, q.from});
+                continue;
+            }
+            for (std::size_t r = 0; r < p.count[c]; ++r) {
+                const window_piece s = p.piece[c][r];
+                const std::size_t lo = std::max(s.begin, q.from), hi = std::min(s.end, q.from + (q.end - q.begin));
+                if (lo < hi) add({q.begin + (lo - q.from), q.begin + (hi - q.from), s.arg, s.from + (lo - s.begin)});
+            }
+        }
+    }
+    return p;
+}
+
+/// Whether a node reads each argument element by element at its own shape: an elementwise op of
+/// more than one element whose arguments all have its shape.
+template <class N, class P = pattern_t<N>>
+struct reads_in_place : std::false_type {};
+template <class N, class Op, class... Args>
+    requires(!tensor_level_op<Op>)
+struct reads_in_place<N, expr_base<Op, Args...>>
+    : std::bool_constant<(shape_count<node_shape_t<N>>::value > 1) && (std::is_same_v<node_shape_t<Args>, node_shape_t<N>> && ...)> {};
+
+template <class List, class Pack = List>
+struct views;
+template <class List, class... Ks>
+struct views<List, graph::node_list<Ks...>> {
+    static constexpr std::size_t n = sizeof...(Ks);
+    static constexpr bool windows[n + 1] = {window_rule<graph::node_t<Ks>>::value.is..., false};  // not a fold: clang limits those to 256
+    static constexpr bool any = graph::detail::count_true(windows) > 0;
+    /// The plan (only where the list has a window op: a list without one pays for no more).
+    static constexpr auto plan = [] {
+        if constexpr (any)
+            return plan_views<n>(graph::info<List>::nodes, {window_rule<graph::node_t<Ks>>::value...}, {reads_in_place<graph::node_t<Ks>>::value...});
+        else
+            return view_plan<0>{};
+    }();
+    /// The views, and the nodes they read.
+    static constexpr std::array<bool, n> view = [] {
+        if constexpr (any) return plan.view;
+        else return std::array<bool, n>{};
+    }();
+    static constexpr std::array<bool, n> source = [] {
+        if constexpr (any) return plan.source;
+        else return std::array<bool, n>{};
+    }();
+    /// The piece of view I that holds its element e.
+    static constexpr window_piece piece_at(std::size_t i, std::size_t e) noexcept {
+        for (std::size_t k = 0; k < plan.count[i]; ++k)
+            if (plan.piece[i][k].begin <= e && e < plan.piece[i][k].end) return plan.piece[i][k];
+        return {};
+    }
+};
+
 template <std::size_t N>
 constexpr std::array<std::size_t, N + 1> prefix_sums(const std::array<std::size_t, N>& counts) noexcept {
     std::array<std::size_t, N + 1> at{};
@@ -158,14 +316,19 @@ constexpr std::array<std::size_t, N + 1> prefix_sums(const std::array<std::size_
 
 /// Where the tensor engine keeps each node's elements: node i at `offset[i]` in the slab of values
 /// (and at the same place in the slab of adjoints), `count[i]` of them. A variable takes no room:
-/// its value is read from its binding and its adjoint is written into the gradient.
+/// its value is read from its binding and its adjoint is written into the gradient; nor does a
+/// view, read in place.
 template <class List, class Pack = List>
 struct layout;
 template <class List, class... Ks>
 struct layout<List, graph::node_list<Ks...>> {
     static constexpr std::array<std::size_t, sizeof...(Ks)> count{shape_count<node_shape_t<graph::node_t<Ks>>>::value...};
-    static constexpr std::array<std::size_t, sizeof...(Ks)> stored{
-        (variable<graph::node_t<Ks>> ? 0 : shape_count<node_shape_t<graph::node_t<Ks>>>::value)...};
+    static constexpr std::array<std::size_t, sizeof...(Ks)> stored = [] {
+        std::array<std::size_t, sizeof...(Ks)> r{(variable<graph::node_t<Ks>> ? 0 : shape_count<node_shape_t<graph::node_t<Ks>>>::value)...};
+        for (std::size_t i = 0; i < r.size(); ++i)
+            if (views<List>::view[i]) r[i] = 0;  // read in place: no values of its own
+        return r;
+    }();
     static constexpr auto offset = prefix_sums(stored);
     static constexpr std::size_t total = offset[sizeof...(Ks)];
 };

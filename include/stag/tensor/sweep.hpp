@@ -60,18 +60,6 @@ private:
     std::size_t size_ = 0;
 };
 
-/// The shapes of a tensor-level op's node: its own (`out`) and its arguments' (`arg<J>`), passed to
-/// the op's loops as a tag.
-template <class Out, class... In>
-struct shapes {
-    using out = Out;
-    template <std::size_t J>
-    using arg = typename detail::nth_type<J, In...>::type;
-    static constexpr std::size_t out_count = detail::shape_count<Out>::value;
-    template <std::size_t J>
-    static constexpr std::size_t arg_count = detail::shape_count<arg<J>>::value;
-};
-
 namespace detail {
 
 /// Whether a tensor-level op states its forward loop, and its backward loop for argument J, for
@@ -156,17 +144,19 @@ inline constexpr std::size_t no_writer = ~std::size_t{0};
 /// For each node, which push of the backward sweep reaches its adjoint first: node i's argument j
 /// is `(C + 1) * i + j`, C the largest arity the node records hold. That push assigns; the later
 /// ones add. A node whose adjoint the caller seeds before the sweep (`seeded`) has none: every push
-/// into it adds.
+/// into it adds; nor has a view's source (`source`), which its readers reach piece by piece: the
+/// sweep zeroes it first. A view pushes nothing itself.
 template <std::size_t N, std::size_t C>
 constexpr std::array<std::size_t, N> first_writers(const std::array<graph::node_info<C>, N>& nodes, const std::array<bool, N>& active,
-                                                   const std::array<bool, N>& reached, const std::array<bool, N>& seeded) noexcept {
+                                                   const std::array<bool, N>& reached, const std::array<bool, N>& seeded,
+                                                   const std::array<bool, N>& view, const std::array<bool, N>& source) noexcept {
     std::array<std::size_t, N> w{};
     for (auto& x : w) x = no_writer;
     for (std::size_t i = N; i-- > 0;) {
-        if (!reached[i] || nodes[i].piecewise_constant) continue;
+        if (!reached[i] || nodes[i].piecewise_constant || view[i]) continue;
         for (std::size_t j = 0; j < nodes[i].arity; ++j) {
             const std::size_t c = nodes[i].child[j];
-            if (active[c] && !seeded[c] && w[c] == no_writer) w[c] = (C + 1) * i + j;
+            if (active[c] && !seeded[c] && !source[c] && w[c] == no_writer) w[c] = (C + 1) * i + j;
         }
     }
     return w;
@@ -177,20 +167,38 @@ constexpr std::array<bool, N> seeded_nodes() noexcept {
     if constexpr (requires { Act::seeded; }) return Act::seeded;
     else return {};
 }
+/// The nodes some node of the backward sweep pushes into (the sweep's root, and a node the
+/// caller seeds, may have none).
+template <std::size_t N, std::size_t C>
+constexpr std::array<bool, N> pushed_into(const std::array<graph::node_info<C>, N>& nodes, const std::array<bool, N>& reached) noexcept {
+    std::array<bool, N> r{};
+    for (std::size_t i = 0; i < N; ++i)
+        for (std::size_t j = 0; reached[i] && !nodes[i].piecewise_constant && j < nodes[i].arity; ++j) r[nodes[i].child[j]] = true;
+    return r;
+}
+template <class List, class Act>
+struct pushed_nodes {
+    static constexpr auto of = pushed_into(graph::info<List>::nodes, Act::reached);
+};
 template <class List, class Act>
 struct writers {
-    static constexpr auto first = first_writers(graph::info<List>::nodes, Act::active, Act::reached, seeded_nodes<Act, List::size>());
+    static constexpr auto first = first_writers(graph::info<List>::nodes, Act::active, Act::reached, seeded_nodes<Act, List::size>(),
+                                                views<List>::view, views<List>::source);
 };
 
 // ---- fusion of elementwise ops --------------------------------------------------------------------
 // A run of elementwise ops of one shape, one after the other in topological order, is one loop over
 // the elements instead of one loop per op: each op's element is computed while its arguments'
-// elements are still in registers, and each pass through memory costs once. Leaves and elementwise
-// ops of one element may sit in the run: they depend on nothing of the run's shape, so they are
-// computed before its loop (and, going backward, after it, in their order).
+// elements are still in registers, and each pass through memory costs once. Leaves, elementwise
+// ops of one element and views may sit in the run: they depend on nothing of the run's shape, so
+// they are computed before its loop (and, going backward, after it, in their order); a view
+// computes nothing. An op that reads a view is always in a run (one of its own if need be), whose
+// loop goes piece by piece (the views' pieces split it into stretches, each reading every view
+// from one source at one offset), and a run ends before an op that reads, through a view, a node
+// of its own loop: that element may not be computed yet.
 
 /// How a node takes part in a run: it ends one (0: a tensor-level op), it may sit in one (1: a
-/// leaf, or an elementwise op of one element), or it is one of the run's loop (2).
+/// leaf, an elementwise op of one element, or a view), or it is one of the run's loop (2).
 template <class N, bool Op = graph::node_traits<N>::kind == graph::node_kind::op>
 struct fusion_role : std::integral_constant<int, 1> {};
 template <class N>
@@ -213,21 +221,41 @@ struct runs {
     std::array<std::size_t, N> end{};    ///< for the first node of a run: one past its last node
     std::array<bool, N> wide{};          ///< the nodes of a run's loop
 };
-/// The runs of a node list: maximal, with at least two ops of the run's shape (one alone is no run).
+/// What each node reads through views: 0 nothing; 1 views whose sources are none of them in a
+/// run's loop (role 2); s + 2 views of which the latest such source is node s.
+template <std::size_t N, std::size_t C>
+constexpr std::array<std::size_t, N> view_reads(const std::array<graph::node_info<C>, N>& nodes, const view_plan<N>& plan,
+                                                const std::array<int, N>& role) noexcept {
+    std::array<std::size_t, N> r{};
+    for (std::size_t i = 0; i < N; ++i)
+        for (std::size_t j = 0; j < nodes[i].arity; ++j) {
+            const std::size_t c = nodes[i].child[j];
+            if (!plan.view[c]) continue;
+            r[i] = std::max<std::size_t>(r[i], 1);
+            for (std::size_t k = 0; k < plan.count[c]; ++k)
+                if (role[plan.piece[c][k].arg] == 2) r[i] = std::max(r[i], plan.piece[c][k].arg + 2);
+        }
+    return r;
+}
+
+/// The runs of a node list: maximal, with at least two ops of the run's shape (one alone is no run)
+/// or one that reads a view.
 template <std::size_t N>
-constexpr runs<N> find_runs(const std::array<int, N>& role, const std::array<shape_key, N>& keys) noexcept {
+constexpr runs<N> find_runs(const std::array<int, N>& role, const std::array<shape_key, N>& keys, const std::array<std::size_t, N>& reads) noexcept {
     runs<N> r{};
     for (auto& f : r.first) f = N;
     for (std::size_t i = 0; i < N;) {
         std::size_t j = i, loop = 0;
+        bool through_view = false;
         shape_key shape{};
         for (; j < N && role[j] != 0; ++j) {
             if (role[j] != 2) continue;
             if (loop == 0) shape = keys[j];
-            else if (keys[j] != shape) break;
+            else if (keys[j] != shape || (reads[j] >= 2 && reads[j] - 2 >= i)) break;
+            through_view = through_view || reads[j] > 0;
             ++loop;
         }
-        if (loop >= 2) {
+        if (loop >= 2 || through_view) {
             r.end[i] = j;
             for (std::size_t k = i; k < j; ++k) {
                 r.first[k] = i;
@@ -243,7 +271,38 @@ struct fusion;
 template <class List, class... Ks>
 struct fusion<List, graph::node_list<Ks...>> {
     static constexpr std::size_t n = sizeof...(Ks);
-    static constexpr auto of = find_runs<n>({fusion_role<graph::node_t<Ks>>::value...}, {key_of(node_shape_t<graph::node_t<Ks>>{})...});
+    using V = views<List>;
+    static constexpr std::array<int, n> role = [] {
+        std::array<int, n> r{fusion_role<graph::node_t<Ks>>::value...};
+        for (std::size_t i = 0; i < n; ++i)
+            if (V::view[i]) r[i] = 1;
+        return r;
+    }();
+    static constexpr std::array<std::size_t, n> reads = [] {
+        if constexpr (V::any) return view_reads(graph::info<List>::nodes, V::plan, role);
+        else return std::array<std::size_t, n>{};
+    }();
+    static constexpr auto of = find_runs<n>(role, {key_of(node_shape_t<graph::node_t<Ks>>{})...}, reads);
+};
+
+/// Where a loop over elements 0 .. Count - 1 that reads views changes pieces: the ascending
+/// boundaries at[0] = 0 < ... < at[n - 1] = Count.
+struct loop_bounds {
+    static constexpr std::size_t most = 64;
+    std::array<std::size_t, most> at{};
+    std::size_t n = 0;
+    constexpr void add(std::size_t b) noexcept {
+        std::size_t k = 0;
+        while (k < n && at[k] < b) ++k;
+        if (k < n && at[k] == b) return;
+        if (n == most) {  // (not a constant expression: the static_assert in loop_pieces says so)
+            n = most + 1;
+            return;
+        }
+        for (std::size_t m = n; m > k; --m) at[m] = at[m - 1];
+        at[k] = b;
+        ++n;
+    }
 };
 
 /// No gradient: what eval's pass carries.
@@ -265,9 +324,14 @@ struct tensor_pass {
     G* g;
     const S* lits;
 
+    using views_of = views<List>;
+    template <std::size_t I>
+    static constexpr bool is_view = views_of::view[I];
+
     /// The elements of node I: where its binding is for a variable, in the slab otherwise.
     template <std::size_t I>
     [[gnu::always_inline]] constexpr const auto* value() const noexcept {
+        static_assert(!is_view<I>, "stag: internal: a view has no elements of its own");
         if constexpr (variable<node<I>>) return elements_of(env.template lookup<node<I>>());
         else return static_cast<const S*>(v + L::offset[I]);
     }
@@ -277,6 +341,48 @@ struct tensor_pass {
         if constexpr (facts::nodes[I].piecewise_constant) return v[L::offset[I] + e] != S(0);
         else return static_cast<S>(value<I>()[e]);
     }
+    /// Argument K of node I at its element e, in the stretch of a loop that starts at element B:
+    /// through the view's piece there for a view, broadcast if need be otherwise.
+    template <std::size_t I, std::size_t K, std::size_t B>
+    [[gnu::always_inline]] constexpr auto arg_at(std::size_t e) const noexcept {
+        constexpr std::size_t c = facts::nodes[I].child[K];
+        if constexpr (is_view<c>) {
+            constexpr window_piece p = views_of::piece_at(c, B);
+            return read<p.arg>(e - p.begin + p.from);
+        } else
+            return read<c>(broadcast_at<shape<c>, shape<I>>(e));
+    }
+    /// The stretches of a loop over the elements of the nodes First .. End - 1 of a run (those of its
+    /// loop): where a view that one of them reads changes pieces.
+    template <std::size_t First, std::size_t End>
+    static constexpr loop_bounds loop_pieces() noexcept {
+        loop_bounds b;
+        b.add(0);
+        for (std::size_t i = First; i < End; ++i) {
+            if (!runs::of.wide[i]) continue;
+            b.add(L::count[i]);
+            if constexpr (views_of::any)
+                for (std::size_t j = 0; j < facts::nodes[i].arity; ++j) {
+                    const std::size_t c = facts::nodes[i].child[j];
+                    for (std::size_t k = 0; views_of::plan.view[c] && k < views_of::plan.count[c]; ++k) {
+                        b.add(views_of::plan.piece[c][k].begin);
+                        b.add(views_of::plan.piece[c][k].end);
+                    }
+                }
+        }
+        return b;
+    }
+    /// Body(std::integral_constant<B>, std::integral_constant<E>) for each stretch B .. E - 1 of the
+    /// loop of nodes First .. End - 1.
+    template <std::size_t First, std::size_t End, class Body>
+    [[gnu::always_inline]] static constexpr void for_each_stretch(Body body) {
+        constexpr loop_bounds b = loop_pieces<First, End>();
+        static_assert(b.n <= loop_bounds::most, "stag: the views (slices, concats) one fused loop reads have more than 63 pieces in all");
+        [&]<std::size_t... P>(std::index_sequence<P...>) {
+            (body(std::integral_constant<std::size_t, b.at[P]>{}, std::integral_constant<std::size_t, b.at[P + 1]>{}), ...);
+        }(std::make_index_sequence<b.n - 1>{});
+    }
+
     /// The adjoint of node I: in the gradient for a variable, in the slab otherwise.
     template <std::size_t I>
     [[gnu::always_inline]] constexpr S* adjoint() const noexcept {
@@ -287,13 +393,13 @@ struct tensor_pass {
     // ---- forward ----------------------------------------------------------------------------------
     /// Element e of the elementwise op node I, from its arguments' elements: by the op's
     /// vectorisable form where it states one (lane_apply), by its value rule otherwise.
-    template <std::size_t I, std::size_t... J>
+    template <std::size_t I, std::size_t B, std::size_t... J>
     [[gnu::always_inline]] constexpr S element(std::size_t e, std::index_sequence<J...>) const {
         using Op = typename node<I>::op;
-        if constexpr (requires { Op::lane_apply(read<facts::nodes[I].child[J]>(e)...); })
-            return static_cast<S>(Op::lane_apply(read<facts::nodes[I].child[J]>(broadcast_at<shape<facts::nodes[I].child[J]>, shape<I>>(e))...));
+        if constexpr (requires { Op::lane_apply(arg_at<I, J, B>(e)...); })
+            return static_cast<S>(Op::lane_apply(arg_at<I, J, B>(e)...));
         else
-            return static_cast<S>(Op::apply(read<facts::nodes[I].child[J]>(broadcast_at<shape<facts::nodes[I].child[J]>, shape<I>>(e))...));
+            return static_cast<S>(Op::apply(arg_at<I, J, B>(e)...));
     }
     template <std::size_t I, std::size_t... J>
     [[gnu::always_inline]] constexpr void forward_op(std::index_sequence<J...> args) const {
@@ -305,13 +411,14 @@ struct tensor_pass {
             static_assert(stated, "stag: a tensor-level op of the expression states no forward loop forward(shapes, out, args...)");
             if constexpr (stated) Op::forward(Sh{}, out, value<facts::nodes[I].child[J]>()...);
         } else
-            for (std::size_t e = 0; e < L::count[I]; ++e) out[e] = element<I>(e, args);
+            for (std::size_t e = 0; e < L::count[I]; ++e) out[e] = element<I, 0>(e, args);
     }
     template <std::size_t I>
     [[gnu::always_inline]] constexpr void forward() const {
         using N = node<I>;
         constexpr auto kind = graph::node_traits<N>::kind;
-        if constexpr (kind == graph::node_kind::constant) v[L::offset[I]] = N::template value<S>();
+        if constexpr (is_view<I>) return;  // read in place
+        else if constexpr (kind == graph::node_kind::constant) v[L::offset[I]] = N::template value<S>();
         else if constexpr (kind == graph::node_kind::literal) {
             static_assert(!is_tensor<decltype(N::value)>, "stag: a tensor constant in an expression is not supported; bind it to a variable");
             v[L::offset[I]] = lits[graph::literal_facts<List>::position[I]];
@@ -325,21 +432,17 @@ struct tensor_pass {
     template <std::size_t First, std::size_t... K>
     [[gnu::always_inline]] constexpr void forward_run(std::index_sequence<K...>) const {
         (forward_outside_loop<First + K>(), ...);
-        for (std::size_t e = 0; e < L::count[First + first_wide<First>()]; ++e) (forward_in_loop<First + K>(e), ...);
+        for_each_stretch<First, First + sizeof...(K)>([&]<std::size_t B, std::size_t E>(std::integral_constant<std::size_t, B>, std::integral_constant<std::size_t, E>) {
+            for (std::size_t e = B; e < E; ++e) (forward_in_loop<First + K, B>(e), ...);
+        });
     }
     template <std::size_t I>
     [[gnu::always_inline]] constexpr void forward_outside_loop() const {
         if constexpr (!runs::of.wide[I]) forward<I>();
     }
-    template <std::size_t I>
+    template <std::size_t I, std::size_t B>
     [[gnu::always_inline]] constexpr void forward_in_loop(std::size_t e) const {
-        if constexpr (runs::of.wide[I]) v[L::offset[I] + e] = element<I>(e, std::make_index_sequence<facts::nodes[I].arity>{});
-    }
-    template <std::size_t First>
-    static constexpr std::size_t first_wide() noexcept {
-        std::size_t k = 0;
-        while (!runs::of.wide[First + k]) ++k;
-        return k;
+        if constexpr (runs::of.wide[I]) v[L::offset[I] + e] = element<I, B>(e, std::make_index_sequence<facts::nodes[I].arity>{});
     }
     template <std::size_t I>
     [[gnu::always_inline]] constexpr void forward_step() const {
@@ -379,23 +482,42 @@ struct tensor_pass {
             for (std::size_t e = 0; e < L::count[I]; ++e) a[broadcast_at<In, shape<I>>(e)] += term(e);
         }
     }
-    /// d node I / d argument J at element e, times node I's adjoint there (an elementwise op).
-    template <std::size_t I, std::size_t J, std::size_t... K>
+    /// d node I / d argument J at element e, times node I's adjoint there (an elementwise op), in the
+    /// stretch of a loop that starts at element B.
+    template <std::size_t I, std::size_t J, std::size_t B, std::size_t... K>
     [[gnu::always_inline]] constexpr S term(std::size_t e, std::index_sequence<K...>) const {
         using Op = typename node<I>::op;
-        return static_cast<S>(tree_eval<S, true>(chain_term<Op, J>(
-            lit_t<S>{adj[L::offset[I] + e]},
-            lit_t<decltype(read<facts::nodes[I].child[K]>(0))>{
-                read<facts::nodes[I].child[K]>(broadcast_at<shape<facts::nodes[I].child[K]>, shape<I>>(e))}...,
-            lit_t<S>{v[L::offset[I] + e]})));
+        return static_cast<S>(tree_eval<S, true>(
+            chain_term<Op, J>(lit_t<S>{adj[L::offset[I] + e]}, lit_t<decltype(arg_at<I, K, B>(0))>{arg_at<I, K, B>(e)}..., lit_t<S>{v[L::offset[I] + e]})));
     }
-    /// Whether node I pushes its adjoint into argument J element by element (same shape): inside a
-    /// run's loop. Its other pushes come after the loop.
+    /// Whether node I pushes its adjoint into argument J element by element (same shape, not a
+    /// view): inside a run's loop. Its other pushes come after the loop.
     template <std::size_t I, class Act, std::size_t J>
-    static constexpr bool pushes_in_loop = Act::active[facts::nodes[I].child[J]] && std::is_same_v<shape<facts::nodes[I].child[J]>, shape<I>>;
+    static constexpr bool pushes_in_loop = Act::active[facts::nodes[I].child[J]] && !is_view<facts::nodes[I].child[J]> &&
+                                           std::is_same_v<shape<facts::nodes[I].child[J]>, shape<I>>;
+    /// Whether node I's push through argument J, a view, is the only push of its run's loop into
+    /// each of the view's sources. It is then made in the loop; otherwise in a loop of its own after
+    /// it, since two pushes into one source at different elements (y(e) and y(e - 1)) would keep
+    /// the run's loop from being vectorised.
+    template <std::size_t I, std::size_t J>
+    static constexpr bool alone_in_loop() noexcept {
+        constexpr std::size_t c = facts::nodes[I].child[J];
+        const std::size_t first = runs::of.first[I], end = runs::of.end[first];
+        auto reads = [](std::size_t d, std::size_t s) {
+            if (d == s) return true;
+            for (std::size_t k = 0; views_of::plan.view[d] && k < views_of::plan.count[d]; ++k)
+                if (views_of::plan.piece[d][k].arg == s) return true;
+            return false;
+        };
+        for (std::size_t k = 0; k < views_of::plan.count[c]; ++k)
+            for (std::size_t i = first; i < end; ++i)
+                for (std::size_t j = 0; runs::of.wide[i] && j < facts::nodes[i].arity; ++j)
+                    if ((i != I || j != J) && reads(facts::nodes[i].child[j], views_of::plan.piece[c][k].arg)) return false;
+        return true;
+    }
     template <std::size_t I, class Act>
     static constexpr bool steps = graph::node_traits<node<I>>::kind == graph::node_kind::op && Act::reached[I] &&
-                                  !facts::nodes[I].piecewise_constant;
+                                  !facts::nodes[I].piecewise_constant && !is_view<I>;
 
     /// Whether node I's push into argument J is the first write to that adjoint, which assigns
     /// rather than adds; never where the adjoint is a variable's gradient that accumulates.
@@ -403,14 +525,20 @@ struct tensor_pass {
     static constexpr bool first_write = writers<List, Act>::first[facts::nodes[I].child[J]] == (facts::capacity + 1) * I + J &&
                                         !(accumulates<G> && variable<node<facts::nodes[I].child[J]>>);
 
-    template <std::size_t I, class Act, std::size_t... J>
+    template <std::size_t I, class Act, std::size_t B, std::size_t... J>
     [[gnu::always_inline]] constexpr void push_element(std::size_t e, std::index_sequence<J...>) const {
-        if constexpr (runs::of.wide[I] && steps<I, Act>) (push_at<I, Act, J>(e), ...);
+        if constexpr (runs::of.wide[I] && steps<I, Act>) (push_at<I, Act, J, B>(e), ...);
     }
-    template <std::size_t I, class Act, std::size_t J>
+    template <std::size_t I, class Act, std::size_t J, std::size_t B>
     [[gnu::always_inline]] constexpr void push_at(std::size_t e) const {
-        if constexpr (pushes_in_loop<I, Act, J>) {
-            const S t = term<I, J>(e, std::make_index_sequence<facts::nodes[I].arity>{});
+        constexpr std::size_t c = facts::nodes[I].child[J];
+        if constexpr (is_view<c>) {
+            if constexpr (Act::active[c] && alone_in_loop<I, J>()) {
+                constexpr window_piece p = views_of::piece_at(c, B);
+                if constexpr (Act::active[p.arg]) adjoint<p.arg>()[e - p.begin + p.from] += term<I, J, B>(e, std::make_index_sequence<facts::nodes[I].arity>{});
+            }
+        } else if constexpr (pushes_in_loop<I, Act, J>) {
+            const S t = term<I, J, B>(e, std::make_index_sequence<facts::nodes[I].arity>{});
             S& a = adjoint<facts::nodes[I].child[J]>()[e];
             if constexpr (first_write<I, J, Act>) a = t;
             else a += t;
@@ -425,13 +553,32 @@ struct tensor_pass {
     }
     template <std::size_t I, class Act, std::size_t J>
     [[gnu::always_inline]] constexpr void push_after_loop() const {
-        if constexpr (!pushes_in_loop<I, Act, J>) push<I, Act, J>();
+        if constexpr (is_view<facts::nodes[I].child[J]>) {
+            if constexpr (!alone_in_loop<I, J>()) push_through_view<I, Act, J>();
+        } else if constexpr (!pushes_in_loop<I, Act, J>)
+            push<I, Act, J>();
+    }
+    /// Node I's push into argument J, a view, after the loop: into each active source, stretch by
+    /// stretch. Like the push in the loop, it adds (sources are zeroed before the sweep:
+    /// backward_sweep).
+    template <std::size_t I, class Act, std::size_t J>
+    [[gnu::always_inline]] constexpr void push_through_view() const {
+        constexpr std::size_t c = facts::nodes[I].child[J];
+        if constexpr (Act::active[c])
+            for_each_stretch<I, I + 1>([&]<std::size_t B, std::size_t E>(std::integral_constant<std::size_t, B>, std::integral_constant<std::size_t, E>) {
+                constexpr window_piece p = views_of::piece_at(c, B);
+                if constexpr (Act::active[p.arg]) {
+                    S* a = adjoint<p.arg>();
+                    for (std::size_t e = B; e < E; ++e) a[e - p.begin + p.from] += term<I, J, B>(e, std::make_index_sequence<facts::nodes[I].arity>{});
+                }
+            });
     }
     /// The run that starts at node First, nodes First + K (K descending): its loop, then the rest.
     template <std::size_t First, class Act, std::size_t... K>
     [[gnu::always_inline]] constexpr void backward_run(std::index_sequence<K...>) const {
-        for (std::size_t e = 0; e < L::count[First + first_wide<First>()]; ++e)
-            (push_element<First + K, Act>(e, std::make_index_sequence<facts::nodes[First + K].arity>{}), ...);
+        for_each_stretch<First, First + sizeof...(K)>([&]<std::size_t B, std::size_t E>(std::integral_constant<std::size_t, B>, std::integral_constant<std::size_t, E>) {
+            for (std::size_t e = B; e < E; ++e) (push_element<First + K, Act, B>(e, std::make_index_sequence<facts::nodes[First + K].arity>{}), ...);
+        });
         (after_loop<First + K, Act>(std::make_index_sequence<facts::nodes[First + K].arity>{}), ...);
     }
     template <std::size_t I, class Act>
@@ -468,9 +615,7 @@ struct tensor_pass {
     }
     template <std::size_t I, class Act>
     [[gnu::always_inline]] constexpr void backward() const {
-        if constexpr (graph::node_traits<node<I>>::kind == graph::node_kind::op && Act::reached[I] &&
-                      !facts::nodes[I].piecewise_constant)
-            push_all<I, Act>(std::make_index_sequence<facts::nodes[I].arity>{});
+        if constexpr (steps<I, Act>) push_all<I, Act>(std::make_index_sequence<facts::nodes[I].arity>{});
     }
 
     template <std::size_t... I>
@@ -478,8 +623,22 @@ struct tensor_pass {
         const int order[] = {0, (forward_step<I>(), 0)...};
         (void)order;
     }
+    /// A view's source that the sweep pushes into starts from 0 (unless the caller seeds it, or it is
+    /// a variable whose gradient accumulates): its pushes all add.
+    template <std::size_t I, class Act>
+    [[gnu::always_inline]] constexpr void zero_source() const {
+        if constexpr (views_of::source[I] && Act::active[I] && pushed_nodes<List, Act>::of[I] && !seeded_nodes<Act, List::size>()[I] &&
+                      !(accumulates<G> && variable<node<I>>)) {
+            S* a = adjoint<I>();
+            for (std::size_t e = 0; e < L::count[I]; ++e) a[e] = S(0);
+        }
+    }
     template <class Act, std::size_t... I>
     [[gnu::flatten]] constexpr void backward_sweep(std::index_sequence<I...>) const {
+        if constexpr (views_of::any) {
+            const int zeroed[] = {0, (zero_source<I, Act>(), 0)...};
+            (void)zeroed;
+        }
         const int order[] = {0, (backward_step<I, Act>(), 0)...};
         (void)order;
     }
