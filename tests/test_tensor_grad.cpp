@@ -901,6 +901,15 @@ BOOST_AUTO_TEST_CASE(gradients_into_the_callers_storage) {
     BOOST_CHECK_THROW(stag::grad(f, W, b).into(gw, std::span<double, 3>(shared.data() + 6, 3))(
                           W = w, b = std::span<const double, 3>(shared.data() + 5, 3), xv = x1),
                       std::invalid_argument);  // overlapping by one element
+    // Two destinations that share storage: an error naming both, for into and accumulate_into.
+    std::array<double, 8> both{};
+    try {
+        stag::grad(f, W, b).accumulate_into(std::span<double, 6>(both.data(), 6), std::span<double, 3>(both.data() + 5, 3))(W = w, b = v, xv = x1);
+        BOOST_ERROR("no error for two destinations that overlap");
+    } catch (const std::invalid_argument& e) {
+        BOOST_TEST(std::string(e.what()).find("destinations of the gradients with respect to W and b share storage") != std::string::npos, e.what());
+    }
+    for (double x : both) BOOST_TEST(x == 0.0);
     // Which pairs are checked at run time: two stag::tensors of different types are distinct
     // objects and need no check; the same type, views and arrays are checked.
     static_assert(!stag::detail::may_overlap<T<3, 2>, T<3>>);

@@ -250,9 +250,34 @@ void check_destination(const G& g, const Bs&... bs) {
         (check_destination_against<V, D>(reinterpret_cast<std::uintptr_t>(to), storage_count<D>() * sizeof(*to), bs), ...);
     }
 }
+/// A run-time error if the destinations of the gradients with respect to Vs...[I] and Vs...[J]
+/// share storage: the sweep writes both, each at its own elements, in one loop.
+template <std::size_t I, std::size_t J, class... Vs, class G>
+void check_destinations_apart(const G& g) {
+    using DI = std::remove_cvref_t<decltype(g.template get<I>())>;
+    using DJ = std::remove_cvref_t<decltype(g.template get<J>())>;
+    if constexpr (I < J && storage_count<DI>() > 0 && storage_count<DJ>() > 0 && may_overlap<DI, DJ>) {
+        const auto* a = elements_of(g.template get<I>());
+        const auto* b = elements_of(g.template get<J>());
+        if (overlaps(reinterpret_cast<std::uintptr_t>(a), storage_count<DI>() * sizeof(*a), reinterpret_cast<std::uintptr_t>(b),
+                     storage_count<DJ>() * sizeof(*b))) {
+            using VI = typename detail::nth_type<I, Vs...>::type;
+            using VJ = typename detail::nth_type<J, Vs...>::type;
+            throw std::invalid_argument(std::string("stag: into(...): the destinations of the gradients with respect to ") +
+                                        std::string(name_v<typename VI::name>) + " and " + std::string(name_v<typename VJ::name>) +
+                                        " share storage: give each gradient its own");
+        }
+    }
+}
 template <class... Vs, class G, class... Bs>
 void check_no_aliasing(graph::node_list<Vs...>, const G& g, const Bs&... bs) {
-    [&]<std::size_t... I>(std::index_sequence<I...>) { (check_destination<I, Vs>(g, bs...), ...); }(std::index_sequence_for<Vs...>{});
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+        (check_destination<I, Vs>(g, bs...), ...);
+        [&]<std::size_t... J>(std::index_sequence<J...>) {
+            auto against = [&]<std::size_t K>(std::integral_constant<std::size_t, K>) { (check_destinations_apart<K, J, Vs...>(g), ...); };
+            (against(std::integral_constant<std::size_t, I>{}), ...);
+        }(std::index_sequence_for<Vs...>{});
+    }(std::index_sequence_for<Vs...>{});
 }
 
 /// grad(f, vs...).into(ds...) and friends: the sweep of reverse_mode, the gradient written (or

@@ -14,6 +14,7 @@
 // hand-written backpropagation does it.
 #pragma once
 
+#include <stag/core/config.hpp>
 #include <stag/engine/bindings.hpp>
 #include <stag/engine/chain.hpp>
 #include <stag/engine/sweep.hpp>
@@ -283,6 +284,21 @@ struct fusion<List, graph::node_list<Ks...>> {
         else return std::array<std::size_t, n>{};
     }();
     static constexpr auto of = find_runs<n>(role, {key_of(node_shape_t<graph::node_t<Ks>>{})...}, reads);
+    /// The nodes of a run's loop whose only users are later nodes of that loop (not the root): a
+    /// forward sweep that no backward sweep follows (eval) keeps them in registers, not the slab.
+    static constexpr std::array<bool, n> local = [] {
+        std::array<bool, n> r{};
+        std::array<bool, n> outside{};
+        outside[n - 1] = true;
+        const auto& nodes = graph::info<List>::nodes;
+        for (std::size_t i = 0; i < n; ++i)
+            for (std::size_t j = 0; j < nodes[i].arity; ++j) {
+                const std::size_t c = nodes[i].child[j];
+                if (!of.wide[i] || of.first[i] != of.first[c]) outside[c] = true;
+            }
+        for (std::size_t i = 0; i < n; ++i) r[i] = of.wide[i] && !outside[i];
+        return r;
+    }();
 };
 
 /// Where a loop over elements 0 .. Count - 1 that reads views changes pieces: the ascending
@@ -341,12 +357,17 @@ struct tensor_pass {
         if constexpr (facts::nodes[I].piecewise_constant) return v[L::offset[I] + e] != S(0);
         else return static_cast<S>(value<I>()[e]);
     }
+    static constexpr std::size_t no_run = ~std::size_t{0};
     /// Argument K of node I at its element e, in the stretch of a loop that starts at element B:
-    /// through the view's piece there for a view, broadcast if need be otherwise.
-    template <std::size_t I, std::size_t K, std::size_t B>
-    [[gnu::always_inline]] constexpr auto arg_at(std::size_t e) const noexcept {
+    /// through the view's piece there for a view, broadcast if need be otherwise. In a lean loop
+    /// (eval's) over the run that starts at node First, an argument of the loop is in `here`.
+    template <std::size_t I, std::size_t K, std::size_t B, std::size_t First = no_run>
+    [[gnu::always_inline]] constexpr auto arg_at(std::size_t e, const S* here = nullptr) const noexcept {
         constexpr std::size_t c = facts::nodes[I].child[K];
-        if constexpr (is_view<c>) {
+        if constexpr (First != no_run && c >= First && runs::of.wide[c]) {
+            if constexpr (facts::nodes[c].piecewise_constant) return here[c - First] != S(0);
+            else return here[c - First];
+        } else if constexpr (is_view<c>) {
             constexpr window_piece p = views_of::piece_at(c, B);
             return read<p.arg>(e - p.begin + p.from);
         } else
@@ -393,13 +414,13 @@ struct tensor_pass {
     // ---- forward ----------------------------------------------------------------------------------
     /// Element e of the elementwise op node I, from its arguments' elements: by the op's
     /// vectorisable form where it states one (lane_apply), by its value rule otherwise.
-    template <std::size_t I, std::size_t B, std::size_t... J>
-    [[gnu::always_inline]] constexpr S element(std::size_t e, std::index_sequence<J...>) const {
+    template <std::size_t I, std::size_t B, std::size_t First = no_run, std::size_t... J>
+    [[gnu::always_inline]] constexpr S element(std::size_t e, std::index_sequence<J...>, const S* here = nullptr) const {
         using Op = typename node<I>::op;
-        if constexpr (requires { Op::lane_apply(arg_at<I, J, B>(e)...); })
-            return static_cast<S>(Op::lane_apply(arg_at<I, J, B>(e)...));
+        if constexpr (requires { Op::lane_apply(arg_at<I, J, B, First>(e, here)...); })
+            return static_cast<S>(Op::lane_apply(arg_at<I, J, B, First>(e, here)...));
         else
-            return static_cast<S>(Op::apply(arg_at<I, J, B>(e)...));
+            return static_cast<S>(Op::apply(arg_at<I, J, B, First>(e, here)...));
     }
     template <std::size_t I, std::size_t... J>
     [[gnu::always_inline]] constexpr void forward_op(std::index_sequence<J...> args) const {
@@ -429,12 +450,28 @@ struct tensor_pass {
     using runs = fusion<List>;
     /// The run that starts at node First, nodes First + K: the nodes outside its loop in order, then
     /// its loop.
-    template <std::size_t First, std::size_t... K>
+    template <bool Lean, std::size_t First, std::size_t... K>
     [[gnu::always_inline]] constexpr void forward_run(std::index_sequence<K...>) const {
         (forward_outside_loop<First + K>(), ...);
         for_each_stretch<First, First + sizeof...(K)>([&]<std::size_t B, std::size_t E>(std::integral_constant<std::size_t, B>, std::integral_constant<std::size_t, E>) {
-            for (std::size_t e = B; e < E; ++e) (forward_in_loop<First + K, B>(e), ...);
+            if constexpr (Lean) {
+                STAG_INDEPENDENT_ITERATIONS
+                for (std::size_t e = B; e < E; ++e) {
+                    S here[sizeof...(K)];  // the loop's elements e (the compiler keeps them in registers)
+                    (lean_in_loop<First, First + K, B>(e, here), ...);
+                }
+            } else {
+                STAG_INDEPENDENT_ITERATIONS
+                for (std::size_t e = B; e < E; ++e) (forward_in_loop<First + K, B>(e), ...);
+            }
         });
+    }
+    template <std::size_t First, std::size_t I, std::size_t B>
+    [[gnu::always_inline]] constexpr void lean_in_loop(std::size_t e, S* here) const {
+        if constexpr (runs::of.wide[I]) {
+            here[I - First] = element<I, B, First>(e, std::make_index_sequence<facts::nodes[I].arity>{}, here);
+            if constexpr (!runs::local[I]) v[L::offset[I] + e] = here[I - First];
+        }
     }
     template <std::size_t I>
     [[gnu::always_inline]] constexpr void forward_outside_loop() const {
@@ -444,9 +481,9 @@ struct tensor_pass {
     [[gnu::always_inline]] constexpr void forward_in_loop(std::size_t e) const {
         if constexpr (runs::of.wide[I]) v[L::offset[I] + e] = element<I, B>(e, std::make_index_sequence<facts::nodes[I].arity>{});
     }
-    template <std::size_t I>
+    template <std::size_t I, bool Lean>
     [[gnu::always_inline]] constexpr void forward_step() const {
-        if constexpr (runs::of.first[I] == I) forward_run<I>(std::make_index_sequence<runs::of.end[I] - I>{});
+        if constexpr (runs::of.first[I] == I) forward_run<Lean, I>(std::make_index_sequence<runs::of.end[I] - I>{});
         else if constexpr (runs::of.first[I] == List::size) forward<I>();
     }
 
@@ -569,6 +606,7 @@ struct tensor_pass {
                 constexpr window_piece p = views_of::piece_at(c, B);
                 if constexpr (Act::active[p.arg]) {
                     S* a = adjoint<p.arg>();
+                    STAG_INDEPENDENT_ITERATIONS
                     for (std::size_t e = B; e < E; ++e) a[e - p.begin + p.from] += term<I, J, B>(e, std::make_index_sequence<facts::nodes[I].arity>{});
                 }
             });
@@ -577,6 +615,7 @@ struct tensor_pass {
     template <std::size_t First, class Act, std::size_t... K>
     [[gnu::always_inline]] constexpr void backward_run(std::index_sequence<K...>) const {
         for_each_stretch<First, First + sizeof...(K)>([&]<std::size_t B, std::size_t E>(std::integral_constant<std::size_t, B>, std::integral_constant<std::size_t, E>) {
+            STAG_INDEPENDENT_ITERATIONS
             for (std::size_t e = B; e < E; ++e) (push_element<First + K, Act, B>(e, std::make_index_sequence<facts::nodes[First + K].arity>{}), ...);
         });
         (after_loop<First + K, Act>(std::make_index_sequence<facts::nodes[First + K].arity>{}), ...);
@@ -618,9 +657,11 @@ struct tensor_pass {
         if constexpr (steps<I, Act>) push_all<I, Act>(std::make_index_sequence<facts::nodes[I].arity>{});
     }
 
-    template <std::size_t... I>
+    /// The forward sweep; a lean one (Lean, for eval: no backward sweep follows) keeps in the slab
+    /// only the values read after their own loop.
+    template <bool Lean = false, std::size_t... I>
     [[gnu::flatten]] constexpr void forward_sweep(std::index_sequence<I...>) const {
-        const int order[] = {0, (forward_step<I>(), 0)...};
+        const int order[] = {0, (forward_step<I, Lean>(), 0)...};
         (void)order;
     }
     /// A view's source that the sweep pushes into starts from 0 (unless the caller seeds it, or it is
@@ -666,7 +707,7 @@ constexpr auto tensor_eval(const F& f, const Env& env, workspace* ws = nullptr) 
         const auto lits = gather_literals<S>(f);
         sweep_storage<S, L::total + 1, 1> v(ws);
         const tensor_pass<S, List, Env> pass{v.slab(0), nullptr, env, nullptr, lits.data()};
-        pass.forward_sweep(std::make_index_sequence<n>{});
+        pass.template forward_sweep<true>(std::make_index_sequence<n>{});
         using R = typename root_value<S, node_shape_t<graph::node_t<graph::type_at<n - 1, List>>>>::type;
         R out;
         const auto* root = pass.template value<n - 1>();
