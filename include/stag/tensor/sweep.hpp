@@ -522,10 +522,15 @@ struct tensor_pass {
     /// d node I / d argument J at element e, times node I's adjoint there (an elementwise op), in the
     /// stretch of a loop that starts at element B.
     template <std::size_t I, std::size_t J, std::size_t B, std::size_t... K>
-    [[gnu::always_inline]] constexpr S term(std::size_t e, std::index_sequence<K...>) const {
+    [[gnu::always_inline]] constexpr S term(std::size_t e, std::index_sequence<K...> args) const {
+        return term<I, J, B>(e, args, adj[L::offset[I] + e]);
+    }
+    /// The same with node I's adjoint at e given (`seed`).
+    template <std::size_t I, std::size_t J, std::size_t B, std::size_t... K>
+    [[gnu::always_inline]] constexpr S term(std::size_t e, std::index_sequence<K...>, S seed) const {
         using Op = typename node<I>::op;
         return static_cast<S>(tree_eval<S, true>(
-            chain_term<Op, J>(lit_t<S>{adj[L::offset[I] + e]}, lit_t<decltype(arg_at<I, K, B>(0))>{arg_at<I, K, B>(e)}..., lit_t<S>{v[L::offset[I] + e]})));
+            chain_term<Op, J>(lit_t<S>{seed}, lit_t<decltype(arg_at<I, K, B>(0))>{arg_at<I, K, B>(e)}..., lit_t<S>{v[L::offset[I] + e]})));
     }
     /// Whether node I pushes its adjoint into argument J element by element (same shape, not a
     /// view): inside a run's loop. Its other pushes come after the loop.
@@ -555,6 +560,19 @@ struct tensor_pass {
     template <std::size_t I, class Act>
     static constexpr bool steps = graph::node_traits<node<I>>::kind == graph::node_kind::op && Act::reached[I] &&
                                   !facts::nodes[I].piecewise_constant && !is_view<I>;
+    /// Whether node I's adjoint lives in its run's loop only (in a register, as in a lean forward
+    /// sweep): every user is a later node of the loop (runs::local), the caller does not seed it,
+    /// and it makes all its pushes in the loop.
+    template <std::size_t I, class Act>
+    static constexpr bool adjoint_local() noexcept {
+        if constexpr (!runs::local[I] || seeded_nodes<Act, List::size>()[I]) return false;
+        else
+            return []<std::size_t... J>(std::index_sequence<J...>) {
+                return ((!Act::active[facts::nodes[I].child[J]] || pushes_in_loop<I, Act, J> ||
+                         (is_view<facts::nodes[I].child[J]> && alone_in_loop<I, J>())) &&
+                        ...);
+            }(std::make_index_sequence<facts::nodes[I].arity>{});
+    }
 
     /// Whether node I's push into argument J is the first write to that adjoint, which assigns
     /// rather than adds; never where the adjoint is a variable's gradient that accumulates.
@@ -562,21 +580,32 @@ struct tensor_pass {
     static constexpr bool first_write = writers<List, Act>::first[facts::nodes[I].child[J]] == (facts::capacity + 1) * I + J &&
                                         !(accumulates<G> && variable<node<facts::nodes[I].child[J]>>);
 
-    template <std::size_t I, class Act, std::size_t B, std::size_t... J>
-    [[gnu::always_inline]] constexpr void push_element(std::size_t e, std::index_sequence<J...>) const {
-        if constexpr (runs::of.wide[I] && steps<I, Act>) (push_at<I, Act, J, B>(e), ...);
+    /// Node I's pushes at element e of its run's loop (the run starting at node First; `here`: the
+    /// adjoints at e that live in the loop only).
+    template <std::size_t I, class Act, std::size_t B, std::size_t First, std::size_t... J>
+    [[gnu::always_inline]] constexpr void push_element(std::size_t e, S* here, std::index_sequence<J...>) const {
+        if constexpr (runs::of.wide[I] && steps<I, Act>) {
+            S seed;
+            if constexpr (adjoint_local<I, Act>()) seed = here[I - First];
+            else seed = adj[L::offset[I] + e];
+            (push_at<I, Act, J, B, First>(e, here, seed), ...);
+        }
     }
-    template <std::size_t I, class Act, std::size_t J, std::size_t B>
-    [[gnu::always_inline]] constexpr void push_at(std::size_t e) const {
+    template <std::size_t I, class Act, std::size_t J, std::size_t B, std::size_t First>
+    [[gnu::always_inline]] constexpr void push_at(std::size_t e, S* here, S seed) const {
         constexpr std::size_t c = facts::nodes[I].child[J];
         if constexpr (is_view<c>) {
             if constexpr (Act::active[c] && alone_in_loop<I, J>()) {
                 constexpr window_piece p = views_of::piece_at(c, B);
-                if constexpr (Act::active[p.arg]) adjoint<p.arg>()[e - p.begin + p.from] += term<I, J, B>(e, std::make_index_sequence<facts::nodes[I].arity>{});
+                if constexpr (Act::active[p.arg])
+                    adjoint<p.arg>()[e - p.begin + p.from] += term<I, J, B>(e, std::make_index_sequence<facts::nodes[I].arity>{}, seed);
             }
         } else if constexpr (pushes_in_loop<I, Act, J>) {
-            const S t = term<I, J, B>(e, std::make_index_sequence<facts::nodes[I].arity>{});
-            S& a = adjoint<facts::nodes[I].child[J]>()[e];
+            const S t = term<I, J, B>(e, std::make_index_sequence<facts::nodes[I].arity>{}, seed);
+            S& a = [&]() -> S& {
+                if constexpr (adjoint_local<c, Act>()) return here[c - First];
+                else return adjoint<c>()[e];
+            }();
             if constexpr (first_write<I, J, Act>) a = t;
             else a += t;
         }
@@ -616,7 +645,10 @@ struct tensor_pass {
     [[gnu::always_inline]] constexpr void backward_run(std::index_sequence<K...>) const {
         for_each_stretch<First, First + sizeof...(K)>([&]<std::size_t B, std::size_t E>(std::integral_constant<std::size_t, B>, std::integral_constant<std::size_t, E>) {
             STAG_INDEPENDENT_ITERATIONS
-            for (std::size_t e = B; e < E; ++e) (push_element<First + K, Act, B>(e, std::make_index_sequence<facts::nodes[First + K].arity>{}), ...);
+            for (std::size_t e = B; e < E; ++e) {
+                S here[sizeof...(K)];  // the adjoints at e that live in the loop only (in registers)
+                (push_element<First + K, Act, B, First>(e, here, std::make_index_sequence<facts::nodes[First + K].arity>{}), ...);
+            }
         });
         (after_loop<First + K, Act>(std::make_index_sequence<facts::nodes[First + K].arity>{}), ...);
     }
