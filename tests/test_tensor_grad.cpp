@@ -342,6 +342,28 @@ constexpr std::size_t views() {
 static_assert(views() == 8);
 static_assert(loops() == 4);
 static_assert(stag::detail::layout<List>::total < 21 * n);  // 20 elementwise nodes and 3 numbers; the views would add 8 n
+// What a push reads, found on the types of its term: a sum nothing, a product the other factor (not
+// itself, nor the result), exp and tanh their result.
+static_assert(stag::detail::term_reads<stag::add_op, 0, 2>::of == std::array<bool, 3>{false, false, false});
+static_assert(stag::detail::term_reads<stag::mul_op, 0, 2>::of == std::array<bool, 3>{false, true, false});
+static_assert(stag::detail::term_reads<stag::mul_op, 1, 2>::of == std::array<bool, 3>{true, false, false});
+static_assert(stag::detail::term_reads<stag::exp_op, 0, 1>::of == std::array<bool, 2>{false, true});
+static_assert(stag::detail::term_reads<stag::tanh_op, 0, 1>::of == std::array<bool, 2>{false, true});
+/// How many of the step's loop-local nodes a forward sweep followed by the backward sweep into y
+/// and x stores (what some push reads), of how many.
+constexpr std::array<std::size_t, 2> kept_for_gradient() {
+    using Act = stag::graph::activity<List, std::remove_cvref_t<decltype(y)>, std::remove_cvref_t<decltype(x)>>;
+    using F = stag::detail::fusion<List>;
+    std::size_t kept = 0, local = 0;
+    for (std::size_t i = 0; i < List::size; ++i)
+        if (F::local[i]) ++local, kept += stag::detail::values_read<List, Act>::of[i];
+    return {kept, local};
+}
+// 13 of the 20 elementwise nodes are loop-local (the others: k1 .. k4, read by the last loop, the
+// stages read through views, and the step), and the backward sweep reads none of them: the pushes
+// of the products read k1 .. k4, x, the views' sources and numbers, all stored anyway.
+static_assert(kept_for_gradient()[1] == 13);
+static_assert(kept_for_gradient()[0] == 0);
 }  // namespace rk4
 
 BOOST_AUTO_TEST_CASE(views_read_in_place) {

@@ -81,7 +81,7 @@ constexpr auto tensor_output_values(const Root& root, const Env& env) {
             const auto lits = gather_literals<S>(root);
             sweep_storage<S, L::total + 1, 1> v(nullptr);
             const tensor_pass<S, List, Env> pass{v.slab(0), nullptr, env, nullptr, lits.data()};
-            pass.template forward_sweep<true>(std::make_index_sequence<List::size>{});
+            pass.template forward_sweep<store_none>(std::make_index_sequence<List::size>{});
             if constexpr (Numbers) ((out[I] = static_cast<S>(pass.template value<at::at[I]>()[0])), ...);
             else
                 (

@@ -229,14 +229,14 @@ struct scan_steps<S, Root, std::tuple<States...>, Fixed, Seqs> {
     /// Step t forward from the states at h: its values into `slab`, the next states into `next`;
     /// returns the step's output. A lean step (eval's) keeps in the slab only what is read after
     /// its own loop, since no backward step reads it.
-    template <bool Lean = false>
+    template <class Store = store_all>
     S forward(std::size_t t, const S* h, S* slab, S* next) const {
         return at_step(t, h, [&](const auto& env) {
             using Env = std::remove_cvref_t<decltype(env)>;
             static_assert(std::is_same_v<typename scalar_type<List, Env>::type, S>,
                           "stag: scan: bind the carried states with the number type of the weights and inputs (say double, or float, throughout)");
             const tensor_pass<S, List, Env> pass{slab, nullptr, env, nullptr, lits};
-            pass.template forward_sweep<Lean>(std::make_index_sequence<n>{});
+            pass.template forward_sweep<Store>(std::make_index_sequence<n>{});
             [&]<std::size_t... K_>(std::index_sequence<K_...>) {
                 ((std::copy_n(pass.template value<at::at[K_ + 1]>(), Sl::count[K_], next + Sl::offset[K_])), ...);
             }(std::index_sequence_for<States...>{});
@@ -410,7 +410,7 @@ auto eval(const scan_t<carry_t<Cs...>, Out, Inputs...>& loop, const Bs&... bs) {
     std::copy_n(call.start.data(), Sl::width, h);
     S value = 0;
     for (std::size_t t = 0; t < call.n; ++t) {
-        value += steps.template forward<true>(t, h, slab, h + Sl::width);
+        value += steps.template forward<detail::store_none>(t, h, slab, h + Sl::width);
         std::copy_n(h + Sl::width, Sl::width, h);
     }
     return value;

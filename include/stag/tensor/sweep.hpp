@@ -181,6 +181,88 @@ template <class List, class Act>
 struct pushed_nodes {
     static constexpr auto of = pushed_into(graph::info<List>::nodes, Act::reached);
 };
+// ---- which values a backward sweep reads ---------------------------------------------------------
+// An elementwise op's push into argument J is chain_term<Op, J>(seed, args..., result): built over
+// placeholders instead of numbers, its type says which of the arguments and the result it reads
+// (a sum reads none, a product the other factor, exp its result). A forward sweep that a backward
+// sweep follows stores what the backward sweep reads, and what later loops read; the rest of its
+// loops' values stay in registers, as in a lean sweep.
+
+/// Placeholder K of an op's term: argument K, or the result (K = arity), or the seed.
+template <std::size_t K>
+using term_placeholder = var_t<boost::hana::string<'@', char('0' + K / 10), char('0' + K % 10)>, double>;
+/// Whether expression E mentions the leaf X.
+template <class E, class X, class P = pattern_t<E>>
+struct mentions : std::is_same<E, X> {};
+template <class E, class X, class Op, class... Args>
+struct mentions<E, X, expr_base<Op, Args...>> : std::bool_constant<(mentions<Args, X>::value || ...)> {};
+/// What Op's push into argument J reads: argument K for K < Arity, its result for K = Arity.
+template <class Op, std::size_t J, std::size_t Arity, class Seq = std::make_index_sequence<Arity>>
+struct term_reads;
+template <class Op, std::size_t J, std::size_t Arity, std::size_t... K>
+struct term_reads<Op, J, Arity, std::index_sequence<K...>> {
+    using term = decltype(chain_term<Op, J>(term_placeholder<99>{}, term_placeholder<K>{}..., term_placeholder<Arity>{}));
+    static constexpr std::array<bool, Arity + 1> of{mentions<term, term_placeholder<K>>::value..., mentions<term, term_placeholder<Arity>>::value};
+};
+
+/// Whether the backward sweep (activity Act) reads node c's value: an elementwise op's push that
+/// reads it (through a view, its sources), or a tensor-level op's (which reads its arguments and
+/// its own value).
+template <class List, class Act, class Pack = List>
+struct values_read;
+template <class List, class Act, class... Ks>
+struct values_read<List, Act, graph::node_list<Ks...>> {
+    static constexpr std::size_t n = sizeof...(Ks);
+    using facts = graph::info<List>;
+    template <std::size_t I>
+    using node = graph::node_t<graph::type_at<I, List>>;
+    /// Node I's own reads: for each K <= arity, whether some push of I reads it.
+    template <std::size_t I>
+    static constexpr std::array<bool, facts::capacity + 1> reads_of() {
+        std::array<bool, facts::capacity + 1> r{};
+        if constexpr (graph::node_traits<node<I>>::kind == graph::node_kind::op) {
+            constexpr std::size_t arity = facts::nodes[I].arity;
+            if constexpr (!Act::reached[I] || facts::nodes[I].piecewise_constant || views<List>::view[I]) {
+            } else if constexpr (tensor_level_op<typename node<I>::op>) {
+                for (std::size_t k = 0; k <= arity; ++k) r[k] = true;
+            } else
+                [&]<std::size_t... J>(std::index_sequence<J...>) {
+                    auto add = [&]<std::size_t Jj>(std::integral_constant<std::size_t, Jj>) {
+                        if constexpr (Act::active[facts::nodes[I].child[Jj]])
+                            for (std::size_t k = 0; k <= arity; ++k) r[k] = r[k] || term_reads<typename node<I>::op, Jj, arity>::of[k];
+                    };
+                    (add(std::integral_constant<std::size_t, J>{}), ...);
+                }(std::make_index_sequence<arity>{});
+        }
+        return r;
+    }
+    static constexpr std::array<bool, n> of = [] {
+        std::array<bool, n> r{};
+        const auto reads = []<std::size_t... I>(std::index_sequence<I...>) {
+            return std::array<std::array<bool, facts::capacity + 1>, n>{reads_of<I>()...};
+        }(std::make_index_sequence<n>{});
+        for (std::size_t i = 0; i < n; ++i) {
+            const std::size_t arity = facts::nodes[i].arity;
+            if (reads[i][arity]) r[i] = true;
+            for (std::size_t k = 0; k < arity; ++k) {
+                if (!reads[i][k]) continue;
+                const std::size_t c = facts::nodes[i].child[k];
+                r[c] = true;
+                if constexpr (views<List>::any)
+                    for (std::size_t p = 0; views<List>::plan.view[c] && p < views<List>::plan.count[c]; ++p) r[views<List>::plan.piece[c][p].arg] = true;
+            }
+        }
+        return r;
+    }();
+};
+
+/// Which values a forward sweep stores (beyond those later loops read): all of them, none (eval's
+/// lean sweep), or those the backward sweep of activity Act reads.
+struct store_all {};
+struct store_none {};
+template <class Act>
+struct store_for {};
+
 template <class List, class Act>
 struct writers {
     static constexpr auto first = first_writers(graph::info<List>::nodes, Act::active, Act::reached, seeded_nodes<Act, List::size>(),
@@ -450,15 +532,22 @@ struct tensor_pass {
     using runs = fusion<List>;
     /// The run that starts at node First, nodes First + K: the nodes outside its loop in order, then
     /// its loop.
-    template <bool Lean, std::size_t First, std::size_t... K>
+    /// Whether a forward sweep that stores Store keeps node I's values in the slab.
+    template <std::size_t I, class Store>
+    static constexpr bool kept() noexcept {
+        if constexpr (!runs::local[I] || std::is_same_v<Store, store_all>) return true;
+        else if constexpr (std::is_same_v<Store, store_none>) return false;
+        else return []<class Act>(store_for<Act>*) { return values_read<List, Act>::of[I]; }(static_cast<Store*>(nullptr));
+    }
+    template <class Store, std::size_t First, std::size_t... K>
     [[gnu::always_inline]] constexpr void forward_run(std::index_sequence<K...>) const {
         (forward_outside_loop<First + K>(), ...);
         for_each_stretch<First, First + sizeof...(K)>([&]<std::size_t B, std::size_t E>(std::integral_constant<std::size_t, B>, std::integral_constant<std::size_t, E>) {
-            if constexpr (Lean) {
+            if constexpr (!std::is_same_v<Store, store_all>) {
                 STAG_INDEPENDENT_ITERATIONS
                 for (std::size_t e = B; e < E; ++e) {
                     S here[sizeof...(K)];  // the loop's elements e (the compiler keeps them in registers)
-                    (lean_in_loop<First, First + K, B>(e, here), ...);
+                    (lean_in_loop<First, First + K, B, Store>(e, here), ...);
                 }
             } else {
                 STAG_INDEPENDENT_ITERATIONS
@@ -466,11 +555,11 @@ struct tensor_pass {
             }
         });
     }
-    template <std::size_t First, std::size_t I, std::size_t B>
+    template <std::size_t First, std::size_t I, std::size_t B, class Store>
     [[gnu::always_inline]] constexpr void lean_in_loop(std::size_t e, S* here) const {
         if constexpr (runs::of.wide[I]) {
             here[I - First] = element<I, B, First>(e, std::make_index_sequence<facts::nodes[I].arity>{}, here);
-            if constexpr (!runs::local[I]) v[L::offset[I] + e] = here[I - First];
+            if constexpr (kept<I, Store>()) v[L::offset[I] + e] = here[I - First];
         }
     }
     template <std::size_t I>
@@ -481,9 +570,9 @@ struct tensor_pass {
     [[gnu::always_inline]] constexpr void forward_in_loop(std::size_t e) const {
         if constexpr (runs::of.wide[I]) v[L::offset[I] + e] = element<I, B>(e, std::make_index_sequence<facts::nodes[I].arity>{});
     }
-    template <std::size_t I, bool Lean>
+    template <std::size_t I, class Store>
     [[gnu::always_inline]] constexpr void forward_step() const {
-        if constexpr (runs::of.first[I] == I) forward_run<Lean, I>(std::make_index_sequence<runs::of.end[I] - I>{});
+        if constexpr (runs::of.first[I] == I) forward_run<Store, I>(std::make_index_sequence<runs::of.end[I] - I>{});
         else if constexpr (runs::of.first[I] == List::size) forward<I>();
     }
 
@@ -529,8 +618,16 @@ struct tensor_pass {
     template <std::size_t I, std::size_t J, std::size_t B, std::size_t... K>
     [[gnu::always_inline]] constexpr S term(std::size_t e, std::index_sequence<K...>, S seed) const {
         using Op = typename node<I>::op;
-        return static_cast<S>(tree_eval<S, true>(
-            chain_term<Op, J>(lit_t<S>{seed}, lit_t<decltype(arg_at<I, K, B>(0))>{arg_at<I, K, B>(e)}..., lit_t<S>{v[L::offset[I] + e]})));
+        using reads = term_reads<Op, J, sizeof...(K)>;
+        return static_cast<S>(tree_eval<S, true>(chain_term<Op, J>(lit_t<S>{seed}, lit_t<decltype(arg_at<I, K, B>(0))>{read_if<I, K, B, reads::of[K]>(e)}...,
+                                                                   lit_t<S>{reads::of[sizeof...(K)] ? v[L::offset[I] + e] : S{}})));
+    }
+    /// Argument K of node I at e where the term reads it; a zero it does not use otherwise (the
+    /// forward sweep may not have stored it).
+    template <std::size_t I, std::size_t K, std::size_t B, bool Reads>
+    [[gnu::always_inline]] constexpr auto read_if(std::size_t e) const noexcept {
+        if constexpr (Reads) return arg_at<I, K, B>(e);
+        else return decltype(arg_at<I, K, B>(e)){};
     }
     /// Whether node I pushes its adjoint into argument J element by element (same shape, not a
     /// view): inside a run's loop. Its other pushes come after the loop.
@@ -689,11 +786,12 @@ struct tensor_pass {
         if constexpr (steps<I, Act>) push_all<I, Act>(std::make_index_sequence<facts::nodes[I].arity>{});
     }
 
-    /// The forward sweep; a lean one (Lean, for eval: no backward sweep follows) keeps in the slab
-    /// only the values read after their own loop.
-    template <bool Lean = false, std::size_t... I>
+    /// The forward sweep. Store says which values of its loops it keeps in the slab besides those
+    /// read after their own loop: all (store_all), none (store_none, for eval: no backward sweep
+    /// follows), or those the backward sweep of activity Act reads (store_for<Act>).
+    template <class Store = store_all, std::size_t... I>
     [[gnu::flatten]] constexpr void forward_sweep(std::index_sequence<I...>) const {
-        const int order[] = {0, (forward_step<I, Lean>(), 0)...};
+        const int order[] = {0, (forward_step<I, Store>(), 0)...};
         (void)order;
     }
     /// A view's source that the sweep pushes into starts from 0 (unless the caller seeds it, or it is
@@ -739,7 +837,7 @@ constexpr auto tensor_eval(const F& f, const Env& env, workspace* ws = nullptr) 
         const auto lits = gather_literals<S>(f);
         sweep_storage<S, L::total + 1, 1> v(ws);
         const tensor_pass<S, List, Env> pass{v.slab(0), nullptr, env, nullptr, lits.data()};
-        pass.template forward_sweep<true>(std::make_index_sequence<n>{});
+        pass.template forward_sweep<store_none>(std::make_index_sequence<n>{});
         using R = typename root_value<S, node_shape_t<graph::node_t<graph::type_at<n - 1, List>>>>::type;
         R out;
         const auto* root = pass.template value<n - 1>();
@@ -781,7 +879,7 @@ constexpr S tensor_gradient_sweep(const F& f, const Env& env, G& grad, workspace
     const auto lits = gather_literals<S>(f);
     sweep_storage<S, L::total + 1, 2> slabs(ws);
     const tensor_pass<S, List, Env, G> pass{slabs.slab(0), slabs.slab(1), env, &grad, lits.data()};
-    pass.forward_sweep(std::make_index_sequence<n>{});
+    pass.template forward_sweep<store_for<Act>>(std::make_index_sequence<n>{});
     const S value = static_cast<S>(pass.template value<n - 1>()[0]);
     if constexpr (Act::active[n - 1]) {
         pass.template adjoint<n - 1>()[0] = S(1);
