@@ -364,6 +364,13 @@ constexpr std::array<std::size_t, 2> kept_for_gradient() {
 // of the products read k1 .. k4, x, the views' sources and numbers, all stored anyway.
 static_assert(kept_for_gradient()[1] == 13);
 static_assert(kept_for_gradient()[0] == 0);
+// x * y is loop-local and read by no push, so not stored: the push of the sum into the number s,
+// after the loop, must not read it (constant evaluation refuses an uninitialised element).
+constexpr auto cx = stag::var<"x", T<3>>;
+constexpr auto cy = stag::var<"y", T<3>>;
+constexpr auto cs = stag::var<"s">;
+constexpr auto cg = stag::grad(stag::sum(cx * cy + cs), cs, cx)(cx = T<3>{1.0, 2.0, 3.0}, cy = T<3>{4.0, 5.0, 6.0}, cs = 0.5);
+static_assert(cg[cs] == 3.0 && cg[cx](0) == 4.0 && cg[cx](2) == 6.0);
 }  // namespace rk4
 
 BOOST_AUTO_TEST_CASE(views_read_in_place) {

@@ -530,8 +530,6 @@ struct tensor_pass {
     }
 
     using runs = fusion<List>;
-    /// The run that starts at node First, nodes First + K: the nodes outside its loop in order, then
-    /// its loop.
     /// Whether a forward sweep that stores Store keeps node I's values in the slab.
     template <std::size_t I, class Store>
     static constexpr bool kept() noexcept {
@@ -539,6 +537,8 @@ struct tensor_pass {
         else if constexpr (std::is_same_v<Store, store_none>) return false;
         else return []<class Act>(store_for<Act>*) { return values_read<List, Act>::of[I]; }(static_cast<Store*>(nullptr));
     }
+    /// The run that starts at node First, nodes First + K: the nodes outside its loop in order, then
+    /// its loop (a lean one unless Store is store_all: its elements in `here`, those kept stored).
     template <class Store, std::size_t First, std::size_t... K>
     [[gnu::always_inline]] constexpr void forward_run(std::index_sequence<K...>) const {
         (forward_outside_loop<First + K>(), ...);
@@ -580,19 +580,14 @@ struct tensor_pass {
     /// The push of node I's adjoint into its argument J (an elementwise op).
     template <std::size_t I, std::size_t J, bool Assign, std::size_t... K>
     [[gnu::always_inline]] constexpr void push_elementwise(std::index_sequence<K...>) const {
-        using Op = typename node<I>::op;
         constexpr std::size_t c = facts::nodes[I].child[J];
         using In = shape<c>;
         const S* seed = adj + L::offset[I];
-        const S* r = v + L::offset[I];
         S* a = adjoint<c>();
-        auto term = [&](std::size_t e) {
-            return static_cast<S>(tree_eval<S, true>(chain_term<Op, J>(
-                lit_t<S>{seed[e]},
-                lit_t<decltype(read<facts::nodes[I].child[K]>(0))>{
-                    read<facts::nodes[I].child[K]>(broadcast_at<shape<facts::nodes[I].child[K]>, shape<I>>(e))}...,
-                lit_t<S>{r[e]})));
-        };
+        // (term reads only what the push uses: the forward sweep may not have stored the rest. No
+        // argument of an op pushed here is a view: an op that reads one is in a run, and pushes
+        // through it there.)
+        auto term = [&](std::size_t e) { return this->template term<I, J, 0>(e, std::index_sequence<K...>{}, seed[e]); };
         if constexpr (std::is_same_v<In, shape<I>>) {
             for (std::size_t e = 0; e < L::count[I]; ++e) {
                 if constexpr (Assign) a[e] = term(e);
