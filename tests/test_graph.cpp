@@ -117,7 +117,7 @@ constexpr auto nest(const H& h) {
 BOOST_AUTO_TEST_CASE(gradient_of_a_deep_shared_recurrence_matches_finite_differences) {
     const auto h8 = nest<8>(x);
     // 64 levels on every compiler: a tree of 2^64 leaves. (clang once took twice as long for each
-    // level; core/expr.hpp says why the node type is declared so that it does not.)
+    // level; core/node.hpp says why the node type is declared so that it does not.)
     constexpr int depth = 64;
     const auto hd = nest<depth>(x);
     static_assert(std::is_empty_v<decltype(hd)>);

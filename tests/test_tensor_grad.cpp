@@ -700,7 +700,7 @@ BOOST_AUTO_TEST_CASE(issue_sample_reads_as_documented) {
 }
 }  // namespace issue_sample
 
-// A run of elementwise ops of one shape is one loop (tensor/sweep.hpp, "fusion"): here the whole
+// A run of elementwise ops of one shape is one loop (engine/tensor_sweep.hpp, "fusion"): here the whole
 // normal log-density between the variables and the sum, with the numbers 1 / sigma and log(sigma)
 // computed before the loop and their adjoints summed after it. Values and gradients against the
 // closed form.

@@ -572,3 +572,105 @@ BOOST_AUTO_TEST_CASE(jacobian_of_the_outputs_of_a_tensor_model) {
     for (double e : J[1][Db2]) BOOST_TEST(e == 0.0);  // the penalty does not use b2
     for (double e : J[2][DW1]) BOOST_TEST(e == 0.0);  // a comparison passes no derivative
 }
+
+// A tensor-level op written outside the library, as a user would add one (docs/design.md, "Adding
+// a tensor op"): the running sum of a vector. Its one statement (shape rule, loops, vector-Jacobian
+// product, C forms) serves eval, grad, check_grad, d, printing and to_c.
+namespace user_ops {
+struct cumsum_op;
+/// cumsum(a): out[i] = a[0] + ... + a[i], for a vector a.
+template <stag::expression A>
+constexpr auto cumsum(const A& a) {
+    constexpr bool vector = stag::node_shape_t<A>::size() == 1;
+    static_assert(vector, "stag: cumsum(a): a must be a vector");
+    if constexpr (vector) return stag::make_node<cumsum_op>(a);
+    else return stag::detail::failed{};
+}
+struct cumsum_op {
+    static constexpr bool tensor_level = true;
+    static constexpr stag::call notation{"cumsum"};
+    template <class A>
+    using shape = A;  // the shape of its argument
+    /// The adjoint of a[k] is g[k] + ... + g[n - 1], the running sum from the end, written with
+    /// stag's ops (and this one) so that d can build it as an expression.
+    template <std::size_t J, class G, class N>
+    static constexpr auto vjp(const G& g, const N&) { return stag::sum(g) - cumsum(g) + g; }
+    template <class Sh, class S, class PA>
+    static constexpr void forward(Sh, S* out, const PA* a) {
+        S run{};
+        for (std::size_t i = 0; i < Sh::out_count; ++i) out[i] = run += S(a[i]);
+    }
+    /// The push into argument J: overwrite the adjoint `to` where Assign (the first push into it),
+    /// add to it otherwise; g is this node's adjoint, then come its value and its arguments'.
+    template <std::size_t J, bool Assign, class Sh, class S, class PA>
+    static constexpr void backward(Sh, S* to, const S* g, const S*, const PA*) {
+        S run{};
+        for (std::size_t i = Sh::out_count; i-- > 0;) {
+            run += g[i];
+            if constexpr (Assign) to[i] = run;
+            else to[i] += run;
+        }
+    }
+    template <class Sh>
+    static std::string c_forward(Sh, const stag::c_arrays& n) {
+        const std::string count = std::to_string(Sh::out_count);
+        return "{\n    double stag_run = 0;\n    for (int stag_i = 0; stag_i < " + count + "; ++stag_i) " + n.out + "[stag_i] = stag_run += " + n.arg[0] +
+               "[stag_i];\n}\n";
+    }
+    template <std::size_t J, class Sh>
+    static std::string c_backward(Sh, const stag::c_arrays& n) {
+        const std::string last = std::to_string(Sh::out_count - 1);
+        return "{\n    double stag_run = 0;\n    for (int stag_i = " + last + "; stag_i >= 0; --stag_i) " + n.to + "[stag_i] += stag_run += " + n.adj +
+               "[stag_i];\n}\n";
+    }
+};
+}  // namespace user_ops
+
+BOOST_AUTO_TEST_CASE(a_tensor_op_written_outside_the_library) {
+    using user_ops::cumsum;
+    constexpr auto v = stag::var<"v", T<4>>;
+    constexpr auto w = stag::var<"w", T<4>>;
+    const T<4> vv{1.0, -2.0, 0.5, 3.0}, wv{0.3, 1.1, -0.7, 0.2};
+    // Its value, also in a constant expression.
+    static_assert(stag::eval(cumsum(v), v = T<4>{1, 2, 3, 4}) == T<4>{1, 3, 6, 10});
+    BOOST_TEST(stag::to_string(cumsum(v) * w) == "cumsum(v) * w");
+    // A loss that uses it twice, once inside an elementwise run.
+    const auto f = stag::sum(stag::square(cumsum(v)) * w) + stag::sum(stag::exp(cumsum(v * w)));
+    const auto c = stag::check_grad(f, v = vv, w = wv);
+    BOOST_TEST(c.passed(1e-7), c);
+    const auto vg = stag::value_and_grad(f, v, w)(v = vv, w = wv);
+    // Against the running sums by hand: f = sum w_i c_i^2 + sum exp(r_i), c = cumsum(v), r = cumsum(v w).
+    double cs = 0, rs = 0, value = 0;
+    T<4> dc{}, dr{};
+    for (std::size_t i = 0; i < 4; ++i) {
+        cs += vv(i), rs += vv(i) * wv(i);
+        value += wv(i) * cs * cs + std::exp(rs);
+        dc(i) = 2 * wv(i) * cs, dr(i) = std::exp(rs);
+    }
+    BOOST_TEST(vg.value == value, boost::test_tools::tolerance(1e-14));
+    for (std::size_t k = 0; k < 4; ++k) {
+        double tail_c = 0, tail_r = 0;
+        for (std::size_t i = k; i < 4; ++i) tail_c += dc(i), tail_r += dr(i);
+        BOOST_TEST(vg.grad[v](k) == tail_c + tail_r * wv(k), boost::test_tools::tolerance(1e-13));
+    }
+    // d builds the gradient from the vjp; evaluated, it is grad's.
+    BOOST_TEST(worst_difference(stag::eval(stag::d(f, v), v = vv, w = wv), vg.grad[v]) <= 1e-13);
+    BOOST_TEST(stag::to_string(stag::d(stag::sum(cumsum(v)), v)).find("cumsum") != std::string::npos);
+    // The value and gradient as C99.
+    const std::string code = stag::to_c(stag::value_and_grad(f, v, w), "with_cumsum");
+    BOOST_TEST_REQUIRE(code.find("double with_cumsum(const double v[4], const double w[4], double grad_v[4], double grad_w[4])") != std::string::npos, code);
+    std::string body = "    static double v[4], w[4], gv[4], gw[4];\n";
+    body += "    for (int e = 0; e < 4; ++e) if (scanf(\"%lf\", &v[e]) != 1) return 1;\n";
+    body += "    for (int e = 0; e < 4; ++e) if (scanf(\"%lf\", &w[e]) != 1) return 1;\n";
+    body += "    printf(\"%.17g \", with_cumsum(v, w, gv, gw));\n    for (int e = 0; e < 4; ++e) printf(\"%.17g %.17g \", gv[e], gw[e]);\n";
+    std::istringstream out(stag_test::run_c99("stag_to_c_cumsum", code, body, numbers(vv) + numbers(wv)));
+    double got = 0;
+    BOOST_REQUIRE(out >> got);
+    BOOST_TEST(got == vg.value, boost::test_tools::tolerance(1e-13));
+    for (std::size_t e = 0; e < 4; ++e) {
+        double gv = 0, gw = 0;
+        BOOST_REQUIRE(out >> gv >> gw);
+        BOOST_TEST(gv == vg.grad[v](e), boost::test_tools::tolerance(1e-13));
+        BOOST_TEST(gw == vg.grad[w](e), boost::test_tools::tolerance(1e-13));
+    }
+}

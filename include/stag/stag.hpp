@@ -17,6 +17,7 @@
 #include <stag/engine/map_sum.hpp>
 #include <stag/engine/same.hpp>
 #include <stag/engine/scan.hpp>
+#include <stag/engine/tensor_sweep.hpp>
 #include <stag/engine/vmap.hpp>
 #include <stag/io/emit.hpp>
 #include <stag/io/latex.hpp>
@@ -28,10 +29,9 @@
 #include <stag/ops/hyperbolic.hpp>
 #include <stag/ops/piecewise.hpp>
 #include <stag/ops/special.hpp>
+#include <stag/ops/tensor.hpp>
 #include <stag/ops/trigonometric.hpp>
 #include <stag/tensor/linalg.hpp>
-#include <stag/tensor/ops.hpp>
 #include <stag/tensor/shape.hpp>
-#include <stag/tensor/sweep.hpp>
 #include <stag/tensor/tensor.hpp>
 #include <stag/train/optimizers.hpp>

@@ -17,7 +17,7 @@
 /// The sweep's loops read and write the slab's nodes, the bound values and the gradient, which are
 /// distinct arrays (a destination that overlaps a bound value is found before the sweep), each at
 /// the loop's element or at a fixed offset from it; a source read or written through a view at an
-/// offset is never written at another element in the same loop (tensor/sweep.hpp). The compiler,
+/// offset is never written at another element in the same loop (engine/tensor_sweep.hpp). The compiler,
 /// which cannot see that, would otherwise check every pair of arrays at run time before using
 /// vector instructions, and gives up on loops with more pairs than it checks (ten, for g++). Only
 /// for g++: clang's equivalent, `vectorize(assume_safety)`, also demands vectorisation, and warns

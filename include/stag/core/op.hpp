@@ -30,26 +30,15 @@ struct call {
     std::string_view name;
 };
 
-/// Ops whose value is piecewise constant (comparisons) set `piecewise_constant = true`:
-/// their derivative is zero and no adjoint flows through them.
-template <class Op>
-inline constexpr bool piecewise_constant_op = requires { requires Op::piecewise_constant; };
-
-/// The node R from its arguments. A node without run-time data is value-initialised instead:
-/// that instantiates no constructor, and so gives g++ no constructor names to mangle, whose cost
-/// grows with the square of the depth of a deep node type (see graph/node_list.hpp).
-template <class R, class... Args>
-constexpr R build(const Args&... args) noexcept {
-    if constexpr (R::stateless) return R{};
-    else return R(args...);
-}
-
-/// Builds the node for Op without any simplification, for an op the contract has been checked for.
+/// Builds the node for Op without any simplification, for an op the contract has been checked for
+/// (make_node below checks it). A node without run-time data is value-initialised: that
+/// instantiates no constructor (nor as_expr), and so gives g++ no constructor names to mangle, whose
+/// cost grows with the square of the depth of a deep node type (see graph/node_list.hpp).
 template <class Op, class... Args>
 constexpr auto make_checked_node(const Args&... args) noexcept {
     using R = expr<Op, as_expr_t<Args>...>;
-    if constexpr (R::stateless) return R{};  // without as_expr's instantiations either
-    else return build<R>(as_expr(args)...);
+    if constexpr (R::stateless) return R{};
+    else return R(as_expr(args)...);
 }
 
 namespace detail {
@@ -99,7 +88,7 @@ constexpr bool states_derivatives(std::index_sequence<I...>) {
 /// says its derivative is zero. Optional, with their defaults: `lane_apply` (a vectorisable value
 /// rule; default apply), `adjoint<I>` (default seed * partial<I>), `latex` and `c_code` patterns
 /// (default: from the notation). A tensor-level op (`tensor_level = true`) states instead a shape
-/// rule, forward and backward loops, `vjp<J>(seed, node)` and its C forms (tensor/ops.hpp), which
+/// rule, forward and backward loops, `vjp<J>(seed, node)` and its C forms (ops/tensor.hpp), which
 /// the tensor engine, d and to_c each check with a stag: error where they use them. make_node
 /// checks the notation and the value rule, the chain rule (engine/chain.hpp) the derivative rules,
 /// each with a stag: error; an optional hook that is misspelt cannot be detected and is not used.

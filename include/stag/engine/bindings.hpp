@@ -4,6 +4,7 @@
 #include <stag/core/expr.hpp>
 #include <stag/detail/record.hpp>
 #include <stag/graph/walk.hpp>
+#include <stag/tensor/tensor.hpp>
 
 #include <array>
 #include <cstddef>
@@ -17,6 +18,130 @@
 #include <utility>
 
 namespace stag {
+
+template <class Var, class Value>
+struct binding;
+template <class Var, class Value>
+struct bound_ref;
+
+namespace detail {
+template <class T>
+struct bound_value_type {
+    // Integers are promoted to double: stag differentiates, so values are floating point (or dual).
+    using type = std::conditional_t<real_number_type<T>, T, double>;
+};
+
+// If one of these fails, the note below it shows the variable's declared shape and the bound one.
+template <class Declared, class Bound>
+inline constexpr bool bound_shape_matches = std::is_same_v<Declared, Bound>;
+
+/// Contiguous storage of a fixed number of elements that a tensor variable can be bound to, read
+/// row-major as a tensor of the variable's shape: a std::array, or a std::span of static extent.
+template <class T>
+struct flat_storage : std::false_type {};
+template <class E, std::size_t N>
+struct flat_storage<std::array<E, N>> : std::true_type {
+    static constexpr std::size_t count = N;
+};
+template <class E, std::size_t N>
+    requires(N != std::dynamic_extent)
+struct flat_storage<std::span<E, N>> : std::true_type {
+    static constexpr std::size_t count = N;
+};
+template <class T>
+struct is_span : std::false_type {};
+template <class E, std::size_t N>
+struct is_span<std::span<E, N>> : std::true_type {};
+template <class Declared, std::size_t Count>
+inline constexpr bool bound_count_matches = Declared::count == Count;
+/// Whether storage T would be read transposed row-major (a column-major matrix of <stag/eigen.hpp>).
+template <class T>
+inline constexpr bool transposed_storage = requires { requires flat_storage<T>::transposed; };
+
+/// The binding of a tensor variable (declared type T) to `value`: a tensor of its shape, or a
+/// std::array or fixed-extent std::span of as many elements. An lvalue is referred to, not copied;
+/// a temporary is kept by value (a span is a view anyway).
+template <class Var, class T, class U>
+constexpr auto bind_tensor(U&& value) noexcept {
+    using D = std::remove_cvref_t<U>;
+    constexpr bool declared = is_tensor<T>;
+    static_assert(declared || !is_tensor<D>,
+                  "stag: a tensor is bound to a variable that does not declare a tensor type; declare it as "
+                  "stag::var<\"x\", stag::tensor<double, 4>>");
+    constexpr bool is_t = is_tensor<D>, is_flat = flat_storage<D>::value;
+    static_assert(!declared || is_t || is_flat,
+                  "stag: a tensor variable must be bound to a stag::tensor of its declared shape (or a std::array or "
+                  "std::span of as many elements)");
+    if constexpr (declared && (is_t || is_flat)) {
+        if constexpr (is_t) {
+            constexpr bool same = bound_shape_matches<typename T::shape_type, typename D::shape_type>;
+            static_assert(same, "stag: a tensor variable is bound to a tensor of another shape");
+        } else {
+            constexpr bool same = bound_count_matches<T, flat_storage<D>::count>;
+            static_assert(same, "stag: a tensor variable is bound to a std::array or std::span whose size is not its element count");
+            static_assert(!transposed_storage<D>, "stag: a column-major matrix would be read transposed (stag reads storage row-major): declare it row-major (Eigen::RowMajor)");
+        }
+        if constexpr (std::is_lvalue_reference_v<U> && !is_span<D>::value)
+            return bound_ref<Var, D>{&value};
+        else return binding<Var, D>{value};
+    } else
+        return binding<Var, double>{};
+}
+
+/// The element type of a bound value: the value itself for a number.
+template <class T>
+struct bound_element {
+    using type = T;
+};
+template <class T>
+    requires(is_tensor<T> || flat_storage<T>::value)
+struct bound_element<T> {
+    using type = std::remove_cv_t<typename T::value_type>;
+};
+}  // namespace detail
+
+/// A value bound to a variable: what `x = 1.0` returns.
+template <class Var, class Value>
+struct binding {
+    using var = Var;
+    using value_type = Value;
+    Value value;
+    constexpr const Value& get() const noexcept { return value; }
+};
+
+/// A tensor lvalue bound to a variable, referred to rather than copied: what `w = weights` returns.
+template <class Var, class Value>
+struct bound_ref {
+    using var = Var;
+    using value_type = Value;
+    const Value* ref;
+    constexpr const Value& get() const noexcept { return *ref; }
+};
+
+namespace detail {
+/// `x = value` for a variable of declared type T (core/node.hpp): a tensor variable takes a tensor
+/// (or flat storage) of its shape, a number variable a number, converted to T unless T is
+/// `deduce` (integers to double).
+template <class Var, class T>
+struct variable_binder {
+    template <class U>
+    static constexpr auto bind(U&& value) noexcept {
+        using D = std::remove_cvref_t<U>;
+        if constexpr (is_tensor<T> || is_tensor<D>)
+            return bind_tensor<Var, T>(static_cast<U&&>(value));
+        else {
+            // Checked here for fixed value types too; after the error, a default binding keeps the
+            // rest of the call from adding a second one.
+            static_assert(number_type<D>,
+                          "stag: a scalar variable must be bound to an arithmetic value (float, double, int, ...) or a stag::dual");
+            using V = typename std::conditional_t<std::is_same_v<T, deduce>, bound_value_type<D>, std::type_identity<T>>::type;
+            if constexpr (number_type<D>) return binding<Var, V>{static_cast<V>(value)};
+            else return binding<Var, V>{};
+        }
+    }
+};
+}  // namespace detail
+
 
 /// A variable's values along a run-time axis, viewed (not copied: the range must outlive the
 /// call): the per-step inputs of a scan, `stag::steps(x, xs)`, and the per-sample values of a

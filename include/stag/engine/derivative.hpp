@@ -2,7 +2,7 @@
 #pragma once
 
 #include <stag/engine/chain.hpp>
-#include <stag/tensor/symbolic.hpp>
+#include <stag/engine/symbolic.hpp>
 
 #include <utility>
 

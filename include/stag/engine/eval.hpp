@@ -4,7 +4,7 @@
 #include <stag/engine/bindings.hpp>
 #include <stag/engine/outputs.hpp>
 #include <stag/engine/sweep.hpp>
-#include <stag/tensor/sweep.hpp>
+#include <stag/engine/tensor_sweep.hpp>
 
 #include <array>
 #include <tuple>

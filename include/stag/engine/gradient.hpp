@@ -3,7 +3,7 @@
 
 #include <stag/engine/bindings.hpp>
 #include <stag/engine/sweep.hpp>
-#include <stag/tensor/sweep.hpp>
+#include <stag/engine/tensor_sweep.hpp>
 
 #include <array>
 #include <cstddef>
@@ -261,8 +261,8 @@ void check_destinations_apart(const G& g) {
         const auto* b = elements_of(g.template get<J>());
         if (overlaps(reinterpret_cast<std::uintptr_t>(a), storage_count<DI>() * sizeof(*a), reinterpret_cast<std::uintptr_t>(b),
                      storage_count<DJ>() * sizeof(*b))) {
-            using VI = typename detail::nth_type<I, Vs...>::type;
-            using VJ = typename detail::nth_type<J, Vs...>::type;
+            using VI = graph::type_at<I, graph::node_list<Vs...>>;
+            using VJ = graph::type_at<J, graph::node_list<Vs...>>;
             throw std::invalid_argument(std::string("stag: into(...): the destinations of the gradients with respect to ") +
                                         std::string(name_v<typename VI::name>) + " and " + std::string(name_v<typename VJ::name>) +
                                         " share storage: give each gradient its own");

@@ -15,7 +15,7 @@
 #include <stag/engine/bindings.hpp>
 #include <stag/engine/eval.hpp>
 #include <stag/engine/gradient.hpp>
-#include <stag/tensor/ops.hpp>
+#include <stag/ops/tensor.hpp>
 
 #include <boost/hana/string.hpp>
 

@@ -35,7 +35,7 @@ struct join_op {
     static constexpr bool piecewise_constant = true;
     template <class A, class B>
     static constexpr auto apply(const A& a, const B&) { return a; }
-    // Its rules in the tensor engine (tensor/sweep.hpp): a number, from the first element.
+    // Its rules in the tensor engine (engine/tensor_sweep.hpp): a number, from the first element.
     static constexpr bool tensor_level = true;
     template <class A, class B>
     using shape = std::index_sequence<>;

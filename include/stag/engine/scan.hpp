@@ -5,7 +5,7 @@
 // The loop is not unrolled into types: its body is expressions, compiled once, whatever the
 // sequence length. One step is one graph, the step's output and every next state joined
 // (engine/outputs.hpp), so what they share is one node. The forward pass runs one sweep of that
-// graph per step and keeps each step's slab of values (tensor/sweep.hpp); the backward pass runs
+// graph per step and keeps each step's slab of values (engine/tensor_sweep.hpp); the backward pass runs
 // in reverse, one backward sweep per step over the slab kept, seeded at once with 1 at the output
 // and with a_k(t+1), the adjoint of next state k, at that state's node (graph::seeded_activity):
 // no forward value is computed twice. The gradients of the weights every step shares are added
@@ -19,7 +19,7 @@
 #include <stag/engine/gradient.hpp>
 #include <stag/engine/outputs.hpp>
 #include <stag/tensor/shape.hpp>
-#include <stag/tensor/sweep.hpp>
+#include <stag/engine/tensor_sweep.hpp>
 
 #include <algorithm>
 #include <array>

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <stag/core/expr.hpp>
+#include <stag/detail/loops.hpp>
 #include <stag/engine/chain.hpp>
 #include <stag/engine/tree_eval.hpp>
 #include <stag/graph/walk.hpp>
@@ -24,14 +25,6 @@
 #include <utility>
 
 namespace stag::detail {
-
-template <class S>
-constexpr S negative_zero() noexcept {
-    // Adjoints start at -0 rather than +0: -0 + t is exactly t, so the compiler folds the first
-    // accumulation into a plain store, as hand-written code would write it.
-    if constexpr (std::is_floating_point_v<S>) return -S(0);
-    else return S{};
-}
 
 /// Argument slot of a rule: where its value is (index `Where` if `Absolute`, else `Where` places
 /// before the node `self`), whether it holds a boolean (stored as 0 or 1), and whether an adjoint

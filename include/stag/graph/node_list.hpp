@@ -17,30 +17,13 @@
 //   bases that differ first in a cheap number.
 #pragma once
 
+#include <stag/graph/node.hpp>
+
 #include <array>
 #include <cstddef>
 #include <type_traits>
 #include <utility>
 
-namespace stag {
-template <class Op, class... Args>
-struct expr_base;
-namespace detail {
-/// What the graph knows of an operation node N: `N::pattern` is `expr_base<Op, Args...>`, which
-/// partial specialisations match (N itself is a nested class, which deduction cannot take apart;
-/// see core/expr.hpp). void for a leaf.
-template <class T, class = void>
-struct pattern_of {
-    using type = void;
-};
-template <class T>
-struct pattern_of<T, std::void_t<typename T::pattern>> {
-    using type = typename T::pattern;
-};
-}  // namespace detail
-template <class T>
-using pattern_t = typename detail::pattern_of<T>::type;
-}  // namespace stag
 
 namespace stag::graph {
 

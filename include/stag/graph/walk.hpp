@@ -4,7 +4,6 @@
 // is instantiated per node or per list; see graph/node_list.hpp for why).
 #pragma once
 
-#include <stag/core/op.hpp>
 #include <stag/graph/node_list.hpp>
 
 #include <algorithm>
@@ -76,15 +75,15 @@ struct node_shape {
 
 /// What the sweeps need to know about a node type: its kind, its arity, its argument types.
 template <class N, class P = pattern_t<N>>
-struct node_traits : node_shape<variable<N>   ? node_kind::variable
-                                : literal<N>  ? node_kind::literal
-                                : constant<N> ? node_kind::constant
-                                              : node_kind::op> {};
+struct node_traits : node_shape<stag::detail::flag_variable<N>::value   ? node_kind::variable
+                                : stag::detail::flag_literal<N>::value  ? node_kind::literal
+                                : stag::detail::flag_constant<N>::value ? node_kind::constant
+                                                                        : node_kind::op> {};
 template <class N, class Op, class... Args>
 struct node_traits<N, expr_base<Op, Args...>> : node_shape<node_kind::op, sizeof...(Args), piecewise_constant_op<Op>> {
     using op = Op;
     template <std::size_t I>
-    using arg = typename stag::detail::nth_type<I, Args...>::type;
+    using arg = type_at<I, node_list<Args...>>;
 };
 
 /// Key of argument I of the node with key K.
@@ -256,11 +255,14 @@ struct all_variables {
     using name = all_variables;
 };
 
+template <bool Variable, class N, class... Vs>
+struct names_one_of : std::false_type {};
 template <class N, class... Vs>
-struct is_one_of_vars : std::false_type {};
-template <class Name, class T, class... Vs>
-struct is_one_of_vars<var_t<Name, T>, Vs...>
-    : std::bool_constant<((std::is_same_v<Vs, all_variables> || std::is_same_v<Name, typename Vs::name>) || ...)> {};
+struct names_one_of<true, N, Vs...>
+    : std::bool_constant<((std::is_same_v<Vs, all_variables> || std::is_same_v<typename N::name, typename Vs::name>) || ...)> {};
+/// Whether N is one of the variables Vs (by name).
+template <class N, class... Vs>
+struct is_one_of_vars : names_one_of<stag::detail::flag_variable<N>::value, N, Vs...> {};
 
 /// Nodes that depend on a node marked in `wrt` through differentiable ops.
 template <std::size_t N, std::size_t C>

@@ -8,7 +8,7 @@
 #include <stag/engine/chain.hpp>
 #include <stag/engine/gradient.hpp>
 #include <stag/io/print.hpp>
-#include <stag/tensor/ops.hpp>
+#include <stag/ops/tensor.hpp>
 
 #include <cmath>
 #include <concepts>

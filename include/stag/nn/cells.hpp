@@ -6,7 +6,7 @@
 #include <stag/ops/exponential.hpp>
 #include <stag/ops/hyperbolic.hpp>
 #include <stag/ops/special.hpp>
-#include <stag/tensor/ops.hpp>
+#include <stag/ops/tensor.hpp>
 
 #include <cstddef>
 

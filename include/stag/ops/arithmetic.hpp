@@ -160,7 +160,7 @@ constexpr auto mul(const A& a, const B& b) noexcept;
 template <expression A, expression B>
 constexpr auto add(const A& a, const B& b) noexcept {
     using namespace detail;
-    if constexpr (plain<add_op, A, B>::value) return build<expr<add_op, A, B>>(a, b);
+    if constexpr (plain<add_op, A, B>::value) return make_checked_node<add_op>(a, b);
     else if constexpr (zero_test<A>::value) return b;
     else if constexpr (zero_test<B>::value) return a;
     else if constexpr (rational_parts<A>::value && rational_parts<B>::value) return rational_sum<A, B>{};
@@ -174,14 +174,14 @@ constexpr auto neg(const A& a) noexcept {
     else if constexpr (op_node<A>) {
         if constexpr (std::is_same<typename A::op, neg_op>::value) return arg<0>(a);
         else if constexpr (scaled<A>::explicit_coef) return mul(rational_negation<typename scaled<A>::coef>{}, arg<1>(a));
-        else return build<expr<neg_op, A>>(a);
-    } else return build<expr<neg_op, A>>(a);
+        else return make_checked_node<neg_op>(a);
+    } else return make_checked_node<neg_op>(a);
 }
 
 template <expression A, expression B>
 constexpr auto sub(const A& a, const B& b) noexcept {
     using namespace detail;
-    if constexpr (plain<sub_op, A, B>::value) return build<expr<sub_op, A, B>>(a, b);
+    if constexpr (plain<sub_op, A, B>::value) return make_checked_node<sub_op>(a, b);
     else if constexpr (zero_test<B>::value) return a;
     else if constexpr (zero_test<A>::value) return neg(b);
     else if constexpr (rational_parts<A>::value && rational_parts<B>::value) return rational_sum<A, rational_negation<B>>{};
@@ -193,7 +193,7 @@ constexpr auto sub(const A& a, const B& b) noexcept {
 template <expression A, expression B>
 constexpr auto mul(const A& a, const B& b) noexcept {
     using namespace detail;
-    if constexpr (plain<mul_op, A, B>::value) return build<expr<mul_op, A, B>>(a, b);
+    if constexpr (plain<mul_op, A, B>::value) return make_checked_node<mul_op>(a, b);
     else if constexpr (zero_test<A>::value || zero_test<B>::value) return zero_t{};
     else if constexpr (one_test<A>::value) return b;
     else if constexpr (one_test<B>::value) return a;
@@ -210,7 +210,7 @@ template <expression A, expression B>
 constexpr auto div(const A& a, const B& b) noexcept {
     using namespace detail;
     if constexpr (tensor_by_number<A, B>::value && !rational_parts<B>::value) return mul(a, div(one_t{}, b));
-    else if constexpr (plain<div_op, A, B>::value) return build<expr<div_op, A, B>>(a, b);
+    else if constexpr (plain<div_op, A, B>::value) return make_checked_node<div_op>(a, b);
     else if constexpr (zero_test<A>::value) return zero_t{};
     else if constexpr (one_test<B>::value) return a;
     else return mul(rational_inverse<B>{}, a);  // nonzero_rational<B>

@@ -23,6 +23,15 @@ struct shape_count;
 template <std::size_t... Dims>
 struct shape_count<std::index_sequence<Dims...>> : std::integral_constant<std::size_t, (std::size_t{1} * ... * Dims)> {};
 
+/// Position in an argument of shape In of the element that broadcasts to output element e of
+/// shape Out: e itself where the shapes agree, 0 for a number, the general map otherwise.
+template <class In, class Out>
+[[gnu::always_inline]] constexpr std::size_t broadcast_at(std::size_t e) noexcept {
+    if constexpr (std::is_same_v<In, Out>) return e;
+    else if constexpr (shape_count<In>::value == 1) return 0;
+    else return broadcast_index<In, Out>::offset(e);
+}
+
 /// Shapes of an elementwise op's arguments that must broadcast; where they do not, stag's error has
 /// a note showing both, as `elementwise_shapes_broadcast<std::integer_sequence<unsigned long, 8>,
 /// std::integer_sequence<unsigned long, 4>>`.
@@ -158,7 +167,7 @@ template <class Out, class... In>
 struct shapes {
     using out = Out;
     template <std::size_t J>
-    using arg = typename detail::nth_type<J, In...>::type;
+    using arg = graph::type_at<J, graph::node_list<In...>>;
     static constexpr std::size_t out_count = detail::shape_count<Out>::value;
     template <std::size_t J>
     static constexpr std::size_t arg_count = detail::shape_count<arg<J>>::value;
@@ -179,7 +188,7 @@ namespace detail {
 // shape), or another such window op, is a view: it has no values of its own, and an elementwise op
 // reads it (and pushes its adjoint back) element by element from the nodes it moves, the
 // `sources`, at the offsets its pieces give. slice, concat, stack, take and reshape then cost no
-// pass through memory of their own, and do not end a fused loop (fusion, tensor/sweep.hpp).
+// pass through memory of their own, and do not end a fused loop (fusion, engine/tensor_sweep.hpp).
 
 /// The most pieces a view may have (after composing views of views); a window op with more is
 /// copied, as a tensor-level op.

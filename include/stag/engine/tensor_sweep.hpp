@@ -9,7 +9,7 @@
 // the scalar engine, element by element, with a compile-time index map for an argument that is
 // broadcast (which then receives the sum of the adjoints along the broadcast dimensions).
 // Consecutive elementwise ops of one shape run as one loop ("fusion" below). A tensor-level op
-// (matmul, sum, softmax, ...) states loops of its own (tensor/ops.hpp). The first push into an
+// (matmul, sum, softmax, ...) states loops of its own (ops/tensor.hpp). The first push into an
 // adjoint assigns instead of adding, so no adjoint is zeroed before the backward sweep, as
 // hand-written backpropagation does it.
 #pragma once
@@ -70,15 +70,6 @@ inline constexpr bool states_forward = requires(S* out, P... args) { Op::forward
 template <class Op, std::size_t J, bool Assign, class Sh, class S, class... P>
 inline constexpr bool states_backward = requires(S* to, const S* g, P... args) { Op::template backward<J, Assign>(Sh{}, to, g, g, args...); };
 
-/// Position in an argument of shape In of the element that broadcasts to output element e of
-/// shape Out: e itself where the shapes agree, 0 for a number, the general map otherwise.
-template <class In, class Out>
-[[gnu::always_inline]] constexpr std::size_t broadcast_at(std::size_t e) noexcept {
-    if constexpr (std::is_same_v<In, Out>) return e;
-    else if constexpr (shape_count<In>::value == 1) return 0;
-    else return broadcast_index<In, Out>::offset(e);
-}
-
 /// Where a sweep keeps its values (and adjoints): Slabs x N numbers of type S, on the stack while
 /// each slab fits in stack_sweep_bytes, otherwise in the caller's workspace if the call has one,
 /// or else in one heap allocation per sweep, released when it ends (a model with megabytes of
@@ -112,33 +103,6 @@ template <class T>
 [[gnu::always_inline]] constexpr auto* elements_of(T& value) noexcept {
     if constexpr (requires { value.data(); }) return value.data();
     else return &value;
-}
-
-/// term(0) + ... + term(N - 1), in 16 interleaved partial sums added pairwise at the end: the
-/// compiler keeps them in vector registers, so a long sum runs at the adder's throughput rather
-/// than its latency (a plain `s += term(e)` loop may not be vectorised without -ffast-math, since
-/// that reorders the additions). The order of the additions is fixed, so results are reproducible.
-template <class S, std::size_t N, class Term>
-[[gnu::always_inline]] constexpr S sum_of(Term term) {
-    constexpr std::size_t lanes = 16;  // the partial sums below assume 16
-    if constexpr (N < lanes) {
-        S s = negative_zero<S>();
-        for (std::size_t e = 0; e < N; ++e) s += term(e);
-        return s;
-    } else {
-        S lane[lanes];
-        for (std::size_t l = 0; l < lanes; ++l) lane[l] = term(l);
-        std::size_t e = lanes;
-        for (; e + lanes <= N; e += lanes)
-            for (std::size_t l = 0; l < lanes; ++l) lane[l] += term(e + l);
-        for (std::size_t l = 0; e + l < N; ++l) lane[l] += term(e + l);
-        // Pairwise, each step a loop of constant length that the compiler unrolls (a loop over the
-        // width would be left as branches and reloads).
-        S half[8], quarter[4];
-        for (std::size_t l = 0; l < 8; ++l) half[l] = lane[l] + lane[l + 8];
-        for (std::size_t l = 0; l < 4; ++l) quarter[l] = half[l] + half[l + 4];
-        return (quarter[0] + quarter[2]) + (quarter[1] + quarter[3]);
-    }
 }
 
 inline constexpr std::size_t no_writer = ~std::size_t{0};

@@ -4,13 +4,13 @@
 // the edges into it from nodes the root reaches, of the parent's vector-Jacobian product for that
 // argument, applied to the parent's adjoint. An elementwise op's product is the chain term of its
 // scalar rule (seed * partial, or its adjoint form), summed back over the dimensions it broadcast;
-// a tensor-level op states its own (`vjp<J>(seed, node)`, in tensor/ops.hpp). So every op states
+// a tensor-level op states its own (`vjp<J>(seed, node)`, in ops/tensor.hpp). So every op states
 // its derivative as an expression once, and this file lists none of them.
 #pragma once
 
 #include <stag/engine/chain.hpp>
 #include <stag/graph/walk.hpp>
-#include <stag/tensor/ops.hpp>
+#include <stag/ops/tensor.hpp>
 #include <stag/tensor/shape.hpp>
 
 #include <array>

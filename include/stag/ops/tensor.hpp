@@ -4,14 +4,14 @@
 // loop and the backward loop for each argument (`backward<J, Assign>`: Assign when it is the first
 // push into that adjoint, which it then overwrites instead of adding to), and the same two loops
 // as C99 text for stag::to_c (`c_forward`, `c_backward<J>`, which always adds). Every scalar function and
-// operator applies to tensors elementwise without any code here (tensor/sweep.hpp).
+// operator applies to tensors elementwise without any code here (engine/tensor_sweep.hpp).
 #pragma once
 
 #include <stag/core/op.hpp>
 #include <stag/ops/arithmetic.hpp>
 #include <stag/ops/exponential.hpp>
 #include <stag/tensor/shape.hpp>
-#include <stag/tensor/sweep.hpp>
+#include <stag/detail/loops.hpp>
 
 #include <algorithm>
 #include <array>
@@ -24,11 +24,6 @@
 namespace stag {
 
 namespace detail {
-template <bool Assign, class S, class T>
-[[gnu::always_inline]] constexpr void put(S& to, const T& x) noexcept {
-    if constexpr (Assign) to = x;
-    else to += x;
-}
 template <class Shape>
 struct dims;
 template <std::size_t... D>
