@@ -218,23 +218,32 @@ constexpr std::size_t storage_count() noexcept {
     else if constexpr (flat_storage<T>::value) return flat_storage<T>::count;
     else return 0;
 }
-/// Whether [a, a + n) and [b, b + m) overlap, as addresses (integers rather than pointers: a pointer to
-/// a destination not yet written, passed on as const, is a "maybe uninitialized" read to g++).
-inline bool overlaps(std::uintptr_t a, std::size_t na, std::uintptr_t b, std::size_t nb) noexcept { return a < b + nb && b < a + na; }
+/// The bytes tensor-like storage x occupies, as addresses (integers rather than pointers: a pointer
+/// to a destination not yet written, passed on as const, is a "maybe uninitialized" read to g++).
+struct byte_range {
+    std::uintptr_t at;
+    std::size_t bytes;
+};
+template <class T>
+byte_range storage_of(const T& x) noexcept {
+    const auto* e = elements_of(x);
+    return {reinterpret_cast<std::uintptr_t>(e), storage_count<T>() * sizeof(*e)};
+}
+inline bool overlaps(byte_range a, byte_range b) noexcept { return a.at < b.at + b.bytes && b.at < a.at + a.bytes; }
 /// Whether storage of types D and T can overlap: not two stag::tensors of different types, which
 /// are distinct objects (neither holds the other), so only the same object could share storage.
-/// Views (spans, Eigen maps) and arrays are always checked.
+/// Views (spans, Eigen maps) and arrays are always checked; numbers are bound by value.
 template <class D, class T>
-inline constexpr bool may_overlap = !(is_tensor<D> && is_tensor<T> && !std::is_same_v<D, T>);
+inline constexpr bool may_overlap =
+    storage_count<D>() > 0 && storage_count<T>() > 0 && !(is_tensor<D> && is_tensor<T> && !std::is_same_v<D, T>);
 
-/// A run-time error if the destination of the gradient with respect to V, of type D, `bytes` bytes
-/// at `to`, shares storage with the value of binding B: the sweep would overwrite what it still reads.
+/// A run-time error if the destination of the gradient with respect to V, `to`, shares storage
+/// with the value of binding B: the sweep would overwrite what it still reads.
 template <class V, class D, class B>
-void check_destination_against(std::uintptr_t to, std::size_t bytes, const B& b) {
+void check_destination_against(const D& to, const B& b) {
     using T = std::remove_cvref_t<decltype(b.get())>;
-    if constexpr (storage_count<T>() > 0 && may_overlap<D, T>) {
-        const auto* from = elements_of(b.get());
-        if (overlaps(to, bytes, reinterpret_cast<std::uintptr_t>(from), storage_count<T>() * sizeof(*from)))
+    if constexpr (may_overlap<D, T>) {
+        if (overlaps(storage_of(to), storage_of(b.get())))
             throw std::invalid_argument(std::string("stag: into(...): the destination of the gradient with respect to ") +
                                         std::string(name_v<typename V::name>) + " shares storage with the value bound to " +
                                         std::string(name_v<typename B::var::name>) +
@@ -245,10 +254,7 @@ void check_destination_against(std::uintptr_t to, std::size_t bytes, const B& b)
 template <std::size_t I, class V, class G, class... Bs>
 void check_destination(const G& g, const Bs&... bs) {
     using D = std::remove_cvref_t<decltype(g.template get<I>())>;
-    if constexpr (storage_count<D>() > 0) {
-        const auto* to = elements_of(g.template get<I>());
-        (check_destination_against<V, D>(reinterpret_cast<std::uintptr_t>(to), storage_count<D>() * sizeof(*to), bs), ...);
-    }
+    (check_destination_against<V>(static_cast<const D&>(g.template get<I>()), bs), ...);
 }
 /// A run-time error if the destinations of the gradients with respect to Vs...[I] and Vs...[J]
 /// share storage: the sweep writes both, each at its own elements, in one loop.
@@ -256,11 +262,8 @@ template <std::size_t I, std::size_t J, class... Vs, class G>
 void check_destinations_apart(const G& g) {
     using DI = std::remove_cvref_t<decltype(g.template get<I>())>;
     using DJ = std::remove_cvref_t<decltype(g.template get<J>())>;
-    if constexpr (I < J && storage_count<DI>() > 0 && storage_count<DJ>() > 0 && may_overlap<DI, DJ>) {
-        const auto* a = elements_of(g.template get<I>());
-        const auto* b = elements_of(g.template get<J>());
-        if (overlaps(reinterpret_cast<std::uintptr_t>(a), storage_count<DI>() * sizeof(*a), reinterpret_cast<std::uintptr_t>(b),
-                     storage_count<DJ>() * sizeof(*b))) {
+    if constexpr (I < J && may_overlap<DI, DJ>) {
+        if (overlaps(storage_of(static_cast<const DI&>(g.template get<I>())), storage_of(static_cast<const DJ&>(g.template get<J>())))) {
             using VI = graph::type_at<I, graph::node_list<Vs...>>;
             using VJ = graph::type_at<J, graph::node_list<Vs...>>;
             throw std::invalid_argument(std::string("stag: into(...): the destinations of the gradients with respect to ") +

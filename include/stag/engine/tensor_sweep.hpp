@@ -213,7 +213,7 @@ struct values_read<List, Act, graph::node_list<Ks...>> {
                 const std::size_t c = facts::nodes[i].child[k];
                 r[c] = true;
                 if constexpr (views<List>::any)
-                    for (std::size_t p = 0; views<List>::plan.view[c] && p < views<List>::plan.count[c]; ++p) r[views<List>::plan.piece[c][p].arg] = true;
+                    for (const window_piece& q : views<List>::plan.pieces_of(c)) r[q.arg] = true;
             }
         }
         return r;
@@ -279,8 +279,8 @@ constexpr std::array<std::size_t, N> view_reads(const std::array<graph::node_inf
             const std::size_t c = nodes[i].child[j];
             if (!plan.view[c]) continue;
             r[i] = std::max<std::size_t>(r[i], 1);
-            for (std::size_t k = 0; k < plan.count[c]; ++k)
-                if (role[plan.piece[c][k].arg] == 2) r[i] = std::max(r[i], plan.piece[c][k].arg + 2);
+            for (const window_piece& q : plan.pieces_of(c))
+                if (role[q.arg] == 2) r[i] = std::max(r[i], q.arg + 2);
         }
     return r;
 }
@@ -430,10 +430,9 @@ struct tensor_pass {
             b.add(L::count[i]);
             if constexpr (views_of::any)
                 for (std::size_t j = 0; j < facts::nodes[i].arity; ++j) {
-                    const std::size_t c = facts::nodes[i].child[j];
-                    for (std::size_t k = 0; views_of::plan.view[c] && k < views_of::plan.count[c]; ++k) {
-                        b.add(views_of::plan.piece[c][k].begin);
-                        b.add(views_of::plan.piece[c][k].end);
+                    for (const window_piece& q : views_of::plan.pieces_of(facts::nodes[i].child[j])) {
+                        b.add(q.begin);
+                        b.add(q.end);
                     }
                 }
         }
@@ -603,14 +602,14 @@ struct tensor_pass {
         const std::size_t first = runs::of.first[I], end = runs::of.end[first];
         auto reads = [](std::size_t d, std::size_t s) {
             if (d == s) return true;
-            for (std::size_t k = 0; views_of::plan.view[d] && k < views_of::plan.count[d]; ++k)
-                if (views_of::plan.piece[d][k].arg == s) return true;
+            for (const window_piece& q : views_of::plan.pieces_of(d))
+                if (q.arg == s) return true;
             return false;
         };
-        for (std::size_t k = 0; k < views_of::plan.count[c]; ++k)
+        for (const window_piece& source : views_of::plan.pieces_of(c))
             for (std::size_t i = first; i < end; ++i)
                 for (std::size_t j = 0; runs::of.wide[i] && j < facts::nodes[i].arity; ++j)
-                    if ((i != I || j != J) && reads(facts::nodes[i].child[j], views_of::plan.piece[c][k].arg)) return false;
+                    if ((i != I || j != J) && reads(facts::nodes[i].child[j], source.arg)) return false;
         return true;
     }
     template <std::size_t I, class Act>

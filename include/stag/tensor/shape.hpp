@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <array>
 #include <cstddef>
+#include <span>
 #include <utility>
 
 namespace stag {
@@ -199,15 +200,11 @@ struct own_window {
     std::size_t count = 0;
     std::array<window_piece, view_pieces> piece{};
 };
-template <class N, bool Op = graph::node_traits<N>::kind == graph::node_kind::op>
-struct window_rule {
-    static constexpr own_window value{};
-};
-template <class N>
-struct window_rule<N, true> {
-    template <class Op, class... Args>
-    static constexpr own_window of(std::type_identity<expr_base<Op, Args...>>) {
-        using Sh = shapes<node_shape_t<N>, node_shape_t<Args>...>;
+/// The window of op Op at shapes Sh (shapes<out, args...>), if it states one: asked once per op and
+/// shapes, not once per node, so a graph without window ops pays little for the question.
+template <class Op, class Sh>
+struct op_window {
+    static constexpr own_window of() {
         own_window r{};
         if constexpr (requires { Op::window(Sh{}); }) {
             constexpr auto pieces = Op::window(Sh{});
@@ -219,8 +216,15 @@ struct window_rule<N, true> {
         }
         return r;
     }
-    static constexpr own_window value = of(std::type_identity<pattern_t<N>>{});
+    static constexpr own_window value = of();
 };
+/// A node's window: its op's at its shapes; none for a leaf.
+template <class N, class P = pattern_t<N>>
+struct window_rule {
+    static constexpr own_window value{};
+};
+template <class N, class Op, class... Args>
+struct window_rule<N, expr_base<Op, Args...>> : op_window<Op, shapes<node_shape_t<N>, node_shape_t<Args>...>> {};
 
 template <std::size_t N>
 struct view_plan {
@@ -228,6 +232,11 @@ struct view_plan {
     std::array<bool, N> source{};      ///< the nodes some view reads
     std::array<std::size_t, N> count{};  ///< a view's pieces, each reading a source (`arg`: its node)
     std::array<std::array<window_piece, view_pieces>, N> piece{};
+    /// The pieces of node c, each reading its source `arg`, if c is a view; none otherwise.
+    constexpr std::span<const window_piece> pieces_of(std::size_t c) const noexcept {
+        if (!view[c]) return {};
+        return {piece[c].data(), count[c]};
+    }
 };
 
 /// The views of a node list, from each node's window (if its op states one), whether it reads its
@@ -310,8 +319,8 @@ struct views<List, graph::node_list<Ks...>> {
     }();
     /// The piece of view I that holds its element e.
     static constexpr window_piece piece_at(std::size_t i, std::size_t e) noexcept {
-        for (std::size_t k = 0; k < plan.count[i]; ++k)
-            if (plan.piece[i][k].begin <= e && e < plan.piece[i][k].end) return plan.piece[i][k];
+        for (const window_piece& q : plan.pieces_of(i))
+            if (q.begin <= e && e < q.end) return q;
         return {};
     }
 };
