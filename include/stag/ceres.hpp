@@ -44,6 +44,13 @@ struct parameter_list {};
 
 namespace detail {
 
+/// An error about one variable, in the form of engine/bindings.hpp (the note names the variable).
+template <fixed_string Variable, std::size_t Count>
+constexpr bool variable_is_in_one_block() {
+    static_assert(Count <= 1, "stag: parameters(...): a variable is in two parameter blocks");
+    return Count <= 1;
+}
+
 /// What the adapter needs to know of a parameter block: its size, its variables, and how to bind
 /// them to the `const double*` Ceres passes.
 template <class P>
@@ -129,9 +136,14 @@ constexpr bool ceres_check() {
         static_assert(data, "stag: ceres_cost_function(r, parameters(...), data...): the data are bindings such as x = 1.5");
         if constexpr (numbers && data) {
             constexpr bool distinct = []<class... Vs>(std::tuple<Vs...>*) {
-                return ((binding_count<Vs, binding<Vs, int>...> == 1) && ...);
+                constexpr bool once[] = {(binding_count<Vs, binding<Vs, int>...> == 1)..., true};
+                constexpr std::size_t twice = first_false(once);
+                if constexpr (twice < sizeof...(Vs)) {
+                    using V = graph::type_at<twice, graph::node_list<Vs...>>;
+                    return variable_is_in_one_block<spelled<typename V::name>, binding_count<V, binding<Vs, int>...>>();
+                } else
+                    return true;
             }(static_cast<AllVars*>(nullptr));
-            static_assert(distinct, "stag: parameters(...): a variable is in two parameter blocks");
             if constexpr (distinct) return tuple_binding_check<ParameterBindings>::template value<graph::nodes_t<root>, Data...>;
             else return false;
         } else

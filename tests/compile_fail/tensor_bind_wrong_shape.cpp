@@ -2,9 +2,10 @@
 // expect: stag: a tensor variable is bound to a tensor of another shape
 // expect: 8, 4
 // expect: 4, 8
+// expect-variable: WW
 #include <stag/stag.hpp>
 
-constexpr auto W = stag::var<"W", stag::tensor<double, 8, 4>>;
+constexpr auto WW = stag::var<"WW", stag::tensor<double, 8, 4>>;
 
 int main() {
 #ifdef STAG_SHOULD_FAIL
@@ -12,5 +13,5 @@ int main() {
 #else
     const stag::tensor<double, 8, 4> w{};
 #endif
-    return static_cast<int>(stag::eval(stag::sum(W), W = w));
+    return static_cast<int>(stag::eval(stag::sum(WW), WW = w));
 }

@@ -1,14 +1,14 @@
 // A variable of the expression has no binding: the error names the problem and the variable.
 // expect: stag: a variable of the expression has no binding
-// expect: 'y'
+// expect-variable: yy
 #include <stag/stag.hpp>
 
 int main() {
     constexpr auto x = stag::var<"x">;
-    constexpr auto y = stag::var<"y">;
+    constexpr auto yy = stag::var<"yy">;
 #ifdef STAG_SHOULD_FAIL
-    return static_cast<int>(stag::eval(x * y, x = 1.0));
+    return static_cast<int>(stag::eval(x * yy, x = 1.0));
 #else
-    return static_cast<int>(stag::eval(x * y, x = 1.0, y = 0.0));
+    return static_cast<int>(stag::eval(x * yy, x = 1.0, yy = 0.0));
 #endif
 }

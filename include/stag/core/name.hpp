@@ -41,4 +41,19 @@ using name_t = decltype(detail::to_hana_string<S>(std::make_index_sequence<S.len
 template <class HanaString>
 inline constexpr std::string_view name_v = detail::name_view<HanaString>::value;
 
+namespace detail {
+template <class HanaString>
+struct spelled_name;
+template <char... C>
+struct spelled_name<boost::hana::string<C...>> {
+    static constexpr fixed_string<sizeof...(C) + 1> value{{C..., '\0'}};
+};
+}  // namespace detail
+
+/// A name as the user spelled it, as a template argument: `spelled<name_t<"yy">>` is the
+/// fixed_string "yy". The notes under stag's errors that name a variable take it, so that g++ 12 and
+/// clang 19 print `fixed_string<3>{"yy"}` (clang 14 prints its character codes).
+template <class HanaString>
+inline constexpr auto spelled = detail::spelled_name<HanaString>::value;
+
 }  // namespace stag

@@ -31,9 +31,58 @@ struct bound_value_type {
     using type = std::conditional_t<real_number_type<T>, T, double>;
 };
 
-// If one of these fails, the note below it shows the variable's declared shape and the bound one.
-template <class Declared, class Bound>
-inline constexpr bool bound_shape_matches = std::is_same_v<Declared, Bound>;
+// stag's errors about one variable are stated in function templates of the variable's name as the
+// user spelled it (see `spelled`), so that the note above the error shows it: g++ reads
+// `[with ... Variable = stag::fixed_string<3>{"yy"}; ...]`, clang 19
+// `variable_is_bound<fixed_string<3>{"yy"}, 0>`. Each returns whether its check holds.
+template <fixed_string Variable, std::size_t Count>
+constexpr bool variable_is_bound() {
+    static_assert(Count > 0, "stag: a variable of the expression has no binding");
+    return Count > 0;
+}
+template <fixed_string Variable, std::size_t Count>
+constexpr bool variable_is_bound_once() {
+    static_assert(Count <= 1, "stag: a variable is bound twice");
+    return Count <= 1;
+}
+template <fixed_string Variable, std::size_t Count>
+constexpr bool variable_is_listed_once() {
+    static_assert(Count <= 1, "stag: grad(f, vars...): a variable is listed twice");
+    return Count <= 1;
+}
+template <fixed_string Variable, bool Given>
+constexpr void variable_is_given_to_grad() {
+    static_assert(Given, "stag: gradient[v]: v is not among the variables given to grad");
+}
+template <fixed_string Variable, bool Given>
+constexpr void variable_is_given_to_hessian() {
+    static_assert(Given, "stag: hessian[v]: v is not among the variables given to hessian");
+}
+template <fixed_string Variable, bool Given>
+constexpr void variable_is_given_to_hessian_row() {
+    static_assert(Given, "stag: hessian.row(v, e): v is not among the variables given to hessian");
+}
+template <fixed_string Variable, std::size_t Count>
+constexpr bool variable_has_one_tangent() {
+    static_assert(Count <= 1, "stag: tangents(...): a variable has two tangents");
+    return Count <= 1;
+}
+template <fixed_string Variable, class Declared, class Bound>
+constexpr bool variable_is_bound_to_its_shape() {
+    static_assert(std::is_same_v<Declared, Bound>, "stag: a tensor variable is bound to a tensor of another shape");
+    return std::is_same_v<Declared, Bound>;
+}
+template <fixed_string Variable, std::size_t Declared, std::size_t Bound>
+constexpr bool variable_is_bound_to_its_count() {
+    static_assert(Declared == Bound, "stag: a tensor variable is bound to a std::array or std::span whose size is not its element count");
+    return Declared == Bound;
+}
+template <fixed_string Variable, bool Shared>
+constexpr void variable_is_shared_by_the_rows() {
+    static_assert(Shared, "stag: value_and_grad(map_sum, vars...): a per-row variable has a value per row, so no one gradient: "
+                          "differentiate with respect to the shared variables");
+}
+
 
 /// Contiguous storage of a fixed number of elements that a tensor variable can be bound to, read
 /// row-major as a tensor of the variable's shape: a std::array, or a std::span of static extent.
@@ -52,8 +101,6 @@ template <class T>
 struct is_span : std::false_type {};
 template <class E, std::size_t N>
 struct is_span<std::span<E, N>> : std::true_type {};
-template <class Declared, std::size_t Count>
-inline constexpr bool bound_count_matches = Declared::count == Count;
 /// Whether storage T would be read transposed row-major (a column-major matrix of <stag/eigen.hpp>).
 template <class T>
 inline constexpr bool transposed_storage = requires { requires flat_storage<T>::transposed; };
@@ -74,11 +121,9 @@ constexpr auto bind_tensor(U&& value) noexcept {
                   "std::span of as many elements)");
     if constexpr (declared && (is_t || is_flat)) {
         if constexpr (is_t) {
-            constexpr bool same = bound_shape_matches<typename T::shape_type, typename D::shape_type>;
-            static_assert(same, "stag: a tensor variable is bound to a tensor of another shape");
+            variable_is_bound_to_its_shape<spelled<typename Var::name>, typename T::shape_type, typename D::shape_type>();
         } else {
-            constexpr bool same = bound_count_matches<T, flat_storage<D>::count>;
-            static_assert(same, "stag: a tensor variable is bound to a std::array or std::span whose size is not its element count");
+            variable_is_bound_to_its_count<spelled<typename Var::name>, T::count, flat_storage<D>::count>();
             static_assert(!transposed_storage<D>, "stag: a column-major matrix would be read transposed (stag reads storage row-major): declare it row-major (Eigen::RowMajor)");
         }
         if constexpr (std::is_lvalue_reference_v<U> && !is_span<D>::value)
@@ -218,12 +263,6 @@ namespace detail {
 template <class Var, class... Bs>
 inline constexpr std::size_t binding_count = (std::size_t{0} + ... + (std::is_same_v<typename Bs::var::name, typename Var::name> ? 1 : 0));
 
-// If you see one of these fail, the note below it names the variable (as boost::hana::string<'x'>).
-template <class Var, std::size_t Count>
-inline constexpr bool variable_is_bound = Count > 0;
-template <class Var, std::size_t Count>
-inline constexpr bool variable_is_bound_once = Count <= 1;
-
 template <std::size_t N>
 constexpr std::size_t first_false(const bool (&v)[N]) noexcept {
     std::size_t i = 0;
@@ -265,16 +304,14 @@ struct binding_check<graph::node_list<Ks...>, Bs...> {
             constexpr std::size_t dup = first_false(once);
             if constexpr (dup < sizeof...(Bs)) {
                 using V = graph::type_at<dup, vars>;
-                static_assert(variable_is_bound_once<V, binding_count<V, Bs...>>, "stag: a variable is bound twice");
-                return false;
+                return variable_is_bound_once<spelled<typename V::name>, binding_count<V, Bs...>>();
             } else {
                 using keys = graph::node_list<Ks..., void>;
                 constexpr bool ok[] = {(binding_of<graph::node_t<Ks>, Bs...>::value != sizeof...(Bs))..., true};
                 constexpr std::size_t missing = first_false(ok);
                 if constexpr (missing < sizeof...(Ks)) {
                     using V = graph::node_t<graph::type_at<missing, keys>>;
-                    static_assert(variable_is_bound<V, 0>, "stag: a variable of the expression has no binding");
-                    return false;
+                    return variable_is_bound<spelled<typename V::name>, 0>();
                 } else
                     return true;
             }

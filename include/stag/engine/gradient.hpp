@@ -48,7 +48,7 @@ struct gradient {
     constexpr const auto& operator[](const V&) const noexcept {
         static_assert(variable<V>, "stag: gradient[v]: v must be a variable");
         if constexpr (variable<V>) {
-            static_assert(index_of<V> < sizeof...(Vs), "stag: gradient[v]: v is not among the variables given to grad");
+            detail::variable_is_given_to_grad<spelled<typename V::name>, (index_of<V> < sizeof...(Vs))>();
             if constexpr (index_of<V> < sizeof...(Vs)) return values.template get<index_of<V>>();
             else return nothing;
         } else
@@ -82,9 +82,13 @@ constexpr bool check_grad_arguments() {
     constexpr bool all_vars = (variable<Vs> && ...);
     static_assert(all_vars, "stag: grad(f, vars...): differentiate with respect to variables such as stag::var<\"x\">");
     if constexpr (all_vars) {
-        constexpr bool distinct = ((binding_count<Vs, binding<Vs, int>...> == 1) && ...);
-        static_assert(distinct, "stag: grad(f, vars...): a variable is listed twice");
-        return is_expr && distinct;
+        constexpr bool once[] = {(binding_count<Vs, binding<Vs, int>...> == 1)..., true};
+        constexpr std::size_t twice = first_false(once);
+        if constexpr (twice < sizeof...(Vs)) {
+            using V = graph::type_at<twice, graph::node_list<Vs...>>;
+            return variable_is_listed_once<spelled<typename V::name>, binding_count<V, binding<Vs, int>...>>();
+        } else
+            return is_expr;
     } else
         return false;
 }

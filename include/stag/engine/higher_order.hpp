@@ -83,9 +83,13 @@ namespace detail {
 /// allowed: the expression does not use that variable, or the binding check has said so.)
 template <class Primals, class... Ts>
 constexpr bool tangents_check() {
-    constexpr bool once = ((binding_count<typename Ts::var, Ts...> == 1) && ...);
-    static_assert(once, "stag: tangents(...): a variable has two tangents");
-    return once;
+    constexpr bool once[] = {(binding_count<typename Ts::var, Ts...> == 1)..., true};
+    constexpr std::size_t twice = first_false(once);
+    if constexpr (twice < sizeof...(Ts)) {
+        using V = typename graph::type_at<twice, graph::node_list<Ts...>>::var;
+        return variable_has_one_tangent<spelled<typename V::name>, binding_count<V, Ts...>>();
+    } else
+        return true;
 }
 
 /// A variable's value as dual numbers of S, for the sweeps over duals: a number, or a tensor of V's
@@ -429,9 +433,12 @@ struct hessian_matrix {
     template <class V>
     constexpr const gradient<S, Vs...>& operator[](const V&) const noexcept {
         static_assert(variable<V>, "stag: hessian[v]: v must be a variable");
-        constexpr std::size_t i = gradient<S, Vs...>::template index_of<V>;
-        static_assert(i < sizeof...(Vs), "stag: hessian[v]: v is not among the variables given to hessian");
-        return rows[i < sizeof...(Vs) ? i : 0];
+        if constexpr (variable<V>) {
+            constexpr std::size_t i = gradient<S, Vs...>::template index_of<V>;
+            detail::variable_is_given_to_hessian<spelled<typename V::name>, (i < sizeof...(Vs))>();
+            return rows[i < sizeof...(Vs) ? i : 0];
+        } else
+            return rows[0];
     }
 };
 
@@ -482,8 +489,10 @@ struct tensor_hessian {
     }();
     template <class V>
     const gradient<S, Vs...>& row(const V&, std::size_t e) const {
-        static_assert(gradient<S, Vs...>::template index_of<V> < sizeof...(Vs), "stag: hessian.row(v, e): v is not among the variables given to hessian");
-        return rows[first_row<V> + e];
+        constexpr bool given = gradient<S, Vs...>::template index_of<V> < sizeof...(Vs);
+        detail::variable_is_given_to_hessian_row<spelled<typename V::name>, given>();
+        if constexpr (given) return rows[first_row<V> + e];
+        else return rows[0];
     }
     template <class V>
     const gradient<S, Vs...>& operator[](const V& v) const {

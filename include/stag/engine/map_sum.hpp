@@ -334,9 +334,11 @@ auto eval(const map_sum_t<F, Rows...>& m, const Args&... args) {
 template <class F, class... Rows, class... Vs>
 auto value_and_grad(const map_sum_t<F, Rows...>& m, const Vs&...) {
     static_assert((variable<Vs> && ...), "stag: value_and_grad(map_sum, vars...): differentiate with respect to variables");
-    static_assert(!(detail::is_row_variable<Vs, Rows...> || ...),
-                  "stag: value_and_grad(map_sum, vars...): a per-row variable has a value per row, so no one gradient: "
-                  "differentiate with respect to the shared variables");
+    if constexpr ((variable<Vs> && ...)) {
+        constexpr bool shared[] = {!detail::is_row_variable<Vs, Rows...>..., true};
+        if constexpr (constexpr std::size_t row = detail::first_false(shared); row < sizeof...(Vs))
+            detail::variable_is_shared_by_the_rows<spelled<typename graph::type_at<row, graph::node_list<Vs...>>::name>, false>();
+    }
     return [m](const auto&... args) {
         return detail::map_sum_call<F, Rows...>(
             [&](auto plan, const auto& split, const auto& fixed, std::size_t n) {
