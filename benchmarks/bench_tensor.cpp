@@ -25,6 +25,7 @@
 #include <initializer_list>
 #include <string_view>
 #include <type_traits>
+#include <vector>
 
 #if defined(STAG_HAVE_EIGEN)
 #include <Eigen/Dense>
@@ -151,6 +152,55 @@ template <std::size_t In, std::size_t Hidden, std::size_t Out, class T = double>
     g.loss = stag::value_and_grad(m::loss, m::W1, m::b1, m::W2, m::b2)
                  .into(g.w1, g.b1, g.w2, g.b2)(m::W1 = n.w1, m::b1 = n.b1, m::W2 = n.w2, m::b2 = n.b2, m::x = x, m::t = t);
     return g;
+}
+
+// ---- the Hessian: rows stag::hessian_lanes per sweep, against one sweep per row ------------------------
+/// Every entry of the Hessian of the loss in all the network's parameters, row by row (row-major
+/// in W1, b1, W2, b2 for rows and columns alike).
+template <std::size_t In, std::size_t Hidden, std::size_t Out>
+[[gnu::noinline]] std::vector<double> stag_hessian(const network<In, Hidden, Out>& n, const stag::tensor<double, In>& x,
+                                                   const stag::tensor<double, Out>& t) {
+    using m = typename network<In, Hidden, Out>::model;
+    const auto H = stag::hessian(m::loss, m::W1, m::b1, m::W2, m::b2)(m::W1 = n.w1, m::b1 = n.b1, m::W2 = n.w2, m::b2 = n.b2, m::x = x,
+                                                                     m::t = t);
+    std::vector<double> all;
+    for (const auto& row : H.rows) {
+        all.insert(all.end(), row[m::W1].data(), row[m::W1].data() + Hidden * In);
+        all.insert(all.end(), row[m::b1].data(), row[m::b1].data() + Hidden);
+        all.insert(all.end(), row[m::W2].data(), row[m::W2].data() + Out * Hidden);
+        all.insert(all.end(), row[m::b2].data(), row[m::b2].data() + Out);
+    }
+    return all;
+}
+/// The same rows as a careful user would get them without stag::hessian: one Hessian-vector
+/// product (one sweep over one-tangent duals) along each parameter's unit vector.
+template <std::size_t In, std::size_t Hidden, std::size_t Out>
+[[gnu::noinline]] std::vector<double> stag_hvp_rows(const network<In, Hidden, Out>& n, const stag::tensor<double, In>& x,
+                                                    const stag::tensor<double, Out>& t) {
+    using m = typename network<In, Hidden, Out>::model;
+    network<In, Hidden, Out> u;  // the unit tangent, one element at a time
+    std::fill_n(u.w1.data(), Hidden * In, 0.0);
+    std::fill_n(u.b1.data(), Hidden, 0.0);
+    std::fill_n(u.w2.data(), Out * Hidden, 0.0);
+    std::fill_n(u.b2.data(), Out, 0.0);
+    std::vector<double> all;
+    auto rows_of = [&](double* e, std::size_t count) {
+        for (std::size_t k = 0; k < count; ++k) {
+            e[k] = 1;
+            const auto r = stag::hvp(m::loss, stag::primals(m::W1 = n.w1, m::b1 = n.b1, m::W2 = n.w2, m::b2 = n.b2, m::x = x, m::t = t),
+                                     stag::tangents(m::W1 = u.w1, m::b1 = u.b1, m::W2 = u.w2, m::b2 = u.b2));
+            e[k] = 0;
+            all.insert(all.end(), r.hvp[m::W1].data(), r.hvp[m::W1].data() + Hidden * In);
+            all.insert(all.end(), r.hvp[m::b1].data(), r.hvp[m::b1].data() + Hidden);
+            all.insert(all.end(), r.hvp[m::W2].data(), r.hvp[m::W2].data() + Out * Hidden);
+            all.insert(all.end(), r.hvp[m::b2].data(), r.hvp[m::b2].data() + Out);
+        }
+    };
+    rows_of(u.w1.data(), Hidden * In);
+    rows_of(u.b1.data(), Hidden);
+    rows_of(u.w2.data(), Out * Hidden);
+    rows_of(u.b2.data(), Out);
+    return all;
 }
 
 #if defined(STAG_HAVE_EIGEN)
@@ -294,6 +344,8 @@ BENCHMARK(bench_adam_hand<4, 8, 1>)->Name("mlp_4_8_1/adam_step/hand");
 BENCHMARK(bench_adam_stag<4, 8, 1>)->Name("mlp_4_8_1/adam_step/stag");
 BENCHMARK(bench_adam_hand<32, 64, 10>)->Name("mlp_32_64_10/adam_step/hand");
 BENCHMARK(bench_adam_stag<32, 64, 10>)->Name("mlp_32_64_10/adam_step/stag");
+BENCHMARK(bench_pass<4, 8, 1, stag_hvp_rows<4, 8, 1>>)->Name("mlp_4_8_1/hessian/hvp_per_row");
+BENCHMARK(bench_pass<4, 8, 1, stag_hessian<4, 8, 1>>)->Name("mlp_4_8_1/hessian/stag");
 
 // ---- --check: stag against the hand-written code, at every input ---------------------------------------
 template <std::size_t In, std::size_t Hidden, std::size_t Out>
@@ -340,6 +392,8 @@ double worst_error() {
     }
     compare(b.w1, a.w1);
     compare(b.b2, a.b2);
+    // The Hessian, its rows eight per sweep, against one Hessian-vector product per row.
+    if constexpr (In * Hidden < 100) compare(stag_hessian(n, s.x[0], s.t[0]), stag_hvp_rows(n, s.x[0], s.t[0]));
     return worst;
 }
 

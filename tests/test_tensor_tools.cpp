@@ -15,6 +15,7 @@
 #include <cstdio>
 #include <memory>
 #include <sstream>
+#include <type_traits>
 #include <string>
 #include <vector>
 
@@ -201,6 +202,62 @@ BOOST_AUTO_TEST_CASE(hessian_of_a_loss_of_tensor_variables) {
         for (std::size_t e = 0; e < 15; ++e) along += H.row(b1, k)[W1].data()[e] * d.dw1.data()[e];
         for (std::size_t e = 0; e < 5; ++e) along += H.row(b1, k)[b1](e) * d.dv1(e);
         BOOST_TEST(along == r.hvp[b1](k), boost::test_tools::tolerance(1e-12));
+    }
+}
+
+BOOST_AUTO_TEST_CASE(hessian_rows_come_several_per_sweep) {
+    // stag::hessian_lanes rows per sweep: the 15 + 5 + 1 rows here take three sweeps, the last one
+    // partly filled, and a variable f does not use (not bound) keeps rows of zeros between them.
+    // Each row is exactly the Hessian-vector product along its element's unit tangent.
+    static_assert(stag::hessian_lanes == 8);
+    const data d;
+    constexpr auto unused = stag::var<"unused", T<2>>;
+    const auto H = stag::hessian(loss, W1, unused, b1, s)(W1 = d.w1, b1 = d.v1, W2 = d.w2, x = d.xin, s = d.sv);
+    BOOST_TEST(H.rows.size() == 15u + 2u + 5u + 1u);
+    auto unit_row = [&](auto v, std::size_t e) {
+        T<5, 3> dw{};
+        T<5> db{};
+        double ds = 0;
+        if constexpr (std::is_same_v<decltype(v), std::remove_const_t<decltype(W1)>>) dw.data()[e] = 1;
+        else if constexpr (std::is_same_v<decltype(v), std::remove_const_t<decltype(b1)>>) db(e) = 1;
+        else ds = 1;
+        return stag::hvp(loss, stag::primals(W1 = d.w1, b1 = d.v1, W2 = d.w2, x = d.xin, s = d.sv), stag::tangents(W1 = dw, b1 = db, s = ds)).hvp;
+    };
+    auto same = [&](const auto& row, const auto& r) {
+        for (std::size_t k = 0; k < 15; ++k) BOOST_TEST(row[W1].data()[k] == r[W1].data()[k]);
+        for (std::size_t k = 0; k < 5; ++k) BOOST_TEST(row[b1](k) == r[b1](k));
+        BOOST_TEST(row[s] == r[s]);
+        BOOST_TEST(row[unused](0) == 0.0);
+    };
+    for (std::size_t e = 0; e < 15; ++e) same(H.row(W1, e), unit_row(W1, e));
+    for (std::size_t e = 0; e < 5; ++e) same(H.row(b1, e), unit_row(b1, e));
+    same(H[s], unit_row(s, 0));
+    for (std::size_t e = 0; e < 2; ++e) {
+        for (std::size_t k = 0; k < 15; ++k) BOOST_TEST(H.row(unused, e)[W1].data()[k] == 0.0);
+        BOOST_TEST(H.row(unused, e)[s] == 0.0);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(dual_numbers_with_several_tangents) {
+    // dual<double, tangent_lanes<double, 3>>: each lane as the one-tangent dual along it, through
+    // every rule (pow's two branches included).
+    using D1 = stag::dual<double>;
+    using D3 = stag::dual<double, stag::tangent_lanes<double, 3>>;
+    const double dx[3] = {1.0, -0.5, 0.0}, dy[3] = {0.0, 2.0, 0.25};
+    D3 x3(0.7), y3(1.3);
+    for (std::size_t k = 0; k < 3; ++k) {
+        x3.tangent.lane[k] = dx[k];
+        y3.tangent.lane[k] = dy[k];
+    }
+    auto f = [](const auto& x, const auto& y) {
+        using std::exp, std::log, std::sin, std::tanh, std::pow, std::atan2, std::sqrt;
+        return exp(x) * sin(y) / (x + y) - tanh(x * y) + log(y) * sqrt(x) + pow(x, y) + pow(y, decltype(x)(0.0)) + atan2(y, x);
+    };
+    const D3 r3 = f(x3, y3);
+    for (std::size_t k = 0; k < 3; ++k) {
+        const D1 r1 = f(D1(0.7, dx[k]), D1(1.3, dy[k]));
+        BOOST_TEST(r3.value == r1.value);
+        BOOST_TEST(r3.tangent.lane[k] == r1.tangent);
     }
 }
 

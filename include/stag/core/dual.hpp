@@ -2,22 +2,91 @@
 // derivatives through stag's own sweeps. Bound to a variable (a number, or the elements of a
 // tensor), it makes every sweep carry tangents along: eval then gives a directional derivative
 // (a Jacobian-vector product) in the result's tangents, and grad gives the gradient in the values
-// and a Hessian-vector product in the tangents (forward over reverse).
+// and a Hessian-vector product in the tangents (forward over reverse). dual<T, tangent_lanes<T, K>>
+// carries K tangents at once: K directions for the price of one primal computation.
 #pragma once
 
+#include <stag/core/config.hpp>
+
 #include <cmath>
+#include <concepts>
 #include <cstddef>
 #include <type_traits>
 
 namespace stag {
 
-template <class T>
+template <class T, class Tangent = T>
 struct dual;
 
 template <class T>
 inline constexpr bool is_dual_v = false;
-template <class T>
-inline constexpr bool is_dual_v<dual<T>> = true;
+template <class T, class Tangent>
+inline constexpr bool is_dual_v<dual<T, Tangent>> = true;
+
+/// K tangents of a dual number (T a floating-point type): the vector arithmetic the dual's rules
+/// need, lane by lane. Built from a number, every lane takes it (the dual only builds zeros so).
+template <class T, std::size_t K>
+struct tangent_lanes {
+    T lane[K];
+
+    constexpr tangent_lanes() = default;
+    constexpr tangent_lanes(T x) noexcept {
+        STAG_UNROLL_SHORT
+        for (std::size_t k = 0; k < K; ++k) lane[k] = x;
+    }
+    constexpr tangent_lanes& operator+=(const tangent_lanes& b) noexcept {
+        STAG_UNROLL_SHORT
+        for (std::size_t k = 0; k < K; ++k) lane[k] += b.lane[k];
+        return *this;
+    }
+    constexpr tangent_lanes& operator-=(const tangent_lanes& b) noexcept {
+        STAG_UNROLL_SHORT
+        for (std::size_t k = 0; k < K; ++k) lane[k] -= b.lane[k];
+        return *this;
+    }
+    friend constexpr tangent_lanes operator-(const tangent_lanes& a) noexcept {
+        tangent_lanes r;
+        STAG_UNROLL_SHORT
+        for (std::size_t k = 0; k < K; ++k) r.lane[k] = -a.lane[k];
+        return r;
+    }
+    friend constexpr tangent_lanes operator+(const tangent_lanes& a, const tangent_lanes& b) noexcept {
+        tangent_lanes r;
+        STAG_UNROLL_SHORT
+        for (std::size_t k = 0; k < K; ++k) r.lane[k] = a.lane[k] + b.lane[k];
+        return r;
+    }
+    friend constexpr tangent_lanes operator-(const tangent_lanes& a, const tangent_lanes& b) noexcept {
+        tangent_lanes r;
+        STAG_UNROLL_SHORT
+        for (std::size_t k = 0; k < K; ++k) r.lane[k] = a.lane[k] - b.lane[k];
+        return r;
+    }
+    friend constexpr tangent_lanes operator*(const T& c, const tangent_lanes& a) noexcept {
+        tangent_lanes r;
+        STAG_UNROLL_SHORT
+        for (std::size_t k = 0; k < K; ++k) r.lane[k] = c * a.lane[k];
+        return r;
+    }
+    friend constexpr tangent_lanes operator*(const tangent_lanes& a, const T& c) noexcept {
+        tangent_lanes r;
+        STAG_UNROLL_SHORT
+        for (std::size_t k = 0; k < K; ++k) r.lane[k] = a.lane[k] * c;
+        return r;
+    }
+    friend constexpr tangent_lanes operator/(const tangent_lanes& a, const T& c) noexcept {
+        tangent_lanes r;
+        STAG_UNROLL_SHORT
+        for (std::size_t k = 0; k < K; ++k) r.lane[k] = a.lane[k] / c;
+        return r;
+    }
+    /// Whether some lane is not x.
+    friend constexpr bool operator!=(const tangent_lanes& a, const T& x) noexcept {
+        for (std::size_t k = 0; k < K; ++k)
+            if (a.lane[k] != x) return true;
+        return false;
+    }
+};
 
 /// A number type stag computes with: an arithmetic type, or a dual number of one.
 template <class T>
@@ -35,21 +104,23 @@ constexpr auto primal_value(const T& x) noexcept {
 }
 
 /// value + tangent * e, e * e = 0. T is a floating-point type, or a dual number itself (a nested
-/// dual: second-order forward mode). Comparisons look at the values;
-/// every function's tangent is its derivative times the argument's tangent.
-template <class T>
+/// dual: second-order forward mode); the tangent is a T, or tangent_lanes<T, K> for K directions at
+/// once. Comparisons look at the values; every function's tangent is its derivative times the
+/// argument's tangent.
+template <class T, class Tangent>
 struct dual {
     static_assert(real_number_type<T>, "stag: dual<T>: T must be a floating-point type or a stag::dual (nested: forward over forward)");
+    using value_type = T;
     T value;
-    T tangent;
+    Tangent tangent;
 
     constexpr dual() = default;  // as T: `dual<double> d{}` is zero, `dual<double> d;` is not set
-    constexpr dual(T v, T t = T(0)) noexcept : value(v), tangent(t) {}  // a constant: no tangent
+    constexpr dual(T v, Tangent t = Tangent(T(0))) noexcept : value(v), tangent(t) {}  // a constant: no tangent
     template <class U>
         requires(std::is_arithmetic_v<U> && !std::is_same_v<U, T>)
-    constexpr dual(U v) noexcept : value(static_cast<T>(v)), tangent(0) {}
+    constexpr dual(U v) noexcept : value(static_cast<T>(v)), tangent(T(0)) {}
     template <class U>
-        requires(std::is_floating_point_v<U> && !std::is_same_v<U, T>)
+        requires(std::is_floating_point_v<U> && !std::is_same_v<U, T> && std::is_same_v<Tangent, T>)
     explicit constexpr dual(const dual<U>& d) noexcept : value(static_cast<T>(d.value)), tangent(static_cast<T>(d.tangent)) {}
 
     constexpr dual& operator+=(const dual& b) noexcept { return value += b.value, tangent += b.tangent, *this; }
@@ -68,6 +139,22 @@ struct dual {
         const T q = a.value / b.value;
         return {q, (a.tangent - q * b.tangent) / b.value};
     }
+    // With a plain number (exactly a T) on one side: no tangent is made for it and multiplied by
+    // zero, which matters when the tangent holds several lanes.
+    template <std::same_as<T> U>
+    friend constexpr dual operator+(const dual& a, const U& b) noexcept { return {a.value + b, a.tangent}; }
+    template <std::same_as<T> U>
+    friend constexpr dual operator+(const U& a, const dual& b) noexcept { return {a + b.value, b.tangent}; }
+    template <std::same_as<T> U>
+    friend constexpr dual operator-(const dual& a, const U& b) noexcept { return {a.value - b, a.tangent}; }
+    template <std::same_as<T> U>
+    friend constexpr dual operator-(const U& a, const dual& b) noexcept { return {a - b.value, -b.tangent}; }
+    template <std::same_as<T> U>
+    friend constexpr dual operator*(const dual& a, const U& b) noexcept { return {a.value * b, a.tangent * b}; }
+    template <std::same_as<T> U>
+    friend constexpr dual operator*(const U& a, const dual& b) noexcept { return {a * b.value, a * b.tangent}; }
+    template <std::same_as<T> U>
+    friend constexpr dual operator/(const dual& a, const U& b) noexcept { return {a.value / b, a.tangent / b}; }
     friend constexpr bool operator==(const dual& a, const dual& b) noexcept { return a.value == b.value; }
     friend constexpr bool operator!=(const dual& a, const dual& b) noexcept { return a.value != b.value; }
     friend constexpr bool operator<(const dual& a, const dual& b) noexcept { return a.value < b.value; }
@@ -111,7 +198,8 @@ struct dual {
     /// negative base with a constant exponent keeps its real power).
     friend dual pow(const dual& a, const dual& b) { using namespace std;
         const T p = pow(a.value, b.value);
-        T t = b.value == T(0) ? T(0) : b.value * pow(a.value, b.value - T(1)) * a.tangent;
+        Tangent t(T(0));
+        if (b.value != T(0)) t = b.value * pow(a.value, b.value - T(1)) * a.tangent;
         if (b.tangent != T(0)) t += p * log(a.value) * b.tangent;
         return {p, t};
     }

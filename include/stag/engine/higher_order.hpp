@@ -8,6 +8,7 @@
 #include <stag/engine/gradient.hpp>
 #include <stag/engine/outputs.hpp>
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <memory>
@@ -92,19 +93,19 @@ constexpr bool tangents_check() {
         return true;
 }
 
-/// A variable's value as dual numbers of S, for the sweeps over duals: a number, or a tensor of V's
-/// shape (on the heap above stack_sweep_bytes, so that a large variable does not overflow the
-/// stack). Tangents start at 0.
-template <class S, class V, bool Tensor = is_tensor<typename V::value_type>>
+/// A variable's value as dual numbers D (dual<S>, or dual<S, tangent_lanes<S, K>>), for the sweeps over
+/// duals: a number, or a tensor of V's shape (on the heap above stack_sweep_bytes, so that a large
+/// variable does not overflow the stack). Tangents start at 0.
+template <class D, class V, bool Tensor = is_tensor<typename V::value_type>>
 struct dual_copy {
-    dual<S> x{};
+    D x{};
     static constexpr std::size_t count = 1;
-    dual<S>* data() noexcept { return &x; }
-    binding<V, dual<S>> bound() const noexcept { return {x}; }
+    D* data() noexcept { return &x; }
+    binding<V, D> bound() const noexcept { return {x}; }
 };
-template <class S, class V>
-struct dual_copy<S, V, true> {
-    using T = tensor_of<dual<S>, typename V::value_type::shape_type>;
+template <class D, class V>
+struct dual_copy<D, V, true> {
+    using T = tensor_of<D, typename V::value_type::shape_type>;
     static constexpr std::size_t count = T::count;
     static constexpr bool on_heap = sizeof(T) > stack_sweep_bytes;
     std::conditional_t<on_heap, std::unique_ptr<T>, T> held = make();
@@ -116,7 +117,7 @@ struct dual_copy<S, V, true> {
         if constexpr (on_heap) return *held;
         else return held;
     }
-    dual<S>* data() noexcept { return get().data(); }
+    D* data() noexcept { return get().data(); }
     bound_ref<V, T> bound() noexcept { return {&get()}; }
 };
 
@@ -126,15 +127,16 @@ const auto* bound_elements(const B& b) noexcept {
     return elements_of(b.get());
 }
 
-/// The bindings of one sweep over duals: the primal bindings, those of the variables in Vars
-/// copied into duals (with the tangents of TEnv where it has one, 0 elsewhere).
-template <class S, class Vars, class... Bs>
+/// The bindings of one sweep over duals D: the primal bindings, those of the variables in Vars
+/// copied into duals (with the tangents set by set_tangents, or by the caller; 0 elsewhere).
+template <class D, class Vars, class... Bs>
 struct dual_bindings;
-template <class S, class... Vs, class... Bs>
-struct dual_bindings<S, graph::node_list<Vs...>, Bs...> {
+template <class D, class... Vs, class... Bs>
+struct dual_bindings<D, graph::node_list<Vs...>, Bs...> {
+    using S = typename D::value_type;
     /// The copy of binding B's variable where it is in Vs; nothing otherwise.
     template <class B>
-    using copy_t = std::conditional_t<(binding_count<typename B::var, binding<Vs, int>...> == 1), dual_copy<S, typename B::var>, std::monostate>;
+    using copy_t = std::conditional_t<(binding_count<typename B::var, binding<Vs, int>...> == 1), dual_copy<D, typename B::var>, std::monostate>;
     std::tuple<copy_t<Bs>...> copies;
 
     explicit dual_bindings(const std::tuple<Bs...>& bs) {
@@ -145,7 +147,7 @@ struct dual_bindings<S, graph::node_list<Vs...>, Bs...> {
         if constexpr (!std::is_same_v<std::tuple_element_t<I, std::tuple<copy_t<Bs>...>>, std::monostate>) {
             auto& c = std::get<I>(copies);
             const auto* from = bound_elements(b);
-            for (std::size_t e = 0; e < c.count; ++e) c.data()[e] = dual<S>(static_cast<S>(from[e]), S(0));
+            for (std::size_t e = 0; e < c.count; ++e) c.data()[e] = D(static_cast<S>(from[e]));
         }
     }
     /// The tangents of the bound tangents ts, set into the copies.
@@ -198,7 +200,7 @@ auto split_duals(const R& r) {
 template <class F, class... Bs, class... Ts>
 auto tensor_jvp(const F& f, const std::tuple<Bs...>& bs, const std::tuple<Ts...>& ts) {
     using S = typename scalar_type<graph::nodes_t<F>, environment<Bs...>>::type;
-    dual_bindings<S, graph::node_list<typename Ts::var...>, Bs...> duals(bs);
+    dual_bindings<dual<S>, graph::node_list<typename Ts::var...>, Bs...> duals(bs);
     duals.set_tangents(ts);
     return split_duals<S>(duals.call(bs, [&](const auto&... b) { return eval(f, b...); }));
 }
@@ -245,17 +247,24 @@ constexpr std::size_t storage_size(const T&) noexcept {
     if constexpr (is_tensor<T>) return T::count;
     else return 1;
 }
-/// A gradient over duals as two gradients: the values, and the tangents.
+/// Tangent k of a dual number's tangent: the tangent itself if it is one number.
+template <class T>
+constexpr const auto& tangent_lane(const T& t, std::size_t k) noexcept {
+    if constexpr (requires { t.lane[k]; }) return t.lane[k];
+    else return t;
+}
+/// A gradient over duals as gradients: the values, and the tangents (lane k of each tangent into
+/// tangents[k], for k < lanes).
 template <class S, class... Vs, class D>
-void split_gradient(const gradient<D, Vs...>& from, gradient<S, Vs...>& values, gradient<S, Vs...>* tangents) {
+void split_gradient(const gradient<D, Vs...>& from, gradient<S, Vs...>& values, gradient<S, Vs...>* tangents, std::size_t lanes = 1) {
     [&]<std::size_t... I>(std::index_sequence<I...>) {
         auto one = [&]<std::size_t J>(std::integral_constant<std::size_t, J>) {
             const auto* f = elements_of(from.template get<J>());
             auto* v = elements_of(values.template get<J>());
-            auto* t = tangents ? elements_of(tangents->template get<J>()) : nullptr;
-            for (std::size_t e = 0; e < storage_size(from.template get<J>()); ++e) {
-                v[e] = f[e].value;
-                if (t) t[e] = f[e].tangent;
+            for (std::size_t e = 0; e < storage_size(from.template get<J>()); ++e) v[e] = f[e].value;
+            for (std::size_t k = 0; tangents && k < lanes; ++k) {
+                auto* t = elements_of(tangents[k].template get<J>());
+                for (std::size_t e = 0; e < storage_size(from.template get<J>()); ++e) t[e] = tangent_lane(f[e].tangent, k);
             }
         };
         (one(std::integral_constant<std::size_t, I>{}), ...);
@@ -265,7 +274,7 @@ void split_gradient(const gradient<D, Vs...>& from, gradient<S, Vs...>& values, 
 template <class F, class... Bs, class... Ts>
 auto hvp_sweep(const F& f, const std::tuple<Bs...>& bs, const std::tuple<Ts...>& ts) {
     using S = typename scalar_type<graph::nodes_t<F>, environment<Bs...>>::type;
-    dual_bindings<S, graph::node_list<typename Ts::var...>, Bs...> duals(bs);
+    dual_bindings<dual<S>, graph::node_list<typename Ts::var...>, Bs...> duals(bs);
     duals.set_tangents(ts);
     const auto r = duals.call(bs, [&](const auto&... b) { return value_and_grad(f, typename Ts::var{}...)(b...); });
     value_grad_and_hvp<S, typename Ts::var...> out;
@@ -470,6 +479,11 @@ struct hessian_fn {
     }
 };
 
+/// How many rows of a tensor model's Hessian one sweep computes: the tangents each dual number of
+/// that sweep carries (`dual<S, tangent_lanes<S, hessian_lanes>>`). The rows share the sweep's primal
+/// values, which are computed once per hessian_lanes rows instead of once per row.
+inline constexpr std::size_t hessian_lanes = 8;
+
 /// The Hessian of a loss of tensor variables: `H.row(W, e)` is the gradient of d f / d W_e (e
 /// row-major in W), so `H.row(W, e)[b]` has b's shape; `H[x]` is `H.row(x, 0)` for a number
 /// variable; `H.value`, `H.grad`.
@@ -509,29 +523,42 @@ struct tensor_hessian_fn {
         using List = graph::nodes_t<F>;
         if constexpr (detail::binding_check<List, Bs...>::value && detail::report_shapes<F>()) {
             using S = typename detail::scalar_type<List, detail::environment<Bs...>>::type;
+            constexpr std::size_t K = hessian_lanes;
+            using D = dual<S, tangent_lanes<S, K>>;
             const std::tuple<Bs...> bound{bs...};
-            detail::dual_bindings<S, graph::node_list<Vs...>, Bs...> duals(bound);
+            detail::dual_bindings<D, graph::node_list<Vs...>, Bs...> duals(bound);
             tensor_hessian<S, Vs...> h;
             constexpr std::size_t total = (std::size_t{0} + ... + detail::shape_count<node_shape_t<Vs>>::value);
             h.rows.resize(total);
+            // Row r is seeded by a unit tangent at one element of a variable's copy: `unit[r]` (none
+            // for a variable f does not use, which is not bound: its rows stay zero).
+            std::vector<D*> unit(total, nullptr);
             std::size_t at = 0;
-            auto rows_of = [&]<class V>(std::type_identity<V>) {
+            auto units_of = [&]<class V>(std::type_identity<V>) {
                 constexpr std::size_t b = detail::name_position<typename V::name, typename Bs::var::name...>::value;
                 constexpr std::size_t count = detail::shape_count<node_shape_t<V>>::value;
-                if constexpr (b < sizeof...(Bs)) {  // an unbound variable f does not use: rows of zeros
-                    auto* x = std::get<b>(duals.copies).data();
-                    for (std::size_t e = 0; e < count; ++e, ++at) {
-                        x[e].tangent = S(1);
-                        const auto r = duals.call(bound, [&](const auto&... b2) { return value_and_grad(f, Vs{}...)(b2...); });
-                        x[e].tangent = S(0);
-                        detail::split_gradient(r.grad, h.grad, &h.rows[at]);
-                        h.value = r.value.value;
-                    }
-                } else
-                    at += count;
+                if constexpr (b < sizeof...(Bs)) {
+                    D* x = std::get<b>(duals.copies).data();
+                    for (std::size_t e = 0; e < count; ++e) unit[at + e] = x + e;
+                }
+                at += count;
             };
-            (rows_of(std::type_identity<Vs>{}), ...);
-            if (total == 0 || at == 0) {  // no bound variable: the value and the gradient by a plain sweep
+            (units_of(std::type_identity<Vs>{}), ...);
+            std::vector<std::size_t> seeded;
+            for (std::size_t r = 0; r < total; ++r)
+                if (unit[r]) seeded.push_back(r);
+            // K rows per sweep: lane k of the tangents carries row seeded[first + k].
+            std::vector<gradient<S, Vs...>> lanes(K);
+            for (std::size_t first = 0; first < seeded.size(); first += K) {
+                const std::size_t n = std::min(K, seeded.size() - first);
+                for (std::size_t k = 0; k < n; ++k) unit[seeded[first + k]]->tangent.lane[k] = S(1);
+                const auto r = duals.call(bound, [&](const auto&... b2) { return value_and_grad(f, Vs{}...)(b2...); });
+                for (std::size_t k = 0; k < n; ++k) unit[seeded[first + k]]->tangent.lane[k] = S(0);
+                detail::split_gradient(r.grad, h.grad, lanes.data(), n);
+                for (std::size_t k = 0; k < n; ++k) h.rows[seeded[first + k]] = lanes[k];
+                h.value = r.value.value;
+            }
+            if (seeded.empty()) {  // no bound variable: the value and the gradient by a plain sweep
                 const auto r = value_and_grad(f, Vs{}...)(bs...);
                 h.value = r.value;
                 h.grad = r.grad;
@@ -544,9 +571,10 @@ struct tensor_hessian_fn {
 
 /// `hessian(f, x, y)(bindings...)`: `H[x][y]`, `H.value`, `H.grad[x]`. For a scalar expression, the
 /// symbolic first derivatives of f, each differentiated by a reverse sweep, after one forward sweep
-/// over the nodes of f and of all of them. For a tensor expression (with one element), one sweep
-/// of value_and_grad over dual numbers per element of the variables (forward over reverse: each
-/// gives a row), rows held in a std::vector; `H.row(W, e)[b]`.
+/// over the nodes of f and of all of them. For a tensor expression (with one element), sweeps of
+/// value_and_grad over dual numbers with hessian_lanes tangents each (forward over reverse: each
+/// tangent gives a row, and the lanes share the sweep's primal values), rows held in a
+/// std::vector; `H.row(W, e)[b]`.
 template <class F, class... Vs>
 constexpr auto hessian(const F& f, const Vs&...) {
     if constexpr (!detail::check_grad_arguments<F, Vs...>()) return detail::failed{};
