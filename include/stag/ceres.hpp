@@ -136,13 +136,9 @@ constexpr bool ceres_check() {
         static_assert(data, "stag: ceres_cost_function(r, parameters(...), data...): the data are bindings such as x = 1.5");
         if constexpr (numbers && data) {
             constexpr bool distinct = []<class... Vs>(std::tuple<Vs...>*) {
-                constexpr bool once[] = {(binding_count<Vs, binding<Vs, int>...> == 1)..., true};
-                constexpr std::size_t twice = first_false(once);
-                if constexpr (twice < sizeof...(Vs)) {
-                    using V = graph::type_at<twice, graph::node_list<Vs...>>;
-                    return variable_is_in_one_block<spelled<typename V::name>, binding_count<V, binding<Vs, int>...>>();
-                } else
-                    return true;
+                using twice = first_repeated<Vs...>;
+                if constexpr (twice::any) return variable_is_in_one_block<spelled<typename twice::var::name>, twice::count>();
+                else return true;
             }(static_cast<AllVars*>(nullptr));
             if constexpr (distinct) return tuple_binding_check<ParameterBindings>::template value<graph::nodes_t<root>, Data...>;
             else return false;

@@ -270,6 +270,16 @@ constexpr std::size_t first_false(const bool (&v)[N]) noexcept {
     return i;
 }
 
+/// The first of the variables Vs that is among them more than once (`any`), and how many times
+/// (`count`): what the errors about a variable given twice report.
+template <class... Vs>
+struct first_repeated {
+    static constexpr bool once[] = {(binding_count<Vs, binding<Vs, int>...> == 1)..., true};
+    static constexpr bool any = first_false(once) < sizeof...(Vs);
+    using var = graph::type_at<first_false(once), graph::node_list<Vs..., var_t<boost::hana::string<>>>>;
+    static constexpr std::size_t count = binding_count<var, binding<Vs, int>...>;
+};
+
 template <std::size_t N>
 constexpr std::size_t first_true(const std::array<bool, N>& v) noexcept {
     std::size_t i = 0;
@@ -299,12 +309,9 @@ struct binding_check<graph::node_list<Ks...>, Bs...> {
             static_assert((is_binding<Bs> && ...), "stag: after the expression, pass bindings such as x = 1.0");
             return false;
         } else {
-            using vars = graph::node_list<typename Bs::var..., void>;
-            constexpr bool once[] = {(binding_count<typename Bs::var, Bs...> <= 1)..., true};
-            constexpr std::size_t dup = first_false(once);
-            if constexpr (dup < sizeof...(Bs)) {
-                using V = graph::type_at<dup, vars>;
-                return variable_is_bound_once<spelled<typename V::name>, binding_count<V, Bs...>>();
+            using twice = first_repeated<typename Bs::var...>;
+            if constexpr (twice::any) {
+                return variable_is_bound_once<spelled<typename twice::var::name>, twice::count>();
             } else {
                 using keys = graph::node_list<Ks..., void>;
                 constexpr bool ok[] = {(binding_of<graph::node_t<Ks>, Bs...>::value != sizeof...(Bs))..., true};

@@ -82,13 +82,9 @@ constexpr bool check_grad_arguments() {
     constexpr bool all_vars = (variable<Vs> && ...);
     static_assert(all_vars, "stag: grad(f, vars...): differentiate with respect to variables such as stag::var<\"x\">");
     if constexpr (all_vars) {
-        constexpr bool once[] = {(binding_count<Vs, binding<Vs, int>...> == 1)..., true};
-        constexpr std::size_t twice = first_false(once);
-        if constexpr (twice < sizeof...(Vs)) {
-            using V = graph::type_at<twice, graph::node_list<Vs...>>;
-            return variable_is_listed_once<spelled<typename V::name>, binding_count<V, binding<Vs, int>...>>();
-        } else
-            return is_expr;
+        using twice = first_repeated<Vs...>;
+        if constexpr (twice::any) return variable_is_listed_once<spelled<typename twice::var::name>, twice::count>();
+        else return is_expr;
     } else
         return false;
 }

@@ -84,13 +84,9 @@ namespace detail {
 /// allowed: the expression does not use that variable, or the binding check has said so.)
 template <class Primals, class... Ts>
 constexpr bool tangents_check() {
-    constexpr bool once[] = {(binding_count<typename Ts::var, Ts...> == 1)..., true};
-    constexpr std::size_t twice = first_false(once);
-    if constexpr (twice < sizeof...(Ts)) {
-        using V = typename graph::type_at<twice, graph::node_list<Ts...>>::var;
-        return variable_has_one_tangent<spelled<typename V::name>, binding_count<V, Ts...>>();
-    } else
-        return true;
+    using twice = first_repeated<typename Ts::var...>;
+    if constexpr (twice::any) return variable_has_one_tangent<spelled<typename twice::var::name>, twice::count>();
+    else return true;
 }
 
 /// A variable's value as dual numbers D (dual<S>, or dual<S, tangent_lanes<S, K>>), for the sweeps over
