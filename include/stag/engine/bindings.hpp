@@ -83,7 +83,6 @@ constexpr void variable_is_shared_by_the_rows() {
                           "differentiate with respect to the shared variables");
 }
 
-
 /// Contiguous storage of a fixed number of elements that a tensor variable can be bound to, read
 /// row-major as a tensor of the variable's shape: a std::array, or a std::span of static extent.
 template <class T>
