@@ -7,8 +7,11 @@
 // or `accumulate_into`, the gradient is written there. A row-major matrix, and a vector of either
 // kind, is read as it is. A column-major matrix (Eigen's default for matrices) would be read
 // transposed, so binding one is a stag: error rather than a silent transpose: declare it
-// Eigen::RowMajor. Matrices of run-time size need a tensor axis of run-time length, which stag does
-// not have yet; bind `std::span<const double, N>(m.data(), N)` after checking their size.
+// Eigen::RowMajor. A fixed-size block whose elements are contiguous (whole rows of a row-major
+// matrix, `m.row(i)` or `m.middleRows<2>(i)`; a column; a vector's `segment<N>(i)`) is read in
+// place too; a strided block is not storage stag reads. Matrices of run-time size need a tensor
+// axis of run-time length, which stag does not have yet; bind `std::span<const double, N>(m.data(),
+// N)` after checking their size.
 #pragma once
 
 #include <stag/stag.hpp>
@@ -38,5 +41,23 @@ template <class S, int R, int C, int Options, int MaxR, int MaxC, int MapOptions
     requires(R != Eigen::Dynamic && C != Eigen::Dynamic)
 struct flat_storage<Eigen::Map<const Eigen::Matrix<S, R, C, Options, MaxR, MaxC>, MapOptions, Eigen::Stride<0, 0>>>
     : eigen_storage<R, C, Options> {};
+
+/// A block of a fixed-size matrix whose elements are contiguous: Eigen's inner panels, whole rows
+/// of a row-major matrix (`m.row(i)`, `m.topRows<2>()`, `m.middleRows<2>(i)`) or whole columns of
+/// a column-major one (`m.col(j)`; several columns are column-major storage, so the transposed-read
+/// error applies to them as to the matrix). Other blocks are strided and not storage stag reads.
+template <class S, int R, int C, int Options, int MaxR, int MaxC, int BR, int BC>
+    requires(R != Eigen::Dynamic && C != Eigen::Dynamic && BR != Eigen::Dynamic && BC != Eigen::Dynamic)
+struct flat_storage<Eigen::Block<Eigen::Matrix<S, R, C, Options, MaxR, MaxC>, BR, BC, true>> : eigen_storage<BR, BC, Options> {};
+template <class S, int R, int C, int Options, int MaxR, int MaxC, int BR, int BC>
+    requires(R != Eigen::Dynamic && C != Eigen::Dynamic && BR != Eigen::Dynamic && BC != Eigen::Dynamic)
+struct flat_storage<Eigen::Block<const Eigen::Matrix<S, R, C, Options, MaxR, MaxC>, BR, BC, true>> : eigen_storage<BR, BC, Options> {};
+/// A fixed-size segment of a fixed-size vector (`v.segment<3>(i)`, `v.head<2>()`): contiguous.
+template <class S, int R, int C, int Options, int MaxR, int MaxC, int N>
+    requires(R != Eigen::Dynamic && C != Eigen::Dynamic && N != Eigen::Dynamic && (R == 1 || C == 1))
+struct flat_storage<Eigen::VectorBlock<Eigen::Matrix<S, R, C, Options, MaxR, MaxC>, N>> : eigen_storage<N, 1, Options> {};
+template <class S, int R, int C, int Options, int MaxR, int MaxC, int N>
+    requires(R != Eigen::Dynamic && C != Eigen::Dynamic && N != Eigen::Dynamic && (R == 1 || C == 1))
+struct flat_storage<Eigen::VectorBlock<const Eigen::Matrix<S, R, C, Options, MaxR, MaxC>, N>> : eigen_storage<N, 1, Options> {};
 
 }  // namespace stag::detail

@@ -1,5 +1,6 @@
-// <stag/eigen.hpp>: fixed-size Eigen matrices, vectors and Maps bound to tensor variables and used
-// as gradient destinations, read and written in place, against the same model on stag tensors.
+// <stag/eigen.hpp>: fixed-size Eigen matrices, vectors, Maps and contiguous blocks bound to tensor
+// variables and used as gradient destinations, read and written in place, against the same model
+// on stag tensors.
 #define BOOST_TEST_MODULE eigen
 #include <boost/test/unit_test.hpp>
 
@@ -84,6 +85,36 @@ BOOST_AUTO_TEST_CASE(eigen_storage_is_read_and_written_in_place) {
     // A vector of either orientation is read as it is: a row vector for a variable of 2.
     const Eigen::RowVector2d row = d.in.transpose();
     BOOST_TEST(stag::eval(loss, W = d.w, b = d.v, x = row) == stag::eval(loss, W = d.w, b = d.v, x = d.in));
+}
+
+// Blocks whose elements are contiguous are read in place: whole rows of a row-major matrix, a
+// column, a vector's segment; a gradient lands in such a block of the caller's matrix.
+BOOST_AUTO_TEST_CASE(contiguous_eigen_blocks_bind_in_place) {
+    const values d;
+    Eigen::Matrix<double, 5, 2, Eigen::RowMajor> big;  // rows 1..3 hold W
+    big.setZero();
+    big.middleRows<3>(1) = d.w;
+    Eigen::Matrix<double, 6, 1> vs;  // elements 2..4 hold b
+    vs << 9, 9, d.v(0), d.v(1), d.v(2), 9;
+    Eigen::Matrix2d cols;  // column 1 holds x (a column of a column-major matrix)
+    cols << 0, d.in(0), 0, d.in(1);
+    const double want = stag::eval(loss, W = d.wt, b = d.vt, x = d.it);
+    BOOST_TEST(stag::eval(loss, W = big.middleRows<3>(1), b = vs.segment<3>(2), x = cols.col(1)) == want);
+    const auto rows = big.middleRows<3>(1);  // an lvalue block: referred to, read at the call
+    const auto bound = (W = rows);
+    big(1, 0) += 0.25;
+    BOOST_TEST(stag::eval(loss, bound, b = d.v, x = d.in) != want);
+    big(1, 0) -= 0.25;
+    // The gradient with respect to W into rows 1..3 of another row-major matrix.
+    Eigen::Matrix<double, 5, 2, Eigen::RowMajor> grads;
+    grads.setConstant(7);
+    auto into_rows = grads.middleRows<3>(1);
+    stag::grad(loss, W).into(into_rows)(W = d.w, b = d.v, x = d.in);
+    const auto gt = stag::grad(loss, W)(W = d.wt, b = d.vt, x = d.it);
+    for (int r = 0; r < 3; ++r)
+        for (int c = 0; c < 2; ++c) BOOST_TEST(grads(r + 1, c) == gt[W](r, c));
+    BOOST_TEST(grads(0, 0) == 7.0);
+    BOOST_TEST(grads(4, 1) == 7.0);
 }
 
 BOOST_AUTO_TEST_CASE(float_eigen_matrices) {

@@ -225,9 +225,9 @@ struct byte_range {
     std::size_t bytes;
 };
 template <class T>
-byte_range storage_of(const T& x) noexcept {
+byte_range storage_of(T& x) noexcept {  // (not const T&: see above)
     const auto* e = elements_of(x);
-    return {reinterpret_cast<std::uintptr_t>(e), storage_count<T>() * sizeof(*e)};
+    return {reinterpret_cast<std::uintptr_t>(e), storage_count<std::remove_cv_t<T>>() * sizeof(*e)};
 }
 inline bool overlaps(byte_range a, byte_range b) noexcept { return a.at < b.at + b.bytes && b.at < a.at + a.bytes; }
 /// Whether storage of types D and T can overlap: not two stag::tensors of different types, which
@@ -237,13 +237,13 @@ template <class D, class T>
 inline constexpr bool may_overlap =
     storage_count<D>() > 0 && storage_count<T>() > 0 && !(is_tensor<D> && is_tensor<T> && !std::is_same_v<D, T>);
 
-/// A run-time error if the destination of the gradient with respect to V, `to`, shares storage
-/// with the value of binding B: the sweep would overwrite what it still reads.
+/// A run-time error if the destination of the gradient with respect to V, of type D at `to`,
+/// shares storage with the value of binding B: the sweep would overwrite what it still reads.
 template <class V, class D, class B>
-void check_destination_against(const D& to, const B& b) {
+void check_destination_against(byte_range to, const B& b) {
     using T = std::remove_cvref_t<decltype(b.get())>;
     if constexpr (may_overlap<D, T>) {
-        if (overlaps(storage_of(to), storage_of(b.get())))
+        if (overlaps(to, storage_of(b.get())))
             throw std::invalid_argument(std::string("stag: into(...): the destination of the gradient with respect to ") +
                                         std::string(name_v<typename V::name>) + " shares storage with the value bound to " +
                                         std::string(name_v<typename B::var::name>) +
@@ -254,7 +254,10 @@ void check_destination_against(const D& to, const B& b) {
 template <std::size_t I, class V, class G, class... Bs>
 void check_destination(const G& g, const Bs&... bs) {
     using D = std::remove_cvref_t<decltype(g.template get<I>())>;
-    (check_destination_against<V>(static_cast<const D&>(g.template get<I>()), bs), ...);
+    if constexpr (storage_count<D>() > 0) {
+        const byte_range to = storage_of(g.template get<I>());
+        (check_destination_against<V, D>(to, bs), ...);
+    }
 }
 /// A run-time error if the destinations of the gradients with respect to Vs...[I] and Vs...[J]
 /// share storage: the sweep writes both, each at its own elements, in one loop.
@@ -263,7 +266,7 @@ void check_destinations_apart(const G& g) {
     using DI = std::remove_cvref_t<decltype(g.template get<I>())>;
     using DJ = std::remove_cvref_t<decltype(g.template get<J>())>;
     if constexpr (I < J && may_overlap<DI, DJ>) {
-        if (overlaps(storage_of(static_cast<const DI&>(g.template get<I>())), storage_of(static_cast<const DJ&>(g.template get<J>())))) {
+        if (overlaps(storage_of(g.template get<I>()), storage_of(g.template get<J>()))) {
             using VI = graph::type_at<I, graph::node_list<Vs...>>;
             using VJ = graph::type_at<J, graph::node_list<Vs...>>;
             throw std::invalid_argument(std::string("stag: into(...): the destinations of the gradients with respect to ") +
