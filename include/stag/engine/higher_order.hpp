@@ -250,16 +250,17 @@ constexpr const auto& tangent_lane(const T& t, std::size_t k) noexcept {
     else return t;
 }
 /// A gradient over duals as gradients: the values, and the tangents (lane k of each tangent into
-/// tangents[k], for k < lanes).
-template <class S, class... Vs, class D>
-void split_gradient(const gradient<D, Vs...>& from, gradient<S, Vs...>& values, gradient<S, Vs...>* tangents, std::size_t lanes = 1) {
+/// the gradient `tangent(k)` refers to, for k < lanes: written where the caller keeps it).
+template <class S, class... Vs, class D, class Tangent>
+void split_gradient(const gradient<D, Vs...>& from, gradient<S, Vs...>& values, Tangent&& tangent, std::size_t lanes = 1) {
     [&]<std::size_t... I>(std::index_sequence<I...>) {
         auto one = [&]<std::size_t J>(std::integral_constant<std::size_t, J>) {
             const auto* f = elements_of(from.template get<J>());
             auto* v = elements_of(values.template get<J>());
             for (std::size_t e = 0; e < storage_size(from.template get<J>()); ++e) v[e] = f[e].value;
-            for (std::size_t k = 0; tangents && k < lanes; ++k) {
-                auto* t = elements_of(tangents[k].template get<J>());
+            for (std::size_t k = 0; k < lanes; ++k) {
+                gradient<S, Vs...>& into = tangent(k);
+                auto* t = elements_of(into.template get<J>());
                 for (std::size_t e = 0; e < storage_size(from.template get<J>()); ++e) t[e] = tangent_lane(f[e].tangent, k);
             }
         };
@@ -275,7 +276,7 @@ auto hvp_sweep(const F& f, const std::tuple<Bs...>& bs, const std::tuple<Ts...>&
     const auto r = duals.call(bs, [&](const auto&... b) { return value_and_grad(f, typename Ts::var{}...)(b...); });
     value_grad_and_hvp<S, typename Ts::var...> out;
     out.value = r.value.value;
-    split_gradient(r.grad, out.grad, &out.hvp);
+    split_gradient(r.grad, out.grad, [&](std::size_t) -> auto& { return out.hvp; });
     return out;
 }
 }  // namespace detail
@@ -544,14 +545,12 @@ struct tensor_hessian_fn {
             for (std::size_t r = 0; r < total; ++r)
                 if (unit[r]) seeded.push_back(r);
             // K rows per sweep: lane k of the tangents carries row seeded[first + k].
-            std::vector<gradient<S, Vs...>> lanes(K);
             for (std::size_t first = 0; first < seeded.size(); first += K) {
                 const std::size_t n = std::min(K, seeded.size() - first);
                 for (std::size_t k = 0; k < n; ++k) unit[seeded[first + k]]->tangent.lane[k] = S(1);
                 const auto r = duals.call(bound, [&](const auto&... b2) { return value_and_grad(f, Vs{}...)(b2...); });
                 for (std::size_t k = 0; k < n; ++k) unit[seeded[first + k]]->tangent.lane[k] = S(0);
-                detail::split_gradient(r.grad, h.grad, lanes.data(), n);
-                for (std::size_t k = 0; k < n; ++k) h.rows[seeded[first + k]] = lanes[k];
+                detail::split_gradient(r.grad, h.grad, [&](std::size_t k) -> auto& { return h.rows[seeded[first + k]]; }, n);
                 h.value = r.value.value;
             }
             if (seeded.empty()) {  // no bound variable: the value and the gradient by a plain sweep
