@@ -15,6 +15,7 @@
 #include <stag/engine/gradient.hpp>
 #include <stag/engine/higher_order.hpp>
 #include <stag/engine/map_sum.hpp>
+#include <stag/engine/rows.hpp>
 #include <stag/engine/same.hpp>
 #include <stag/engine/scan.hpp>
 #include <stag/engine/tensor_sweep.hpp>

@@ -9,6 +9,7 @@
 #include <array>
 #include <cmath>
 #include <cstddef>
+#include <vector>
 
 namespace {
 template <std::size_t... D>
@@ -131,4 +132,32 @@ BOOST_AUTO_TEST_CASE(float_eigen_matrices) {
     for (int r = 0; r < 3; ++r) expect += std::exp(w(r, 0) * in(0) + w(r, 1) * in(1));
     BOOST_TEST(value == expect, boost::test_tools::tolerance(1e-6f));
     BOOST_TEST(gw(1, 1) == std::exp(w(1, 0) * in(0) + w(1, 1) * in(1)) * in(1), boost::test_tools::tolerance(1e-6f));
+}
+
+BOOST_AUTO_TEST_CASE(eigen_matrices_with_a_run_time_number_of_rows) {
+    // An n x 2 row-major matrix, a Map of the same numbers, and an n x 1 column of targets bind to
+    // variables with a run-time axis, read in place: the same loss as over a std::vector.
+    constexpr auto X = stag::var<"X", stag::tensor<double, stag::dynamic, 2>>;
+    constexpr auto y = stag::var<"y", stag::tensor<double, stag::dynamic, 1>>;
+    constexpr auto V = stag::var<"V", T<2, 1>>;
+    const auto fit = stag::mean(stag::square(stag::matmul(X, V) - y));
+    Eigen::Matrix<double, Eigen::Dynamic, 2, Eigen::RowMajor> m(4, 2);
+    m << 1, 2, 3, 4, 5, 6, 7, 8;
+    Eigen::VectorXd t(4);
+    t << 1, 0, -1, 2;
+    Eigen::Matrix<double, Eigen::Dynamic, 1> targets = t;
+    const T<2, 1> v0{0.5, -0.25};
+    const std::vector<double> flat{1, 2, 3, 4, 5, 6, 7, 8}, ts{1, 0, -1, 2};
+    const auto want = stag::value_and_grad(fit, V)(X = flat, y = ts, V = v0);
+    const auto by_matrix = stag::value_and_grad(fit, V)(X = m, y = targets, V = v0);
+    const auto by_map = stag::value_and_grad(fit, V)(X = Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, 2, Eigen::RowMajor>>(m.data(), 4, 2),
+                                                     y = targets, V = v0);
+    BOOST_TEST(by_matrix.value == want.value);
+    BOOST_TEST(by_map.value == want.value);
+    BOOST_TEST(by_matrix.grad[V](1, 0) == want.grad[V](1, 0));
+    const auto bound = (X = m);
+    BOOST_TEST(bound.values.data() == m.data());
+    // Eigen's default, column-major, would be read transposed: not storage stag reads as rows.
+    static_assert(stag::detail::rows_storage<Eigen::Matrix<double, Eigen::Dynamic, 2>>::transposed);
+    static_assert(!stag::detail::rows_storage<Eigen::VectorXd>::transposed);
 }

@@ -9,6 +9,7 @@
 #include <array>
 #include <cstddef>
 #include <iterator>
+#include <ranges>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -132,6 +133,66 @@ constexpr auto bind_tensor(U&& value) noexcept {
         return binding<Var, double>{};
 }
 
+/// The rows of a variable declared with a run-time leading axis (`stag::tensor<double,
+/// stag::dynamic, 64>`), viewed where the caller keeps them: their elements, row-major, one row
+/// after the other. What `X = xs` returns for such an X (engine/rows.hpp reads it).
+template <class V, class E>
+struct rows_binding {
+    using var = V;
+    std::span<const E> values;
+};
+template <class T>
+inline constexpr bool is_rows_binding = false;
+template <class V, class E>
+inline constexpr bool is_rows_binding<rows_binding<V, E>> = true;
+
+/// Storage of a run-time number of rows other than a contiguous range: <stag/eigen.hpp> makes an
+/// Eigen matrix with a run-time number of rows one (`value`, `row_size`, `element`, `transposed`).
+template <class T>
+struct rows_storage : std::false_type {};
+
+/// The binding of a variable declared as tensor<T, dynamic, Dims...> to `value`: a stag tensor of
+/// that type, a contiguous range of rows (stag tensors of shape Dims...), or a contiguous range of
+/// numbers holding whole rows (checked at the call). Never copied: an lvalue, or a std::span.
+template <class Var, class T, class U>
+constexpr auto bind_rows(U&& value) noexcept {
+    using D = std::remove_cvref_t<U>;
+    using E = typename T::value_type;
+    static_assert(std::is_lvalue_reference_v<U> || is_span<D>::value || requires { requires rows_storage<D>::view; },
+                  "stag: a variable with a run-time axis views its rows where they are kept; bind it to an lvalue (or a std::span), "
+                  "not to a temporary");
+    if constexpr (is_dynamic_tensor<D>) {
+        static_assert(std::is_same_v<typename D::shape_type, typename T::shape_type> && std::is_same_v<typename D::value_type, E>,
+                      "stag: a variable with a run-time axis is bound to a tensor of another row shape or element type");
+        return rows_binding<Var, E>{std::span<const E>(value.data(), value.size())};
+    } else if constexpr (rows_storage<D>::value) {
+        static_assert(!rows_storage<D>::transposed,
+                      "stag: a column-major matrix would be read transposed (stag reads rows one after the other): declare it "
+                      "row-major (Eigen::RowMajor)");
+        static_assert(rows_storage<D>::row_size == T::row_size && std::is_same_v<typename rows_storage<D>::element, E>,
+                      "stag: a variable with a run-time axis is bound to a matrix whose rows have another size or element type");
+        return rows_binding<Var, E>{std::span<const E>(value.data(), static_cast<std::size_t>(value.size()))};
+    } else if constexpr (std::ranges::contiguous_range<const D>) {
+        using X = std::remove_cv_t<std::remove_reference_t<decltype(*std::data(value))>>;
+        if constexpr (is_tensor<X>) {
+            static_assert(std::is_same_v<typename X::shape_type, typename T::row_type::shape_type> && std::is_same_v<typename X::value_type, E>,
+                          "stag: a variable with a run-time axis is bound to rows of another shape or element type");
+            static_assert(sizeof(X) == sizeof(E) * X::count);
+            const std::size_t rows = std::size(value);
+            return rows_binding<Var, E>{std::span<const E>(rows ? std::data(value)->elements : nullptr, rows * X::count)};
+        } else {
+            static_assert(std::is_same_v<X, E>,
+                          "stag: a variable with a run-time axis is bound to numbers of another type than its declared element type");
+            return rows_binding<Var, E>{std::span<const E>(std::data(value), std::size(value))};
+        }
+    } else {
+        static_assert(sizeof(D) == 0,
+                      "stag: a variable with a run-time axis must be bound to a stag::tensor<T, stag::dynamic, ...>, or to a contiguous "
+                      "range (std::vector, std::span) of its rows or of their numbers");
+        return rows_binding<Var, E>{};
+    }
+}
+
 /// The element type of a bound value: the value itself for a number.
 template <class T>
 struct bound_element {
@@ -171,7 +232,9 @@ struct variable_binder {
     template <class U>
     static constexpr auto bind(U&& value) noexcept {
         using D = std::remove_cvref_t<U>;
-        if constexpr (is_tensor<T> || is_tensor<D>)
+        if constexpr (is_dynamic_tensor<T>)
+            return bind_rows<Var, T>(static_cast<U&&>(value));
+        else if constexpr (is_tensor<T> || is_tensor<D>)
             return bind_tensor<Var, T>(static_cast<U&&>(value));
         else {
             // Checked here for fixed value types too; after the error, a default binding keeps the

@@ -31,6 +31,25 @@ struct dims<std::index_sequence<D...>> {
     static constexpr std::size_t rank = sizeof...(D);
     static constexpr std::array<std::size_t, sizeof...(D) + 1> of{D..., 0};  // (clang reads a std::array here, not a C array)
 };
+/// Whether a shape's leading axis is a run-time one (stag::dynamic).
+template <class Shape>
+inline constexpr bool leading_dynamic = false;
+template <std::size_t... D>
+inline constexpr bool leading_dynamic<std::index_sequence<dynamic, D...>> = true;
+/// The number of elements of a shape's row (all dimensions but the leading one).
+template <class Shape>
+struct row_count;
+template <std::size_t L, std::size_t... D>
+struct row_count<std::index_sequence<L, D...>> : std::integral_constant<std::size_t, (std::size_t{1} * ... * D)> {};
+/// 1 / (the length of the run-time axis): a variable that the rows engine (engine/rows.hpp) binds,
+/// through which a mean over that axis divides by a length known only at the call.
+/// (Its name spelt as characters: nvcc does not take a string literal as a template argument here.)
+using rows_reciprocal_t = var_t<boost::hana::string<'s', 't', 'a', 'g', ':', ':', '1', '/', 'r', 'o', 'w', 's'>, deduce>;
+/// The rank of the first of some shapes (an op's rows_apart asks it of its first argument).
+template <class Shape, class... Rest>
+inline constexpr std::size_t first_rank = dims<Shape>::rank;
+template <class Shape, class... Rest>
+inline constexpr bool first_leading_dynamic = leading_dynamic<Shape>;
 /// The rows and columns of a matmul operand: a vector is one row on the left, one column on the right.
 template <class Shape, bool Left>
 struct matrix_dims {
@@ -252,6 +271,8 @@ template <std::size_t Width, std::size_t M, std::size_t K, bool Assign, class S,
 
 struct matmul_op {
     static constexpr bool tensor_level = true;
+    template <class... Shapes>
+    static constexpr bool rows_apart = true;  // (engine/rows.hpp)
     static constexpr call notation{"matmul"};
     template <class A, class B>
     using shape = typename detail::matmul_shape<A, B>::type;
@@ -340,6 +361,8 @@ struct matmul_op {
 /// The transpose of a matrix.
 struct transpose_op {
     static constexpr bool tensor_level = true;
+    template <class... Shapes>
+    static constexpr bool rows_apart = true;  // (engine/rows.hpp)
     static constexpr call notation{"transpose"};
     template <class A>
     using shape = std::index_sequence<detail::dims<A>::of[1], detail::dims<A>::of[0]>;
@@ -376,6 +399,8 @@ struct transpose_op {
 /// The sum of all elements; the adjoint is broadcast back to every element.
 struct sum_op {
     static constexpr bool tensor_level = true;
+    template <class... Shapes>
+    static constexpr bool sums_rows = true;  // (engine/rows.hpp)
     static constexpr call notation{"sum"};
     template <class A>
     using shape = std::index_sequence<>;
@@ -408,6 +433,10 @@ struct sum_op {
 template <std::size_t Axis>
 struct sum_axis_op {
     static constexpr bool tensor_level = true;
+    template <class... Shapes>
+    static constexpr bool rows_apart = Axis != 0;  // (engine/rows.hpp)
+    template <class... Shapes>
+    static constexpr bool sums_rows = Axis == 0;  // (engine/rows.hpp)
     static constexpr call notation{detail::sum_axis_names[Axis < 4 ? Axis : 4]};
     template <class A>
     using shape = typename detail::drop_axis<Axis, A>::type;
@@ -491,6 +520,8 @@ struct extreme_op {
 template <std::size_t Axis, bool Max>
 struct extreme_axis_op {
     static constexpr bool tensor_level = true;
+    template <class... Shapes>
+    static constexpr bool rows_apart = Axis != 0;  // (engine/rows.hpp)
     static constexpr call notation{(Max ? detail::max_axis_names : detail::min_axis_names)[Axis < 4 ? Axis : 4]};
     template <class A>
     using shape = typename detail::drop_axis<Axis, A>::type;
@@ -547,6 +578,8 @@ struct extreme_axis_op {
 template <std::size_t Axis, std::size_t Begin, std::size_t End>
 struct slice_op {
     static constexpr bool tensor_level = true;
+    template <class... Shapes>
+    static constexpr bool rows_apart = Axis != 0;  // (engine/rows.hpp)
     static constexpr call notation{"slice"};
     template <class A>
     using shape = typename detail::with_axis<Axis, End - Begin, A>::type;
@@ -602,6 +635,8 @@ struct slice_op {
 template <std::size_t Axis>
 struct concat_op {
     static constexpr bool tensor_level = true;
+    template <class... Shapes>
+    static constexpr bool rows_apart = Axis != 0;  // (engine/rows.hpp)
     static constexpr call notation{"concat"};
     template <class A, class B>
     using shape = typename detail::with_axis<Axis, detail::dims<A>::of[Axis] + detail::dims<B>::of[Axis], A>::type;
@@ -704,6 +739,8 @@ struct reshape_op {
 /// result y: y * (adj - sum(adj * y)).
 struct softmax_op {
     static constexpr bool tensor_level = true;
+    template <class... Shapes>
+    static constexpr bool rows_apart = detail::first_rank<Shapes...> >= 2;  // (engine/rows.hpp)
     static constexpr call notation{"softmax"};
     template <class A>
     using shape = A;
@@ -755,6 +792,8 @@ struct softmax_op {
 /// it neither overflows nor underflows to log(0). Adjoint: adj - exp(y) * sum(adj).
 struct log_softmax_op {
     static constexpr bool tensor_level = true;
+    template <class... Shapes>
+    static constexpr bool rows_apart = detail::first_rank<Shapes...> >= 2;  // (engine/rows.hpp)
     static constexpr call notation{"log_softmax"};
     template <class A>
     using shape = A;
@@ -806,6 +845,8 @@ struct log_softmax_op {
 /// result is piecewise constant in k: its adjoint is zero.
 struct pick_op {
     static constexpr bool tensor_level = true;
+    template <class... Shapes>
+    static constexpr bool rows_apart = detail::first_rank<Shapes...> >= 2;  // (engine/rows.hpp)
     static constexpr call notation{"pick"};
     template <class A, class K>
     using shape = K;
@@ -865,6 +906,8 @@ struct pick_op {
 /// came from; the ids get none.
 struct gather_op {
     static constexpr bool tensor_level = true;
+    template <class... Shapes>
+    static constexpr bool rows_apart = !detail::first_leading_dynamic<Shapes...>;  // (engine/rows.hpp)
     static constexpr call notation{"gather"};
     template <class A, class I>
     using shape = typename detail::join_shapes<I, typename detail::drop_axis<0, A>::type>::type;
@@ -1012,6 +1055,8 @@ struct run_geometry<all_axes, Shape> {
 template <bool Max, std::size_t Axis>
 struct extreme_mask_op {
     static constexpr bool tensor_level = true;
+    template <class... Shapes>
+    static constexpr bool rows_apart = Axis != 0 && Axis != detail::all_axes;  // (engine/rows.hpp)
     static constexpr bool piecewise_constant = true;
     static constexpr call notation{Max ? "max_mask" : "min_mask"};
     template <class A>
@@ -1043,6 +1088,8 @@ struct extreme_mask_op {
 template <std::size_t Axis, std::size_t Begin, std::size_t Length>
 struct pad_op {
     static constexpr bool tensor_level = true;
+    template <class... Shapes>
+    static constexpr bool rows_apart = Axis != 0;  // (engine/rows.hpp)
     static constexpr call notation{"pad"};
     template <class A>
     using shape = typename detail::with_axis<Axis, Length, A>::type;
@@ -1089,6 +1136,8 @@ struct pad_op {
 template <std::size_t N>
 struct one_hot_op {
     static constexpr bool tensor_level = true;
+    template <class... Shapes>
+    static constexpr bool rows_apart = true;  // (engine/rows.hpp)
     static constexpr bool piecewise_constant = true;
     static constexpr bool makes_tensor = true;
     static constexpr call notation{"one_hot"};
@@ -1142,19 +1191,25 @@ constexpr auto sum(const A& a) noexcept {
     if constexpr (ok) return make_node<sum_axis_op<Axis>>(a);
     else return detail::failed{};
 }
-/// The mean of all elements of a (a number is its own mean).
+/// The mean of all elements of a (a number is its own mean). Over a run-time axis, the sum times
+/// 1 / (the number of elements), that number known at the call.
 template <expression A>
 constexpr auto mean(const A& a) noexcept {
+    using Sh = node_shape_t<A>;
     if constexpr (scalar_node<A>) return a;
-    else return c<1, static_cast<std::intmax_t>(detail::shape_count<node_shape_t<A>>::value)> * sum(a);
+    else if constexpr (detail::leading_dynamic<Sh>)
+        return c<1, static_cast<std::intmax_t>(detail::row_count<Sh>::value)> * (detail::rows_reciprocal_t{} * sum(a));
+    else return c<1, static_cast<std::intmax_t>(detail::shape_count<Sh>::value)> * sum(a);
 }
-/// The mean along dimension Axis.
+/// The mean along dimension Axis (a run-time axis included).
 template <std::size_t Axis, expression A>
 constexpr auto mean(const A& a) noexcept {
-    constexpr bool ok = axis_in_shape<Axis, node_shape_t<A>>;
+    using Sh = node_shape_t<A>;
+    constexpr bool ok = axis_in_shape<Axis, Sh>;
     static_assert(ok, "stag: mean<axis>(a): a has no such axis");
-    if constexpr (ok) return c<1, static_cast<std::intmax_t>(detail::dims<node_shape_t<A>>::of[Axis])> * sum<Axis>(a);
-    else return detail::failed{};
+    if constexpr (!ok) return detail::failed{};
+    else if constexpr (Axis == 0 && detail::leading_dynamic<Sh>) return detail::rows_reciprocal_t{} * sum<Axis>(a);
+    else return c<1, static_cast<std::intmax_t>(detail::dims<Sh>::of[Axis])> * sum<Axis>(a);
 }
 
 /// The largest element of a (a number is its own maximum); its derivative goes to that element

@@ -1,7 +1,8 @@
 // stag::tensor: the value type of static-shape tensors (the first piece of the tensor issue).
 //
 // A plain aggregate: the elements, row-major, in one array. Its shape is part of its type, so
-// shape mismatches are compile errors. Everything is constexpr; nothing allocates.
+// shape mismatches are compile errors. Everything is constexpr; nothing allocates. The one
+// exception is a tensor whose leading axis is `stag::dynamic`: its rows live in a std::vector.
 #pragma once
 
 #include <stag/core/dual.hpp>
@@ -11,6 +12,7 @@
 #include <cstddef>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 namespace stag {
 
@@ -67,10 +69,71 @@ struct tensor {
     friend constexpr bool operator==(const tensor&, const tensor&) = default;
 };
 
+/// The extent of a run-time axis: `tensor<double, stag::dynamic, 64>` has rows of 64 numbers, as
+/// many as its binding holds (docs/tensors.md, "Run-time axis"). Only the leading axis may be.
+inline constexpr std::size_t dynamic = std::size_t(-1);
+
+/// A tensor whose leading axis has a run-time length: rows of the static shape Dims..., row-major,
+/// in one std::vector. As a variable's declared type (`var<"X", tensor<double, dynamic, 64>>`) it
+/// makes X's leading axis a run-time one; as a value it is one of the things such an X binds to,
+/// and what eval returns for an expression with that axis.
+template <class T, std::size_t... Dims>
+struct tensor<T, dynamic, Dims...> {
+    static_assert(number_type<T>, "stag: tensor<T, dims...>: T must be an arithmetic type or a stag::dual");
+    static_assert(((Dims > 0 && Dims != dynamic) && ...),
+                  "stag: tensor<T, dynamic, dims...>: only the leading axis may be dynamic, and every other dimension must be at least 1");
+
+    using value_type = T;
+    static constexpr std::size_t rank = 1 + sizeof...(Dims);
+    /// Elements in one row.
+    static constexpr std::size_t row_size = (std::size_t{1} * ... * Dims);
+    using shape_type = std::index_sequence<dynamic, Dims...>;
+    using row_type = tensor<T, Dims...>;
+
+    std::vector<T> elements;
+
+    tensor() = default;
+    /// `rows` rows of zeros.
+    explicit tensor(std::size_t rows) : elements(rows * row_size) {}
+
+    std::size_t rows() const noexcept { return elements.size() / row_size; }
+    std::size_t size() const noexcept { return elements.size(); }
+    T* data() noexcept { return elements.data(); }
+    const T* data() const noexcept { return elements.data(); }
+
+    /// Element (i, j, ...): row i, then the row's own indices.
+    template <class... Is>
+    T& operator()(std::size_t i, Is... is) noexcept {
+        return elements[at(i, is...)];
+    }
+    template <class... Is>
+    const T& operator()(std::size_t i, Is... is) const noexcept {
+        return elements[at(i, is...)];
+    }
+
+    friend bool operator==(const tensor&, const tensor&) = default;
+
+  private:
+    template <class... Is>
+    std::size_t at(std::size_t i, Is... is) const noexcept {
+        static_assert(sizeof...(Is) == sizeof...(Dims), "stag: tensor(i, j, ...): give one index per dimension");
+        assert(i < rows() && "stag: tensor index out of range");
+        if constexpr (sizeof...(Is) == 0) return i;
+        else return i * row_size + row_type::offset(is...);
+    }
+};
+
 template <class T>
 inline constexpr bool is_tensor = false;
 template <class T, std::size_t... Dims>
 inline constexpr bool is_tensor<tensor<T, Dims...>> = true;
+/// A tensor with a run-time leading axis is not a fixed-size one: the two take different paths.
+template <class T, std::size_t... Dims>
+inline constexpr bool is_tensor<tensor<T, dynamic, Dims...>> = false;
+template <class T>
+inline constexpr bool is_dynamic_tensor = false;
+template <class T, std::size_t... Dims>
+inline constexpr bool is_dynamic_tensor<tensor<T, dynamic, Dims...>> = true;
 
 namespace detail {
 template <class T, class Shape>

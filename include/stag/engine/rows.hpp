@@ -1,0 +1,567 @@
+// A run-time axis: tensor variables whose leading axis has a length known only at the call
+// (`stag::var<"X", stag::tensor<double, stag::dynamic, 64>>`), in ordinary stag expressions.
+//
+// Such an expression is taken apart on its type, into three kinds of node:
+// - a row node has the run-time axis as its leading one: row i of its value depends only on row i
+//   of its arguments (elementwise ops, a static weight broadcast against the rows, matmul with a
+//   static right-hand side, softmax along the last axis, ...);
+// - a sum node takes a row node to a value without that axis by summing over it (stag::sum of all
+//   elements, sum<0>; stag::mean is a sum times 1 / the length);
+// - everything above the sums (the outer expression) has static shapes.
+// An op tells which it is through its contract (ops/tensor.hpp): `rows_apart<Shapes...>` where a
+// tensor-level op keeps rows apart, `sums_rows<Shapes...>` where it sums over the leading axis;
+// elementwise ops keep rows apart by construction. What fits none of these (an op that mixes rows,
+// a row value that reads a sum over all rows) is a compile-time `stag:` error.
+//
+// Each row node is computed per row over a row of the variables (their leading axis of length 1):
+// one expression of static shape, compiled once, whatever the length. Each sum node becomes a
+// variable H_j of the outer expression O. The gradient of the whole with respect to shared
+// variables W is dO/dW + sum_j <dO/dH_j, sum over rows of d(row part j)/dW>: one map_sum
+// (engine/map_sum.hpp) of sum_j <a_j, row part j> with a_j = dO/dH_j bound as numbers. Where O is
+// affine in the H_j with constant coefficients (a mean loss plus a regulariser), the a_j do not
+// depend on the sums, and one pass over the rows gives value and gradient; otherwise a first pass
+// computes the sums.
+#pragma once
+
+#include <stag/engine/bindings.hpp>
+#include <stag/engine/derivative.hpp>
+#include <stag/engine/eval.hpp>
+#include <stag/engine/gradient.hpp>
+#include <stag/engine/map_sum.hpp>
+#include <stag/ops/tensor.hpp>
+
+#include <boost/hana/string.hpp>
+
+#include <cstddef>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+
+namespace stag {
+
+namespace detail {
+
+/// Whether node N is a variable declared with a run-time axis.
+template <class N>
+inline constexpr bool rows_variable = false;
+template <class Name, class T>
+inline constexpr bool rows_variable<var_t<Name, T>> = is_dynamic_tensor<T>;
+
+template <class List>
+struct lists_rows_variable;
+template <class... Ks>
+struct lists_rows_variable<graph::node_list<Ks...>> : std::bool_constant<(rows_variable<graph::node_t<Ks>> || ...)> {};
+
+/// Whether F is an expression with a run-time axis: one of its variables is declared with one.
+template <class F>
+inline constexpr bool has_run_time_axis = [] {
+    if constexpr (expression<F>) return lists_rows_variable<graph::nodes_t<F>>::value;
+    else return false;
+}();
+
+/// Whether a rows variable is below node N (a class, so that each node of a shared graph is asked
+/// once).
+template <class N>
+struct uses_rows;
+template <class P>
+struct arguments_use_rows : std::false_type {};
+template <class Op, class... Args>
+struct arguments_use_rows<expr_base<Op, Args...>> : std::bool_constant<(uses_rows<Args>::value || ...)> {};
+template <class N>
+struct uses_rows {
+    static constexpr bool value = [] {
+        if constexpr (variable<N>) return rows_variable<N>;
+        else if constexpr (op_node<N>) return arguments_use_rows<pattern_t<N>>::value;
+        else return false;
+    }();
+};
+
+/// What a node is to the run-time axis: not on it (fixed), a row node, a sum node, or a node of the
+/// outer expression (above the sums).
+enum class rows_role { fixed, row, sum, outer };
+
+template <class Op, class... Shapes>
+inline constexpr bool op_keeps_rows_apart = [] {
+    if constexpr (!tensor_level_op<Op>) return true;  // elementwise
+    else if constexpr (requires { Op::template rows_apart<Shapes...>; }) return bool(Op::template rows_apart<Shapes...>);
+    else return false;
+}();
+template <class Op, class... Shapes>
+inline constexpr bool op_sums_rows = [] {
+    if constexpr (requires { Op::template sums_rows<Shapes...>; }) return bool(Op::template sums_rows<Shapes...>);
+    else return false;
+}();
+
+template <class N>
+inline constexpr bool row_shaped = leading_dynamic<node_shape_t<N>>;
+
+template <class N>
+struct role_of {
+    static constexpr rows_role value = [] {
+        if constexpr (!uses_rows<N>::value) return rows_role::fixed;
+        else if constexpr (row_shaped<N>) return rows_role::row;
+        else return []<class Op, class... Args>(std::type_identity<expr_base<Op, Args...>>) {
+            if constexpr (sizeof...(Args) == 1 && (row_shaped<Args> && ...) && op_sums_rows<Op, node_shape_t<Args>...>) return rows_role::sum;
+            else return rows_role::outer;
+        }(std::type_identity<pattern_t<N>>{});
+    }();
+};
+
+/// What is wrong with node N on the run-time axis (0: nothing).
+enum class rows_fault { none, reads_a_sum, mixes_rows, drops_the_axis, dynamic_inside };
+
+template <class Shape>
+struct dynamic_past_leading;
+template <std::size_t... D>
+struct dynamic_past_leading<std::index_sequence<D...>> {
+    static constexpr bool value = [] {
+        constexpr std::size_t d[] = {D..., 0};
+        for (std::size_t i = 1; i < sizeof...(D); ++i)
+            if (d[i] == dynamic) return true;
+        return false;
+    }();
+};
+
+template <class N>
+constexpr rows_fault fault_of() {
+    constexpr rows_role role = role_of<N>::value;
+    if constexpr (!op_node<N> || role == rows_role::fixed || role == rows_role::sum) return rows_fault::none;
+    else return []<class Op, class... Args>(std::type_identity<expr_base<Op, Args...>>) {
+        if constexpr (role == rows_role::row) {
+            if constexpr (((role_of<Args>::value == rows_role::sum || role_of<Args>::value == rows_role::outer) || ...))
+                return rows_fault::reads_a_sum;
+            else if constexpr (!op_keeps_rows_apart<Op, node_shape_t<Args>...>) return rows_fault::mixes_rows;
+            else if constexpr (dynamic_past_leading<node_shape_t<N>>::value) return rows_fault::dynamic_inside;
+            else return rows_fault::none;
+        } else {  // outer: above the sums, or an op that drops the axis
+            if constexpr ((row_shaped<Args> || ...)) return rows_fault::drops_the_axis;
+            else return rows_fault::none;
+        }
+    }(std::type_identity<pattern_t<N>>{});
+}
+
+template <class N, rows_fault Fault>
+constexpr bool node_keeps_to_the_rows() {
+    static_assert(Fault != rows_fault::reads_a_sum,
+                  "stag: a value per row of the run-time axis reads a sum over all rows (as x - mean<0>(x) does): not supported; "
+                  "only the outer expression, above the sums, may use them");
+    static_assert(Fault != rows_fault::mixes_rows,
+                  "stag: an operation would mix the rows of the run-time axis (it works along that axis, or its op does not "
+                  "declare rows_apart): apply it along another axis, or to values without the run-time axis");
+    static_assert(Fault != rows_fault::drops_the_axis,
+                  "stag: an operation takes a value with the run-time axis to one without it; only a sum over that axis "
+                  "(stag::sum or stag::mean of all elements, or along axis 0) may do so");
+    static_assert(Fault != rows_fault::dynamic_inside, "stag: only the leading axis of a tensor may be stag::dynamic");
+    return Fault == rows_fault::none;
+}
+
+/// stag's error for the first node (from the leaves up) that does not keep to the rows.
+template <class List>
+struct rows_check;
+template <class... Ks>
+struct rows_check<graph::node_list<Ks...>> {
+    static constexpr std::size_t first_fault() {
+        constexpr rows_fault faults[] = {fault_of<graph::node_t<Ks>>()..., rows_fault::none};
+        std::size_t i = 0;
+        while (i < sizeof...(Ks) && faults[i] == rows_fault::none) ++i;
+        return i;
+    }
+    template <std::size_t At>
+    static constexpr bool report() {
+        if constexpr (At == sizeof...(Ks)) return true;
+        else {
+            using N = graph::node_t<graph::type_at<At, graph::node_list<Ks...>>>;
+            return node_keeps_to_the_rows<N, fault_of<N>()>();
+        }
+    }
+    static constexpr bool value = report<first_fault()>();
+};
+
+// ---- the parts: per-row expressions and the outer expression ------------------------------------
+
+/// A row of tensor<T, dynamic, Dims...>: a tensor<T, 1, Dims...> (the leading axis kept, of
+/// length 1, so that every axis keeps its number).
+template <class T>
+struct one_row;
+template <class T, std::size_t... Dims>
+struct one_row<tensor<T, dynamic, Dims...>> {
+    using type = tensor<T, 1, Dims...>;
+};
+
+template <class Shape>
+struct as_one_row;
+template <std::size_t L, std::size_t... D>
+struct as_one_row<std::index_sequence<L, D...>> {
+    using type = std::index_sequence<1, D...>;
+};
+
+template <bool Fits>
+constexpr void op_type_fixes_no_length() {
+    static_assert(Fits,
+                  "stag: an operation's own type names the run-time axis's length (a broadcast or reshape to a shape with "
+                  "stag::dynamic): not supported on a run-time axis");
+}
+
+/// The per-row form of a row or sum node: rows variables as one row of theirs, every row node
+/// rebuilt over its arguments' per-row forms; fixed nodes as they are.
+struct row_former {
+    template <class N>
+    static constexpr auto apply(const N& n) {
+        if constexpr (rows_variable<N>) return var_t<typename N::name, typename one_row<typename N::value_type>::type>{};
+        else if constexpr (role_of<N>::value == rows_role::fixed) return n;
+        else if constexpr (op_node<N>) {
+            auto r = rebuild(n, std::type_identity<pattern_t<N>>{}, std::make_index_sequence<is_op_node<N>::arity>{});
+            if constexpr (role_of<N>::value == rows_role::row)
+                op_type_fixes_no_length<std::is_same_v<node_shape_t<decltype(r)>, typename as_one_row<node_shape_t<N>>::type>>();
+            return r;
+        } else
+            return n;
+    }
+    template <class N, class Op, class... Args, std::size_t... I>
+    static constexpr auto rebuild(const N& n, std::type_identity<expr_base<Op, Args...>>, std::index_sequence<I...>) {
+        return expr<Op, decltype(apply(arg<I>(n)))...>(apply(arg<I>(n))...);
+    }
+};
+
+/// The variables standing for sum node I of the unique nodes (its value in the outer expression),
+/// and for the outer expression's derivative with respect to it (the weight of its rows).
+template <std::size_t I>
+using rows_sum_name = boost::hana::string<'s', 't', 'a', 'g', ':', ':', 's', 'u', 'm', ' ', char('0' + I / 100 % 10),
+                                          char('0' + I / 10 % 10), char('0' + I % 10)>;
+template <std::size_t I>
+using rows_weight_name = boost::hana::string<'s', 't', 'a', 'g', ':', ':', 'w', 'e', 'i', 'g', 'h', 't', ' ', char('0' + I / 100 % 10),
+                                             char('0' + I / 10 % 10), char('0' + I % 10)>;
+
+template <class S, class Shape>
+struct declared_for {
+    using type = tensor_of<S, Shape>;
+};
+template <class S>
+struct declared_for<S, std::index_sequence<>> {
+    using type = deduce;
+};
+
+/// The path of argument I of the node at Path.
+template <class Path, std::size_t I>
+struct path_to;
+template <std::size_t... P, std::size_t I>
+struct path_to<graph::path<P...>, I> {
+    using type = graph::path<P..., I>;
+};
+
+/// The outer expression of F: each sum node replaced by its variable (S: the scalar type of the
+/// call, of which a tensor-valued sum's variable is declared).
+template <class List, class S>
+struct outer_former {
+    template <class N, class Path>
+    static constexpr std::size_t index = graph::position_of<std::conditional_t<bool(N::stateless), graph::key<N>, graph::at<N, Path>>, List>::value;
+
+    template <class Path, class N>
+    static constexpr auto apply(const N& n) {
+        if constexpr (role_of<N>::value == rows_role::sum) {
+            constexpr std::size_t i = index<N, Path>;
+            static_assert(i < 1000, "stag: an expression over a run-time axis has more than 1000 nodes");
+            return var_t<rows_sum_name<i>, typename declared_for<S, node_shape_t<N>>::type>{};
+        } else if constexpr (role_of<N>::value == rows_role::outer && op_node<N>)
+            return rebuild<Path>(n, std::type_identity<pattern_t<N>>{}, std::make_index_sequence<is_op_node<N>::arity>{});
+        else
+            return n;
+    }
+    template <class Path, class N, class Op, class... Args, std::size_t... I>
+    static constexpr auto rebuild(const N& n, std::type_identity<expr_base<Op, Args...>>, std::index_sequence<I...>) {
+        return expr<Op, decltype(apply<typename path_to<Path, I>::type>(arg<I>(n)))...>(
+            apply<typename path_to<Path, I>::type>(arg<I>(n))...);
+    }
+};
+
+/// The sum nodes of F's unique nodes, as keys with their positions.
+template <class List, class Is = std::make_index_sequence<List::size>>
+struct sums_in;
+template <class List, std::size_t... I>
+struct sums_in<List, std::index_sequence<I...>> {
+    template <std::size_t J>
+    static constexpr auto one() {
+        if constexpr (role_of<graph::node_t<graph::type_at<J, List>>>::value == rows_role::sum) return std::index_sequence<J>{};
+        else return std::index_sequence<>{};
+    }
+    template <std::size_t... A, std::size_t... B>
+    static constexpr auto join(std::index_sequence<A...>, std::index_sequence<B...>) -> std::index_sequence<A..., B...>;
+    template <class... Seqs>
+    struct joined;
+    template <class Seq>
+    struct joined<Seq> {
+        using type = Seq;
+    };
+    template <class A, class B, class... Rest>
+    struct joined<A, B, Rest...> : joined<decltype(join(A{}, B{})), Rest...> {};
+    using type = typename joined<std::index_sequence<>, decltype(one<I>())...>::type;
+};
+
+/// A call over a run-time axis planned: F's outer expression, its sums' per-row parts and their
+/// variables, for scalar type S.
+template <class F, class S>
+struct rows_plan {
+    using scalar = S;
+    using List = graph::nodes_t<F>;
+    /// The positions of the sum nodes among F's unique nodes.
+    using sums = typename sums_in<List>::type;
+    template <std::size_t I>
+    using node = graph::node_t<graph::type_at<I, List>>;
+    template <std::size_t I>
+    using sum_var = var_t<rows_sum_name<I>, typename declared_for<S, node_shape_t<node<I>>>::type>;
+    template <std::size_t I>
+    using weight_var = var_t<rows_weight_name<I>, typename declared_for<S, node_shape_t<node<I>>>::type>;
+    /// The value of sum node I: S, or a tensor of S.
+    template <std::size_t I>
+    using sum_value = typename root_value<S, node_shape_t<node<I>>>::type;
+
+    static constexpr auto outer(const F& f) { return outer_former<List, S>::template apply<graph::path<>>(f); }
+    /// The per-row part of sum node I: the summing op over the per-row form of its argument.
+    template <std::size_t I>
+    static constexpr auto part(const F& f) {
+        return row_former::apply(graph::node_in<graph::type_at<I, List>>(f));
+    }
+    /// sum_j <weight_j, part_j>: what a pass over the rows differentiates.
+    template <std::size_t... I>
+    static constexpr auto weighted_of(const F& f, std::index_sequence<I...>) {
+        return (inner(weight_var<I>{}, part<I>(f)) + ...);
+    }
+    static constexpr auto weighted(const F& f) { return weighted_of(f, sums{}); }
+
+    /// Whether the outer expression is affine in the sums with constant coefficients: each
+    /// d(outer, H_j) holds no variable but 1 / length. Its weights then do not depend on the sums'
+    /// values (nor on the shared variables), and one pass over the rows gives value and gradient.
+    template <std::size_t I>
+    static constexpr bool constant_weight() {
+        using D = decltype(d(outer(std::declval<const F&>()), sum_var<I>{}));
+        return []<class... Ks>(graph::node_list<Ks...>) {
+            return ((!variable<graph::node_t<Ks>> || std::is_same_v<graph::node_t<Ks>, rows_reciprocal_t>) && ...);
+        }(graph::nodes_t<D>{});
+    }
+    template <std::size_t... I>
+    static constexpr bool affine_of(std::index_sequence<I...>) {
+        return (constant_weight<I>() && ...);
+    }
+    static constexpr bool affine = affine_of(sums{});
+    /// Whether F takes a mean over the run-time axis (which needs at least one row).
+    static constexpr bool takes_a_mean = []<class... Ks>(graph::node_list<Ks...>) {
+        return (std::is_same_v<graph::node_t<Ks>, rows_reciprocal_t> || ...);
+    }(List{});
+};
+
+// ---- bindings -------------------------------------------------------------------------------------
+
+/// What binding_check sees for a binding: a rows binding as a binding of its variable.
+template <class B>
+struct checked_as {
+    using type = B;
+};
+template <class V, class E>
+struct checked_as<rows_binding<V, E>> {
+    using type = binding<V, E>;
+};
+
+template <class B>
+struct element_of_binding {
+    using type = typename bound_element<typename B::value_type>::type;
+};
+template <class V, class E>
+struct element_of_binding<rows_binding<V, E>> {
+    using type = E;
+};
+
+/// The number of rows a rows binding holds; it must hold whole rows.
+template <class B>
+std::size_t rows_held(const B& b) {
+    constexpr std::size_t size = B::var::value_type::row_size;
+    if (b.values.size() % size != 0)
+        throw std::invalid_argument("stag: " + std::string(name_v<typename B::var::name>) + " is bound to " + std::to_string(b.values.size()) +
+                                    " numbers, not whole rows of " + std::to_string(size));
+    return b.values.size() / size;
+}
+
+/// The per-row binding map_sum takes for a rows binding: each(one row of X, X's numbers).
+template <class B>
+auto per_row(const B& b) {
+    using Row = var_t<typename B::var::name, typename one_row<typename B::var::value_type>::type>;
+    return each(Row{}, b.values);
+}
+
+/// map_sum(f, the per-row variables of Along).
+template <class Along>
+struct over_rows;
+template <class... Steps>
+struct over_rows<std::tuple<Steps...>> {
+    template <class G>
+    static constexpr auto of(const G& g) {
+        return map_sum(g, typename Steps::var{}...);
+    }
+};
+
+/// What every call over a run-time axis does first: split the bindings, check the rows and find
+/// their number, bind 1 / that number; then g(plan, the other bindings with that one, the per-row
+/// bindings, the number of rows).
+template <class F, class G, class... Bs>
+auto rows_call(const char* what, const G& g, const Bs&... bs) {
+    using S = std::common_type_t<typename element_of_binding<Bs>::type...>;
+    using Plan = rows_plan<F, S>;
+    auto fixed = std::tuple_cat([](const auto& b) {
+        if constexpr (is_rows_binding<std::remove_cvref_t<decltype(b)>>) return std::tuple<>{};
+        else return std::tuple{b};
+    }(bs)...);
+    auto rows = std::tuple_cat([](const auto& b) {
+        if constexpr (is_rows_binding<std::remove_cvref_t<decltype(b)>>) return std::tuple{b};
+        else return std::tuple<>{};
+    }(bs)...);
+    const std::size_t n = std::apply([&](const auto&... r) { return common_length(what, [](const auto& b) { return rows_held(b); }, r...); }, rows);
+    if (Plan::takes_a_mean && n == 0) throw std::invalid_argument(std::string("stag: ") + what + ": a mean over a run-time axis of no rows");
+    const auto all = std::tuple_cat(fixed, std::tuple{rows_reciprocal_t{} = n == 0 ? S(0) : S(1) / S(n)});
+    const auto along = std::apply([](const auto&... r) { return std::tuple{per_row(r)...}; }, rows);
+    return g(Plan{}, all, along, n);
+}
+
+template <class F, class... Bs>
+constexpr bool rows_bindings_check() {
+    return binding_check<graph::nodes_t<F>, typename checked_as<Bs>::type..., binding<rows_reciprocal_t, double>>::value;
+}
+
+/// a += b, for numbers and tensors (of one shape, or b a tensor of one element).
+template <class T, class U>
+constexpr void add_to(T& a, const U& b) {
+    if constexpr (is_tensor<T>)
+        for (std::size_t e = 0; e < T::count; ++e) a.elements[e] += b.elements[e];
+    else if constexpr (is_tensor<U>) a += b.elements[0];
+    else a += b;
+}
+
+/// The sums' values, each summed over the rows by a pass of its own (tensors elementwise).
+template <class Plan, class F, class Fixed, class Along, std::size_t... I>
+auto sums_over_rows(const F& f, const Fixed& fixed, const Along& along, std::size_t n, std::index_sequence<I...>) {
+    const auto one = [&]<std::size_t J>(std::integral_constant<std::size_t, J>) {
+        const auto part = Plan::template part<J>(f);
+        typename Plan::template sum_value<J> total{};
+        for (std::size_t i = 0; i < n; ++i) add_to(total, call_row(i, fixed, along, [&](const auto&... b) { return eval(part, b...); }));
+        return total;
+    };
+    return std::tuple{one(std::integral_constant<std::size_t, I>{})...};
+}
+
+/// value_and_grad over a run-time axis, with respect to the shared variables Vs.
+template <class Plan, class... Vs, class F, class Fixed, class Along, std::size_t... I>
+auto rows_sweep(const F& f, const Fixed& fixed, const Along& along, std::size_t n, std::index_sequence<I...> sums) {
+    using S = typename Plan::scalar;
+    const auto outer = Plan::outer(f);
+    // The sums' values: not needed (zero) where the outer expression is affine in them.
+    const auto values = [&] {
+        if constexpr (Plan::affine) return std::tuple<typename Plan::template sum_value<I>...>{};
+        else return sums_over_rows<Plan>(f, fixed, along, n, sums);
+    }();
+    const auto o = [&]<std::size_t... K>(std::index_sequence<K...>) {
+        return std::apply(
+            [&](const auto&... b) {
+                return value_and_grad(outer, Vs{}..., typename Plan::template sum_var<I>{}...)(b..., (typename Plan::template sum_var<I>{} = std::get<K>(values))...);
+            },
+            fixed);
+    }(std::make_index_sequence<sizeof...(I)>{});
+    // One pass over the rows: sum_j <d outer / d H_j, part_j>, differentiated.
+    const auto pass = value_and_grad(over_rows<Along>::of(Plan::weighted(f)), Vs{}...);
+    const auto r = std::apply(
+        [&](const auto&... b) {
+            return std::apply([&](const auto&... e) { return pass(e..., b..., (typename Plan::template weight_var<I>{} = o.grad[typename Plan::template sum_var<I>{}])...); },
+                              along);
+        },
+        fixed);
+    value_and_gradient<S, gradient<S, Vs...>> out{};
+    out.value = Plan::affine ? S(o.value + r.value) : S(o.value);
+    ((out.grad[Vs{}] = o.grad[Vs{}], add_to(out.grad[Vs{}], r.grad[Vs{}])), ...);
+    return out;
+}
+
+template <class F, class... Vs>
+struct rows_gradient_fn {
+    F f;
+    template <class... Bs>
+    auto operator()(const Bs&... bs) const {
+        if constexpr (rows_bindings_check<F, Bs...>())
+            return rows_call<F>("value_and_grad", [&]<class Plan>(Plan, const auto& fixed, const auto& along, std::size_t n) {
+                return rows_sweep<Plan, Vs...>(f, fixed, along, n, typename Plan::sums{});
+            }, bs...);
+        else return value_and_gradient<failed, failed>{};
+    }
+};
+
+template <fixed_string Variable, bool Shared>
+constexpr void variable_is_shared_by_every_row() {
+    static_assert(Shared, "stag: grad(f, vars...): a variable with a run-time axis has a value per row, so no one gradient: "
+                          "differentiate with respect to the variables every row shares");
+}
+
+template <class F, class... Vs>
+constexpr bool rows_grad_arguments() {
+    static_assert((variable<Vs> && ...), "stag: grad(f, vars...): differentiate with respect to variables");
+    if constexpr (!(variable<Vs> && ...)) return false;
+    else if constexpr (!rows_check<graph::nodes_t<F>>::value) return false;
+    else {
+        constexpr bool shared[] = {!rows_variable<Vs>..., true};
+        if constexpr (constexpr std::size_t at = first_false(shared); at < sizeof...(Vs)) {
+            variable_is_shared_by_every_row<spelled<typename graph::type_at<at, graph::node_list<Vs...>>::name>, false>();
+            return false;
+        } else {
+            constexpr bool one = shape_count<node_shape_t<F>>::value == 1 && !row_shaped<F>;
+            static_assert(one, "stag: grad(f, ...): f must have one element; reduce the run-time axis with stag::sum or stag::mean");
+            return one;
+        }
+    }
+}
+
+}  // namespace detail
+
+/// `value_and_grad(f, W, b)(X = xs, W = w, b = b0)` where f has a run-time axis: `.value` and
+/// `.grad[W]`, the gradient with respect to variables every row shares, summed over the rows.
+template <class F, class... Vs>
+    requires detail::has_run_time_axis<F>
+constexpr auto value_and_grad(const F& f, const Vs&...) {
+    if constexpr (detail::rows_grad_arguments<F, Vs...>()) return detail::rows_gradient_fn<F, Vs...>{f};
+    else return [](const auto&...) { return value_and_gradient<detail::failed, detail::failed>{}; };
+}
+/// `grad(f, W, b)(bindings...)` where f has a run-time axis: the gradient alone.
+template <class F, class... Vs>
+    requires detail::has_run_time_axis<F>
+constexpr auto grad(const F& f, const Vs&... vs) {
+    return [vg = value_and_grad(f, vs...)](const auto&... bs) { return vg(bs...).grad; };
+}
+
+/// `eval(f, X = xs, ...)` where f has a run-time axis: a number or tensor where the axis is summed
+/// away; a `tensor<S, dynamic, ...>` of f's rows where it is not.
+template <class F, class... Bs>
+    requires detail::has_run_time_axis<F>
+auto eval(const F& f, const Bs&... bs) {
+    if constexpr (detail::rows_check<graph::nodes_t<F>>::value && detail::rows_bindings_check<F, Bs...>())
+        return detail::rows_call<F>("eval", [&]<class Plan>(Plan, const auto& fixed, const auto& along, std::size_t n) {
+            using S = typename Plan::scalar;
+            if constexpr (detail::row_shaped<F>) {
+                const auto row = detail::row_former::apply(f);
+                tensor_of<S, node_shape_t<F>> out(n);
+                constexpr std::size_t size = decltype(out)::row_size;
+                for (std::size_t i = 0; i < n; ++i) {
+                    const auto v = detail::call_row(i, fixed, along, [&](const auto&... b) { return eval(row, b...); });
+                    for (std::size_t e = 0; e < size; ++e) out.data()[i * size + e] = v.elements[e];
+                }
+                return out;
+            } else
+                return [&]<std::size_t... I>(std::index_sequence<I...> sums) {
+                    const auto values = detail::sums_over_rows<Plan>(f, fixed, along, n, sums);
+                    return [&]<std::size_t... K>(std::index_sequence<K...>) {
+                        return std::apply([&](const auto&... b) { return eval(Plan::outer(f), b..., (typename Plan::template sum_var<I>{} = std::get<K>(values))...); },
+                                          fixed);
+                    }(std::make_index_sequence<sizeof...(I)>{});
+                }(typename Plan::sums{});
+        }, bs...);
+    else
+        return detail::failed{};
+}
+
+}  // namespace stag

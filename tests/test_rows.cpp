@@ -1,0 +1,223 @@
+// A run-time axis: tensor variables declared `stag::tensor<double, stag::dynamic, ...>`, in
+// ordinary expressions. Each model is checked against the same expression over static shapes
+// (the tensor engine, itself checked against central differences), at two lengths in one binary
+// and at 1 and 0 rows; the bindings a user holds (a flat vector, rows as tensors, a dynamic
+// tensor, a span); and the run-time errors for rows that disagree.
+#define BOOST_TEST_MODULE rows
+#include <boost/test/unit_test.hpp>
+
+#include <stag/stag.hpp>
+
+#include <cmath>
+#include <cstddef>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace {
+
+using stag::dynamic;
+
+constexpr auto X = stag::var<"X", stag::tensor<double, dynamic, 3>>;
+constexpr auto y = stag::var<"y", stag::tensor<double, dynamic, 1>>;
+constexpr auto labels = stag::var<"labels", stag::tensor<double, dynamic>>;
+constexpr auto W = stag::var<"W", stag::tensor<double, 3, 1>>;
+constexpr auto b = stag::var<"b", stag::tensor<double, 1>>;
+constexpr auto V = stag::var<"V", stag::tensor<double, 3, 4>>;
+constexpr auto c = stag::var<"c", stag::tensor<double, 4>>;
+
+/// The same variables over N static rows.
+template <std::size_t N>
+struct fixed_rows {
+    static constexpr auto X = stag::var<"X", stag::tensor<double, N, 3>>;
+    static constexpr auto y = stag::var<"y", stag::tensor<double, N, 1>>;
+    static constexpr auto labels = stag::var<"labels", stag::tensor<double, N>>;
+};
+
+/// A least-squares loss with a regulariser, written once for any X and y.
+constexpr auto regression = [](auto x, auto t) { return stag::mean(stag::square(stag::matmul(x, W) + b - t)) + 0.01 * stag::sum(stag::square(W)); };
+/// A linear classifier's cross-entropy with class indices.
+constexpr auto classifier = [](auto x, auto k) { return stag::cross_entropy(stag::matmul(x, V) + c, k); };
+
+std::vector<double> numbers(std::size_t count, double scale) {
+    std::vector<double> v(count);
+    for (std::size_t i = 0; i < count; ++i) v[i] = scale * std::sin(1.7 * double(i) + 0.3);
+    return v;
+}
+
+template <class T>
+T tensor_from(const std::vector<double>& v) {
+    T t{};
+    for (std::size_t i = 0; i < T::count; ++i) t.elements[i] = v[i];
+    return t;
+}
+
+const stag::tensor<double, 3, 1> w0{0.2, -0.4, 0.7};
+const stag::tensor<double, 1> b0{0.1};
+const auto v0 = tensor_from<stag::tensor<double, 3, 4>>(numbers(12, 0.5));
+const stag::tensor<double, 4> c0{0.1, -0.2, 0.3, 0.0};
+
+template <class A, class B>
+void check_close(const A& a, const B& b, double tol = 1e-12) {
+    for (std::size_t e = 0; e < B::count; ++e) BOOST_TEST(a.elements[e] == b.elements[e], boost::test_tools::tolerance(tol));
+}
+
+template <std::size_t N>
+void regression_agrees() {
+    const auto xs = numbers(3 * N, 1.0), ys = numbers(N, 2.0);
+    using R = fixed_rows<N>;
+    const auto xf = tensor_from<stag::tensor<double, N, 3>>(xs);
+    const auto yf = tensor_from<stag::tensor<double, N, 1>>(ys);
+    const auto want = stag::value_and_grad(regression(R::X, R::y), W, b)(R::X = xf, R::y = yf, W = w0, b = b0);
+    const auto got = stag::value_and_grad(regression(X, y), W, b)(X = xs, y = ys, W = w0, b = b0);
+    BOOST_TEST(got.value == want.value, boost::test_tools::tolerance(1e-12));
+    check_close(got.grad[W], want.grad[W]);
+    check_close(got.grad[b], want.grad[b]);
+    BOOST_TEST(stag::eval(regression(X, y), X = xs, y = ys, W = w0, b = b0) == want.value, boost::test_tools::tolerance(1e-12));
+}
+
+template <std::size_t N>
+void classifier_agrees() {
+    const auto xs = numbers(3 * N, 1.0);
+    std::vector<double> ks(N);
+    for (std::size_t i = 0; i < N; ++i) ks[i] = double((i * 7 + 1) % 4);
+    using R = fixed_rows<N>;
+    const auto want = stag::value_and_grad(classifier(R::X, R::labels), V, c)(R::X = tensor_from<stag::tensor<double, N, 3>>(xs),
+                                                                               R::labels = tensor_from<stag::tensor<double, N>>(ks), V = v0, c = c0);
+    const auto got = stag::value_and_grad(classifier(X, labels), V, c)(X = xs, labels = ks, V = v0, c = c0);
+    BOOST_TEST(got.value == want.value, boost::test_tools::tolerance(1e-12));
+    check_close(got.grad[V], want.grad[V]);
+    check_close(got.grad[c], want.grad[c]);
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(one_regression_model_at_every_length) {
+    // One instantiation: the types do not depend on the length.
+    using F = decltype(regression(X, y));
+    static_assert(stag::detail::rows_plan<F, double>::affine);  // a mean loss plus a regulariser: one pass over the rows
+    regression_agrees<5>();
+    regression_agrees<3>();
+    regression_agrees<1>();
+}
+
+BOOST_AUTO_TEST_CASE(a_classifier_with_cross_entropy) {
+    classifier_agrees<6>();
+    classifier_agrees<2>();
+}
+
+BOOST_AUTO_TEST_CASE(sums_used_nonlinearly) {
+    // log(sum(exp(X w))) and a loss of the column sums: the outer expression is not affine in the
+    // sums, so a first pass computes them.
+    static constexpr auto w = stag::var<"w", stag::tensor<double, 3>>;
+    static constexpr auto t = stag::var<"t", stag::tensor<double, 3>>;
+    const auto f = [](auto x) { return stag::log(stag::sum(stag::exp(stag::matmul(x, w)))) + stag::sum(stag::square(stag::sum<0>(x * w) - t)); };
+    const auto g = [](auto x) { return stag::sum(stag::tanh(stag::mean<0>(x) * w)); };
+    static_assert(!stag::detail::rows_plan<decltype(f(X)), double>::affine);
+    const auto xs = numbers(12, 1.0);
+    const stag::tensor<double, 3> w0{0.3, -0.1, 0.5}, t0{1.0, 0.0, -1.0};
+    const auto x4 = fixed_rows<4>::X;
+    const auto xf = tensor_from<stag::tensor<double, 4, 3>>(xs);
+    const auto want = stag::value_and_grad(f(x4), w)(x4 = xf, w = w0, t = t0);
+    const auto got = stag::value_and_grad(f(X), w)(X = xs, w = w0, t = t0);
+    BOOST_TEST(got.value == want.value, boost::test_tools::tolerance(1e-12));
+    check_close(got.grad[w], want.grad[w]);
+    const auto want_g = stag::value_and_grad(g(x4), w)(x4 = xf, w = w0);
+    const auto got_g = stag::value_and_grad(g(X), w)(X = xs, w = w0);
+    BOOST_TEST(got_g.value == want_g.value, boost::test_tools::tolerance(1e-12));
+    check_close(got_g.grad[w], want_g.grad[w]);
+    BOOST_TEST(stag::eval(f(X), X = xs, w = w0, t = t0) == want.value, boost::test_tools::tolerance(1e-12));
+}
+
+BOOST_AUTO_TEST_CASE(eval_keeps_the_rows) {
+    const auto xs = numbers(12, 1.0);
+    const auto z = stag::eval(stag::softmax(stag::matmul(X, V) + c), X = xs, V = v0, c = c0);
+    static_assert(std::is_same_v<std::remove_cvref_t<decltype(z)>, stag::tensor<double, dynamic, 4>>);
+    BOOST_TEST(z.rows() == 4u);
+    const auto x4 = fixed_rows<4>::X;
+    const auto want = stag::eval(stag::softmax(stag::matmul(x4, V) + c), x4 = tensor_from<stag::tensor<double, 4, 3>>(xs), V = v0, c = c0);
+    for (std::size_t i = 0; i < 4; ++i)
+        for (std::size_t j = 0; j < 4; ++j) BOOST_TEST(z(i, j) == want(i, j), boost::test_tools::tolerance(1e-14));
+}
+
+BOOST_AUTO_TEST_CASE(no_rows) {
+    const std::vector<double> none;
+    // A sum over no rows is 0: what is left is the regulariser.
+    const auto f = stag::sum(stag::square(stag::matmul(X, W) + b)) + stag::sum(stag::square(W));
+    const auto r = stag::value_and_grad(f, W, b)(X = none, W = w0, b = b0);
+    BOOST_TEST(r.value == 0.04 + 0.16 + 0.49, boost::test_tools::tolerance(1e-14));
+    BOOST_TEST(r.grad[W](1, 0) == -0.8, boost::test_tools::tolerance(1e-14));
+    BOOST_TEST(r.grad[b](0) == 0.0);
+    // A mean over no rows has no value: an error, not a NaN.
+    try {
+        (void)stag::value_and_grad(regression(X, y), W, b)(X = none, y = none, W = w0, b = b0);
+        BOOST_FAIL("no error");
+    } catch (const std::invalid_argument& e) {
+        BOOST_TEST(std::string(e.what()) == "stag: value_and_grad: a mean over a run-time axis of no rows");
+    }
+}
+
+BOOST_AUTO_TEST_CASE(what_rows_bind_to) {
+    const auto xs = numbers(9, 1.0), ys = numbers(3, 2.0);
+    const auto want = stag::value_and_grad(regression(X, y), W, b)(X = xs, y = ys, W = w0, b = b0);
+    // Rows as stag tensors, a dynamic tensor, and a span: the same numbers, not copied.
+    std::vector<stag::tensor<double, 3>> rows(3);
+    for (std::size_t i = 0; i < 9; ++i) rows[i / 3].elements[i % 3] = xs[i];
+    stag::tensor<double, dynamic, 1> yt(3);
+    for (std::size_t i = 0; i < 3; ++i) yt(i, 0) = ys[i];
+    const std::span<const double> xspan(xs);
+    const auto by_rows = stag::value_and_grad(regression(X, y), W, b)(X = rows, y = yt, W = w0, b = b0);
+    const auto by_span = stag::value_and_grad(regression(X, y), W, b)(W = w0, y = ys, b = b0, X = xspan);
+    BOOST_TEST(by_rows.value == want.value);
+    BOOST_TEST(by_span.value == want.value);
+    check_close(by_rows.grad[W], want.grad[W], 0.0);
+    const auto bound = (X = rows);
+    BOOST_TEST(bound.values.data() == rows.data()->elements);
+    // float rows, float weights.
+    constexpr auto Xf = stag::var<"X", stag::tensor<float, dynamic, 3>>;
+    constexpr auto wf = stag::var<"w", stag::tensor<float, 3>>;
+    const std::vector<float> xfs{1, 2, 3, 4, 5, 6};
+    const stag::tensor<float, 3> w1{0.5f, 0.25f, -1.0f};
+    const auto rf = stag::value_and_grad(stag::sum(stag::matmul(Xf, wf)), wf)(Xf = xfs, wf = w1);
+    static_assert(std::is_same_v<std::remove_cvref_t<decltype(rf.value)>, float>);
+    BOOST_TEST(rf.value == -4.75f);  // rows 1 2 3 and 4 5 6
+    BOOST_TEST(rf.grad[wf](0) == 5.0f);
+    BOOST_TEST(rf.grad[wf](2) == 9.0f);
+}
+
+BOOST_AUTO_TEST_CASE(rows_that_disagree) {
+    const auto xs = numbers(9, 1.0), ys = numbers(4, 2.0), odd = numbers(7, 1.0);
+    auto message = [](auto&& call) {
+        try {
+            call();
+        } catch (const std::invalid_argument& e) {
+            return std::string(e.what());
+        }
+        return std::string("no error");
+    };
+    BOOST_TEST(message([&] { (void)stag::value_and_grad(regression(X, y), W, b)(X = xs, y = ys, W = w0, b = b0); }) ==
+               "stag: value_and_grad: X has 3 values along the run-time axis but y has 4");
+    BOOST_TEST(message([&] { (void)stag::eval(regression(X, y), X = odd, y = ys, W = w0, b = b0); }) ==
+               "stag: X is bound to 7 numbers, not whole rows of 3");
+}
+
+BOOST_AUTO_TEST_CASE(other_ops_per_row) {
+    // Row maxima, an embedding table looked up by per-row ids, one-hot rows.
+    static constexpr auto E = stag::var<"E", stag::tensor<double, 5, 3>>;
+    const auto f = [](auto x, auto k) {
+        return stag::sum(stag::max<1>(stag::matmul(x, V) + c)) + stag::mean(stag::square(stag::gather(E, k) - x)) +
+               stag::sum(stag::one_hot<4>(k) * stag::matmul(x, V));
+    };
+    const auto xs = numbers(12, 1.0);
+    const std::vector<double> ks{3, 0, 2, 1};
+    const auto e0 = tensor_from<stag::tensor<double, 5, 3>>(numbers(15, 0.7));
+    using R = fixed_rows<4>;
+    const auto want = stag::value_and_grad(f(R::X, R::labels), V, c, E)(R::X = tensor_from<stag::tensor<double, 4, 3>>(xs),
+                                                                        R::labels = tensor_from<stag::tensor<double, 4>>(ks), V = v0, c = c0, E = e0);
+    const auto got = stag::value_and_grad(f(X, labels), V, c, E)(X = xs, labels = ks, V = v0, c = c0, E = e0);
+    BOOST_TEST(got.value == want.value, boost::test_tools::tolerance(1e-12));
+    check_close(got.grad[V], want.grad[V]);
+    check_close(got.grad[c], want.grad[c]);
+    check_close(got.grad[E], want.grad[E]);
+}
