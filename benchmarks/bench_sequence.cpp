@@ -1,5 +1,6 @@
 // Models over run-time-length data, against the same gradients written by hand:
 // - a Gaussian mixture's log-likelihood over n points, its value and gradient with stag::map_sum;
+// - softmax regression over n rows, X declared with a run-time axis (stag::dynamic);
 // - an LSTM over a sequence of 1000 steps, its loss and gradient with stag::scan carrying h and c,
 //   against backpropagation through time in plain loops (the standard library's tanh and exp, or the
 //   branch-free forms stag uses, with which the gate loops vectorise).
@@ -146,6 +147,96 @@ void gmm_stag(benchmark::State& state) {
     const mixture<K, D> m(static_cast<std::size_t>(state.range(0)));
     for (auto _ : state) {
         auto r = stag_model<K, D>::run(m);
+        benchmark::DoNotOptimize(r);
+    }
+}
+
+// ---- a classifier over a run-time number of rows ---------------------------------------------------
+// Softmax regression, 64 inputs and 10 classes, its mean cross-entropy over n rows and its gradient:
+// with stag, X declared stag::tensor<double, stag::dynamic, 64> in the loss as one writes it; by
+// hand, one pass over the rows (logits with the class loop innermost, so that it vectorises; the
+// softmax; the gradient added into the caller's arrays).
+
+constexpr std::size_t features = 64, classes = 10;
+
+struct classifier_data {
+    std::vector<double> x, labels;
+    stag::tensor<double, features, classes> v;
+    stag::tensor<double, classes> c;
+    explicit classifier_data(std::size_t n) : x(n * features), labels(n) {
+        for (std::size_t i = 0; i < x.size(); ++i) x[i] = std::sin(0.37 * double(i) + 0.1);
+        for (std::size_t i = 0; i < n; ++i) labels[i] = double((i * 7 + 3) % classes);
+        for (std::size_t i = 0; i < v.size(); ++i) v.elements[i] = 0.05 * std::cos(0.21 * double(i));
+        for (std::size_t j = 0; j < classes; ++j) c.elements[j] = 0.01 * double(j);
+    }
+};
+
+double classifier_hand(const classifier_data& d, stag::tensor<double, features, classes>& gv, stag::tensor<double, classes>& gc) {
+    const std::size_t n = d.labels.size();
+    const double scale = 1.0 / double(n);
+    double loss = 0;
+    gv = {};
+    gc = {};
+    for (std::size_t i = 0; i < n; ++i) {
+        const double* x = d.x.data() + i * features;
+        double z[classes];
+        for (std::size_t j = 0; j < classes; ++j) z[j] = d.c.elements[j];
+        for (std::size_t k = 0; k < features; ++k)
+            for (std::size_t j = 0; j < classes; ++j) z[j] += x[k] * d.v.elements[k * classes + j];
+        double m = z[0];
+        for (std::size_t j = 1; j < classes; ++j) m = std::max(m, z[j]);
+        const auto label = static_cast<std::size_t>(d.labels[i]);
+        const double picked = z[label];
+        double s = 0;
+        for (std::size_t j = 0; j < classes; ++j) s += (z[j] = std::exp(z[j] - m));
+        loss += std::log(s) + m - picked;
+        for (std::size_t j = 0; j < classes; ++j) z[j] = (z[j] / s - (j == label ? 1.0 : 0.0)) * scale;
+        for (std::size_t k = 0; k < features; ++k)
+            for (std::size_t j = 0; j < classes; ++j) gv.elements[k * classes + j] += x[k] * z[j];
+        for (std::size_t j = 0; j < classes; ++j) gc.elements[j] += z[j];
+    }
+    return loss * scale;
+}
+
+struct classifier_stag {
+    static constexpr auto X = stag::var<"X", stag::tensor<double, stag::dynamic, features>>;
+    static constexpr auto labels = stag::var<"labels", stag::tensor<double, stag::dynamic>>;
+    static constexpr auto V = stag::var<"V", stag::tensor<double, features, classes>>;
+    static constexpr auto c = stag::var<"c", stag::tensor<double, classes>>;
+    static auto run(const classifier_data& d) {
+        return stag::value_and_grad(stag::cross_entropy(stag::matmul(X, V) + c, labels), V, c)(X = d.x, labels = d.labels, V = d.v, c = d.c);
+    }
+};
+
+void check_classifier(std::size_t n) {
+    const classifier_data d(n);
+    stag::tensor<double, features, classes> gv;
+    stag::tensor<double, classes> gc;
+    const double v = classifier_hand(d, gv, gc);
+    const auto r = classifier_stag::run(d);
+    const auto close = [](double a, double b) { return std::abs(a - b) <= 1e-9 * std::max(1.0, std::abs(a) + std::abs(b)); };
+    bool same = close(v, r.value);
+    for (std::size_t e = 0; e < gv.size(); ++e) same = same && close(gv.elements[e], r.grad[classifier_stag::V].elements[e]);
+    for (std::size_t e = 0; e < gc.size(); ++e) same = same && close(gc.elements[e], r.grad[classifier_stag::c].elements[e]);
+    if (!same) {
+        std::fprintf(stderr, "bench_sequence: the hand-written and stag classifier gradients differ\n");
+        std::exit(1);
+    }
+}
+
+void softmax_hand(benchmark::State& state) {
+    const classifier_data d(static_cast<std::size_t>(state.range(0)));
+    stag::tensor<double, features, classes> gv;
+    stag::tensor<double, classes> gc;
+    for (auto _ : state) {
+        benchmark::DoNotOptimize(classifier_hand(d, gv, gc));
+        benchmark::ClobberMemory();
+    }
+}
+void softmax_stag(benchmark::State& state) {
+    const classifier_data d(static_cast<std::size_t>(state.range(0)));
+    for (auto _ : state) {
+        auto r = classifier_stag::run(d);
         benchmark::DoNotOptimize(r);
     }
 }
@@ -337,12 +428,15 @@ void bptt_stag(benchmark::State& state) {
 BENCHMARK(bptt_hand<32, 8, false>)->Name("lstm_h32_i8/grad/hand")->Arg(1000);
 BENCHMARK(bptt_hand<32, 8, true>)->Name("lstm_h32_i8/grad/hand_branch_free")->Arg(1000);
 BENCHMARK(bptt_stag<32, 8>)->Name("lstm_h32_i8/grad/stag")->Arg(1000);
+BENCHMARK(softmax_hand)->Name("softmax_64_10/grad/hand")->Arg(1000);
+BENCHMARK(softmax_stag)->Name("softmax_64_10/grad/stag")->Arg(1000);
 BENCHMARK(gmm_hand<5, 2>)->Name("gmm_k5_d2/grad/hand")->Arg(1000);
 BENCHMARK(gmm_stag<5, 2>)->Name("gmm_k5_d2/grad/stag")->Arg(1000);
 BENCHMARK(gmm_hand<10, 8>)->Name("gmm_k10_d8/grad/hand")->Arg(1000);
 BENCHMARK(gmm_stag<10, 8>)->Name("gmm_k10_d8/grad/stag")->Arg(1000);
 
 int main(int argc, char** argv) {
+    check_classifier(100);
     check<5, 2>(100);
     check<10, 8>(100);
     check_lstm<32, 8, false>(50);
