@@ -282,20 +282,51 @@ template <class V, class T>
 inline constexpr bool is_step_binding<step_binding<V, T>> = true;
 
 namespace detail {
-/// The arguments of a call over a run-time axis (scan, map_sum) split in two: the per-step (or
-/// per-row) bindings, steps(x, xs) or each(x, xs), and the others.
-template <class... Args>
-constexpr auto split_runtime_bindings(const Args&... args) {
+/// The arguments of a call split in two: the others, and those of which Along::template holds<B>
+/// (the bindings along a run-time axis).
+template <class Along, class... Args>
+constexpr auto split_bindings(const Args&... args) {
     auto fixed = std::tuple_cat([](const auto& a) {
-        if constexpr (is_step_binding<std::remove_cvref_t<decltype(a)>>) return std::tuple<>{};
+        if constexpr (Along::template holds<std::remove_cvref_t<decltype(a)>>) return std::tuple<>{};
         else return std::tuple{a};
     }(args)...);
     auto along = std::tuple_cat([](const auto& a) {
-        if constexpr (is_step_binding<std::remove_cvref_t<decltype(a)>>) return std::tuple{a};
+        if constexpr (Along::template holds<std::remove_cvref_t<decltype(a)>>) return std::tuple{a};
         else return std::tuple<>{};
     }(args)...);
     return std::pair{fixed, along};
 }
+struct per_step_binding {
+    template <class B>
+    static constexpr bool holds = is_step_binding<B>;
+};
+/// The arguments of a call over a run-time axis (scan, map_sum) split in two: the others, and the
+/// per-step (or per-row) bindings, steps(x, xs) or each(x, xs).
+template <class... Args>
+constexpr auto split_runtime_bindings(const Args&... args) {
+    return split_bindings<per_step_binding>(args...);
+}
+
+/// Whether a variable V for which Test::template holds<V> is below node N (a class per node and
+/// test, so that each node of a shared graph is asked once).
+template <class N, class Test>
+struct involves;
+template <class P, class Test>
+struct arguments_involve : std::false_type {};
+template <class Op, class... Args, class Test>
+struct arguments_involve<expr_base<Op, Args...>, Test> : std::bool_constant<(involves<Args, Test>::value || ...)> {};
+template <class N, class Test>
+struct involves {
+    static constexpr bool value = [] {
+        if constexpr (variable<N>) return Test::template holds<N>;
+        else if constexpr (op_node<N>) return arguments_involve<pattern_t<N>, Test>::value;
+        else return false;
+    }();
+};
+struct any_variable {
+    template <class V>
+    static constexpr bool holds = true;
+};
 /// The one length of the axis: what every binding along it agrees on, else std::invalid_argument
 /// naming two that differ and their lengths. Length(b) is a binding's length along the axis.
 template <class Length, class B, class... Bs>

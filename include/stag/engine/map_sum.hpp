@@ -119,41 +119,17 @@ std::size_t map_sum_rows(const Along& along) {
 
 // ---- hoisting what does not depend on the rows ---------------------------------------------------
 
-/// Whether the expression N depends on one of the variables Rows, and whether on any variable
-/// (classes, so that each node of a shared graph is asked once).
-template <class N, class... Rows>
-struct involves_rows;
-template <class P, class... Rows>
-struct arguments_involve_rows : std::false_type {};
-template <class Op, class... Args, class... Rows>
-struct arguments_involve_rows<expr_base<Op, Args...>, Rows...> : std::bool_constant<(involves_rows<Args, Rows...>::value || ...)> {};
-template <class N, class... Rows>
-struct involves_rows {
-    static constexpr bool value = [] {
-        if constexpr (variable<N>) return is_row_variable<N, Rows...>;
-        else if constexpr (op_node<N>) return arguments_involve_rows<pattern_t<N>, Rows...>::value;
-        else return false;
-    }();
-};
-template <class N>
-struct involves_variables;
-template <class P>
-struct arguments_involve_variables : std::false_type {};
-template <class Op, class... Args>
-struct arguments_involve_variables<expr_base<Op, Args...>> : std::bool_constant<(involves_variables<Args>::value || ...)> {};
-template <class N>
-struct involves_variables {
-    static constexpr bool value = [] {
-        if constexpr (variable<N>) return true;
-        else if constexpr (op_node<N>) return arguments_involve_variables<pattern_t<N>>::value;
-        else return false;
-    }();
+/// The variables named Rows (a test for detail::involves).
+template <class... Rows>
+struct named_among {
+    template <class V>
+    static constexpr bool holds = is_row_variable<V, Rows...>;
 };
 
 /// Whether a node is computed once per call rather than per row: an operation on variables other
 /// than the rows', holding no run-time data (so that its type alone says what it computes).
 template <class N, class... Rows>
-inline constexpr bool hoistable = op_node<N> && bool(N::stateless) && !involves_rows<N, Rows...>::value && involves_variables<N>::value;
+inline constexpr bool hoistable = op_node<N> && bool(N::stateless) && !involves<N, named_among<Rows...>>::value && involves<N, any_variable>::value;
 
 /// The variable that stands for the hoisted node I of the row expression's unique nodes, and the
 /// one that holds its adjoint.

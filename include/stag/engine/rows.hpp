@@ -28,6 +28,7 @@
 #include <stag/engine/eval.hpp>
 #include <stag/engine/gradient.hpp>
 #include <stag/engine/map_sum.hpp>
+#include <stag/engine/tensor_sweep.hpp>
 #include <stag/ops/tensor.hpp>
 
 #include <boost/hana/string.hpp>
@@ -62,22 +63,13 @@ inline constexpr bool has_run_time_axis = [] {
     else return false;
 }();
 
-/// Whether a rows variable is below node N (a class, so that each node of a shared graph is asked
-/// once).
-template <class N>
-struct uses_rows;
-template <class P>
-struct arguments_use_rows : std::false_type {};
-template <class Op, class... Args>
-struct arguments_use_rows<expr_base<Op, Args...>> : std::bool_constant<(uses_rows<Args>::value || ...)> {};
-template <class N>
-struct uses_rows {
-    static constexpr bool value = [] {
-        if constexpr (variable<N>) return rows_variable<N>;
-        else if constexpr (op_node<N>) return arguments_use_rows<pattern_t<N>>::value;
-        else return false;
-    }();
+/// Whether a variable with a run-time axis is below node N.
+struct declared_with_rows {
+    template <class V>
+    static constexpr bool holds = rows_variable<V>;
 };
+template <class N>
+using uses_rows = involves<N, declared_with_rows>;
 
 /// What a node is to the run-time axis: not on it (fixed), a row node, a sum node, or a node of the
 /// outer expression (above the sums).
@@ -235,15 +227,6 @@ template <std::size_t I>
 using rows_weight_name = boost::hana::string<'s', 't', 'a', 'g', ':', ':', 'w', 'e', 'i', 'g', 'h', 't', ' ', char('0' + I / 100 % 10),
                                              char('0' + I / 10 % 10), char('0' + I % 10)>;
 
-template <class S, class Shape>
-struct declared_for {
-    using type = tensor_of<S, Shape>;
-};
-template <class S>
-struct declared_for<S, std::index_sequence<>> {
-    using type = deduce;
-};
-
 /// The path of argument I of the node at Path.
 template <class Path, std::size_t I>
 struct path_to;
@@ -264,7 +247,7 @@ struct outer_former {
         if constexpr (role_of<N>::value == rows_role::sum) {
             constexpr std::size_t i = index<N, Path>;
             static_assert(i < 1000, "stag: an expression over a run-time axis has more than 1000 nodes");
-            return var_t<rows_sum_name<i>, typename declared_for<S, node_shape_t<N>>::type>{};
+            return var_t<rows_sum_name<i>, typename root_value<S, node_shape_t<N>>::type>{};
         } else if constexpr (role_of<N>::value == rows_role::outer && op_node<N>)
             return rebuild<Path>(n, std::type_identity<pattern_t<N>>{}, std::make_index_sequence<is_op_node<N>::arity>{});
         else
@@ -277,7 +260,7 @@ struct outer_former {
     }
 };
 
-/// The sum nodes of F's unique nodes, as keys with their positions.
+/// The positions of the sum nodes among F's unique nodes (an index_sequence).
 template <class List, class Is = std::make_index_sequence<List::size>>
 struct sums_in;
 template <class List, std::size_t... I>
@@ -311,9 +294,9 @@ struct rows_plan {
     template <std::size_t I>
     using node = graph::node_t<graph::type_at<I, List>>;
     template <std::size_t I>
-    using sum_var = var_t<rows_sum_name<I>, typename declared_for<S, node_shape_t<node<I>>>::type>;
+    using sum_var = var_t<rows_sum_name<I>, typename root_value<S, node_shape_t<node<I>>>::type>;
     template <std::size_t I>
-    using weight_var = var_t<rows_weight_name<I>, typename declared_for<S, node_shape_t<node<I>>>::type>;
+    using weight_var = var_t<rows_weight_name<I>, typename root_value<S, node_shape_t<node<I>>>::type>;
     /// The value of sum node I: S, or a tensor of S.
     template <std::size_t I>
     using sum_value = typename root_value<S, node_shape_t<node<I>>>::type;
@@ -401,6 +384,11 @@ struct over_rows<std::tuple<Steps...>> {
     }
 };
 
+struct bound_to_rows {
+    template <class B>
+    static constexpr bool holds = is_rows_binding<B>;
+};
+
 /// What every call over a run-time axis does first: split the bindings, check the rows and find
 /// their number, bind 1 / that number; then g(plan, the other bindings with that one, the per-row
 /// bindings, the number of rows).
@@ -408,14 +396,9 @@ template <class F, class G, class... Bs>
 auto rows_call(const char* what, const G& g, const Bs&... bs) {
     using S = std::common_type_t<typename element_of_binding<Bs>::type...>;
     using Plan = rows_plan<F, S>;
-    auto fixed = std::tuple_cat([](const auto& b) {
-        if constexpr (is_rows_binding<std::remove_cvref_t<decltype(b)>>) return std::tuple<>{};
-        else return std::tuple{b};
-    }(bs)...);
-    auto rows = std::tuple_cat([](const auto& b) {
-        if constexpr (is_rows_binding<std::remove_cvref_t<decltype(b)>>) return std::tuple{b};
-        else return std::tuple<>{};
-    }(bs)...);
+    const auto split = split_bindings<bound_to_rows>(bs...);
+    const auto& fixed = split.first;
+    const auto& rows = split.second;
     const std::size_t n = std::apply([&](const auto&... r) { return common_length(what, [](const auto& b) { return rows_held(b); }, r...); }, rows);
     if (Plan::takes_a_mean && n == 0) throw std::invalid_argument(std::string("stag: ") + what + ": a mean over a run-time axis of no rows");
     const auto all = std::tuple_cat(fixed, std::tuple{rows_reciprocal_t{} = n == 0 ? S(0) : S(1) / S(n)});
@@ -503,7 +486,7 @@ template <class F, class... Vs>
 constexpr bool rows_grad_arguments() {
     static_assert((variable<Vs> && ...), "stag: grad(f, vars...): differentiate with respect to variables");
     if constexpr (!(variable<Vs> && ...)) return false;
-    else if constexpr (!rows_check<graph::nodes_t<F>>::value) return false;
+    else if constexpr (!report_shapes<F>() || !rows_check<graph::nodes_t<F>>::value) return false;
     else {
         constexpr bool shared[] = {!rows_variable<Vs>..., true};
         if constexpr (constexpr std::size_t at = first_false(shared); at < sizeof...(Vs)) {
@@ -539,7 +522,7 @@ constexpr auto grad(const F& f, const Vs&... vs) {
 template <class F, class... Bs>
     requires detail::has_run_time_axis<F>
 auto eval(const F& f, const Bs&... bs) {
-    if constexpr (detail::rows_check<graph::nodes_t<F>>::value && detail::rows_bindings_check<F, Bs...>())
+    if constexpr (detail::report_shapes<F>() && detail::rows_check<graph::nodes_t<F>>::value && detail::rows_bindings_check<F, Bs...>())
         return detail::rows_call<F>("eval", [&]<class Plan>(Plan, const auto& fixed, const auto& along, std::size_t n) {
             using S = typename Plan::scalar;
             if constexpr (detail::row_shaped<F>) {
