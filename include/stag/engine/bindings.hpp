@@ -147,7 +147,8 @@ template <class V, class E>
 inline constexpr bool is_rows_binding<rows_binding<V, E>> = true;
 
 /// Storage of a run-time number of rows other than a contiguous range: <stag/eigen.hpp> makes an
-/// Eigen matrix with a run-time number of rows one (`value`, `row_size`, `element`, `transposed`).
+/// Eigen matrix with a run-time number of rows one (`value`, `row_size`, `element`, `transposed`,
+/// and `view` where a temporary refers to the caller's numbers, as a Map does).
 template <class T>
 struct rows_storage : std::false_type {};
 

@@ -51,10 +51,22 @@ inline constexpr bool rows_variable = false;
 template <class Name, class T>
 inline constexpr bool rows_variable<var_t<Name, T>> = is_dynamic_tensor<T>;
 
+/// Whether some flag is set (an array, not a fold: clang nests a fold over a graph's nodes as
+/// deeply as it has nodes, and stops at 256).
+template <std::size_t N>
+constexpr bool any_of(const bool (&flags)[N]) noexcept {
+    for (bool f : flags)
+        if (f) return true;
+    return false;
+}
+
 template <class List>
 struct lists_rows_variable;
 template <class... Ks>
-struct lists_rows_variable<graph::node_list<Ks...>> : std::bool_constant<(rows_variable<graph::node_t<Ks>> || ...)> {};
+struct lists_rows_variable<graph::node_list<Ks...>> {
+    static constexpr bool flags[] = {rows_variable<graph::node_t<Ks>>..., false};
+    static constexpr bool value = any_of(flags);
+};
 
 /// Whether F is an expression with a run-time axis: one of its variables is declared with one.
 template <class F>
@@ -321,7 +333,8 @@ struct rows_plan {
     static constexpr bool constant_weight() {
         using D = decltype(d(outer(std::declval<const F&>()), sum_var<I>{}));
         return []<class... Ks>(graph::node_list<Ks...>) {
-            return ((!variable<graph::node_t<Ks>> || std::is_same_v<graph::node_t<Ks>, rows_reciprocal_t>) && ...);
+            constexpr bool other_variable[] = {(variable<graph::node_t<Ks>> && !std::is_same_v<graph::node_t<Ks>, rows_reciprocal_t>)..., false};
+            return !any_of(other_variable);
         }(graph::nodes_t<D>{});
     }
     template <std::size_t... I>
@@ -331,7 +344,8 @@ struct rows_plan {
     static constexpr bool affine = affine_of(sums{});
     /// Whether F takes a mean over the run-time axis (which needs at least one row).
     static constexpr bool takes_a_mean = []<class... Ks>(graph::node_list<Ks...>) {
-        return (std::is_same_v<graph::node_t<Ks>, rows_reciprocal_t> || ...);
+        constexpr bool reciprocal[] = {std::is_same_v<graph::node_t<Ks>, rows_reciprocal_t>..., false};
+        return any_of(reciprocal);
     }(List{});
 };
 
