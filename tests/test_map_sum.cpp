@@ -8,8 +8,10 @@
 
 #include <stag/stag.hpp>
 
+#include <array>
 #include <cmath>
 #include <cstddef>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -189,4 +191,34 @@ BOOST_AUTO_TEST_CASE(numbers_hoisted_out_of_the_rows) {
     BOOST_TEST(r.grad[a] == da, boost::test_tools::tolerance(1e-14));
     BOOST_TEST(r.grad[b] == db, boost::test_tools::tolerance(1e-14));
     BOOST_TEST(stag::eval(m, stag::each(t, ts), a = 0.4, b = 1.1) == value, boost::test_tools::tolerance(1e-14));
+}
+
+BOOST_AUTO_TEST_CASE(gradients_into_the_callers_storage) {
+    // into writes the gradient into the caller's arrays (overwriting what they held) and returns
+    // the value; accumulate_into adds, so two calls over two halves of the points give the
+    // gradient over all of them (with the hoisted terms' adjoints taken back each time).
+    const parameters p;
+    const auto xs = points(10);
+    const auto want = stag::value_and_grad(loglik, alpha, mu, logq)(stag::each(x, xs), alpha = p.a, mu = p.m, logq = p.lq);
+    std::array<double, K> ga;
+    ga.fill(7.0);
+    by_component gm{}, gq{};
+    gm(0, 0) = 7.0;
+    const double v = stag::value_and_grad(loglik, alpha, mu, logq).into(ga, gm, gq)(stag::each(x, xs), alpha = p.a, mu = p.m, logq = p.lq);
+    BOOST_TEST(v == want.value, boost::test_tools::tolerance(1e-14));
+    for (std::size_t i = 0; i < K; ++i) BOOST_TEST(ga[i] == want.grad[alpha](i), boost::test_tools::tolerance(1e-14));
+    for (std::size_t i = 0; i < by_component::size(); ++i) {
+        BOOST_TEST(gm.data()[i] == want.grad[mu].data()[i], boost::test_tools::tolerance(1e-14));
+        BOOST_TEST(gq.data()[i] == want.grad[logq].data()[i], boost::test_tools::tolerance(1e-14));
+    }
+    by_component sum_m{};
+    const auto add = stag::grad(loglik, mu).accumulate_into(sum_m);
+    const std::span<const point> all(xs);
+    add(stag::each(x, all.first(4)), alpha = p.a, mu = p.m, logq = p.lq);
+    add(stag::each(x, all.last(6)), alpha = p.a, mu = p.m, logq = p.lq);
+    for (std::size_t i = 0; i < by_component::size(); ++i) BOOST_TEST(sum_m.data()[i] == want.grad[mu].data()[i], boost::test_tools::tolerance(1e-12));
+    // A destination that is a bound value: a run-time error, nothing written.
+    auto m_copy = p.m;
+    BOOST_CHECK_THROW(stag::grad(loglik, mu).into(m_copy)(stag::each(x, xs), alpha = p.a, mu = m_copy, logq = p.lq), std::invalid_argument);
+    for (std::size_t i = 0; i < by_component::size(); ++i) BOOST_TEST(m_copy.data()[i] == p.m.data()[i]);
 }

@@ -199,7 +199,7 @@ BOOST_AUTO_TEST_CASE(rows_that_disagree) {
     BOOST_TEST(message([&] { (void)stag::value_and_grad(regression(X, y), W, b)(X = xs, y = ys, W = w0, b = b0); }) ==
                "stag: value_and_grad: X has 3 values along the run-time axis but y has 4");
     BOOST_TEST(message([&] { (void)stag::eval(regression(X, y), X = odd, y = ys, W = w0, b = b0); }) ==
-               "stag: X is bound to 7 numbers, not whole rows of 3");
+               "stag: eval: the values of X (7 numbers) are not whole rows of 3");
 }
 
 BOOST_AUTO_TEST_CASE(other_ops_per_row) {
@@ -220,4 +220,50 @@ BOOST_AUTO_TEST_CASE(other_ops_per_row) {
     check_close(got.grad[V], want.grad[V]);
     check_close(got.grad[c], want.grad[c]);
     check_close(got.grad[E], want.grad[E]);
+}
+
+BOOST_AUTO_TEST_CASE(gradients_into_the_callers_storage) {
+    // into writes the gradient where the caller keeps it and returns the value; accumulate_into
+    // adds it there (a sum over chunks of the rows equals one call over all of them); a std::span
+    // over the caller's array is a destination too; grad(...).into returns nothing.
+    const auto xs = numbers(18, 1.0), ys = numbers(6, 2.0);
+    const auto want = stag::value_and_grad(regression(X, y), W, b)(X = xs, y = ys, W = w0, b = b0);
+    stag::tensor<double, 3, 1> gw{9.0, 9.0, 9.0};
+    double gb[1] = {9.0};
+    const double v = stag::value_and_grad(regression(X, y), W, b).into(gw, std::span<double, 1>(gb))(X = xs, y = ys, W = w0, b = b0);
+    BOOST_TEST(v == want.value, boost::test_tools::tolerance(1e-12));
+    check_close(gw, want.grad[W]);
+    BOOST_TEST(gb[0] == want.grad[b](0), boost::test_tools::tolerance(1e-12));
+
+    // Two halves of the rows, accumulated: a sum loss (no mean, whose 1/length differs per half).
+    const auto summed = [](auto x, auto t) { return stag::sum(stag::square(stag::matmul(x, W) + b - t)); };
+    const auto whole = stag::grad(summed(X, y), W, b)(X = xs, y = ys, W = w0, b = b0);
+    stag::tensor<double, 3, 1> aw{};
+    stag::tensor<double, 1> ab{};
+    const auto add = stag::grad(summed(X, y), W, b).accumulate_into(aw, ab);
+    const std::span<const double> all_x(xs), all_y(ys);
+    add(X = all_x.first(9), y = all_y.first(3), W = w0, b = b0);
+    add(X = all_x.last(9), y = all_y.last(3), W = w0, b = b0);
+    check_close(aw, whole[W]);
+    check_close(ab, whole[b]);
+
+    // The non-affine path (a first pass for the sums) writes there too.
+    static constexpr auto w = stag::var<"w", stag::tensor<double, 3>>;
+    const auto f = stag::log(stag::sum(stag::exp(stag::matmul(X, w))));
+    const stag::tensor<double, 3> w1{0.3, -0.1, 0.5};
+    const auto g = stag::value_and_grad(f, w)(X = xs, w = w1);
+    stag::tensor<double, 3> gw1{1.0, 1.0, 1.0};
+    const double v1 = stag::value_and_grad(f, w).accumulate_into(gw1)(X = xs, w = w1);
+    BOOST_TEST(v1 == g.value, boost::test_tools::tolerance(1e-12));
+    for (std::size_t e = 0; e < 3; ++e) BOOST_TEST(gw1(e) == 1.0 + g.grad[w](e), boost::test_tools::tolerance(1e-12));
+
+    // A destination that is a bound value is a run-time error, before anything is written.
+    auto w_copy = w0;
+    try {
+        stag::grad(regression(X, y), W, b).into(w_copy, std::span<double, 1>(gb))(X = xs, y = ys, W = w_copy, b = b0);
+        BOOST_TEST(false);
+    } catch (const std::invalid_argument& e) {
+        BOOST_TEST(std::string(e.what()).find("stag: into(...): the destination of the gradient with respect to W shares storage with the value bound to W") == 0);
+    }
+    check_close(w_copy, w0);
 }

@@ -343,6 +343,15 @@ std::size_t common_length(std::string_view what, Length length, const B& b, cons
     (check(bs), ...);
     return n;
 }
+
+/// The number of rows in `count` numbers bound to the variable named `name`, `row` numbers a row:
+/// a run-time error (in `what`'s name) unless they are whole rows.
+inline std::size_t whole_rows(std::string_view what, std::string_view name, std::size_t count, std::size_t row) {
+    if (count % row != 0)
+        throw std::invalid_argument(std::string("stag: ") + std::string(what) + ": the values of " + std::string(name) + " (" +
+                                    std::to_string(count) + " numbers) are not whole rows of " + std::to_string(row));
+    return count / row;
+}
 }  // namespace detail
 
 template <class T>

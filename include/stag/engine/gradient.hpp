@@ -75,6 +75,10 @@ struct value_and_gradient {
 
 namespace detail {
 
+/// What value_and_grad returns where its arguments failed a check (a stag: error already given):
+/// a call whose result's `.value` and `.grad[v]` add no error of their own.
+inline constexpr auto failed_value_and_grad = [](const auto&...) { return value_and_gradient<failed, failed>{}; };
+
 template <class F, class... Vs>
 constexpr bool check_grad_arguments() {
     constexpr bool is_expr = expression<F>;
@@ -286,6 +290,31 @@ void check_no_aliasing(graph::node_list<Vs...>, const G& g, const Bs&... bs) {
     }(std::index_sequence_for<Vs...>{});
 }
 
+/// a += b, for numbers and tensors (of one shape, or b a tensor of one element).
+template <class T, class U>
+constexpr void add_to(T& a, const U& b) {
+    if constexpr (is_tensor<T>)
+        for (std::size_t e = 0; e < T::count; ++e) a.elements[e] += b.elements[e];
+    else if constexpr (is_tensor<U>) a += b.elements[0];
+    else a += b;
+}
+
+/// Writes (Accumulate: adds) a gradient v, a number or a stag::tensor, into destination d: a
+/// number, or tensor-like storage of as many elements.
+template <bool Accumulate, class D, class T>
+constexpr void store_gradient(D& d, const T& v) {
+    if constexpr (!is_tensor<T>) {
+        if constexpr (Accumulate) d += v;
+        else d = v;
+    } else {
+        auto* e = elements_of(d);
+        for (std::size_t i = 0; i < T::count; ++i) {
+            if constexpr (Accumulate) e[i] += v.elements[i];
+            else e[i] = v.elements[i];
+        }
+    }
+}
+
 /// grad(f, vs...).into(ds...) and friends: the sweep of reverse_mode, the gradient written (or
 /// added) where the caller keeps it; the value returned where WithValue.
 template <bool WithValue, bool Accumulate, class F, class Vars, class... Ds>
@@ -319,8 +348,7 @@ struct gradient_into_fn<WithValue, Accumulate, F, graph::node_list<Vs...>, Ds...
                     const auto r = reverse_mode<F, Vs...>{f}.template sweep<true>(bs...);
                     value = r.value;
                     [&]<std::size_t... I>(std::index_sequence<I...>) {
-                        if constexpr (Accumulate) ((g.template get<I>() += r.grad.template get<I>()), ...);
-                        else ((g.template get<I>() = r.grad.template get<I>()), ...);
+                        (store_gradient<Accumulate>(g.template get<I>(), r.grad.template get<I>()), ...);
                     }(std::index_sequence_for<Vs...>{});
                 }
                 if constexpr (WithValue) return value;
@@ -341,14 +369,20 @@ constexpr bool check_into_arguments(graph::node_list<Vs...>, graph::node_list<Ds
     return count && writable;
 }
 
-template <bool WithValue, bool Accumulate, class F, class... Vs, class... Ds>
-constexpr auto make_into(const F& f, Ds&&... ds) {
+/// The same, from the types Ds of the arguments as forwarded (a temporary, other than a span, is
+/// an error).
+template <class Vars, class... Ds>
+constexpr bool into_arguments_ok() {
     constexpr bool views = ((std::is_lvalue_reference_v<Ds> || is_span<std::remove_cvref_t<Ds>>::value) && ...);
     static_assert(views, "stag: into(...): a destination is a temporary, so the gradient would be lost: give your own "
                          "object, or a std::span over your storage");
-    if constexpr (!views)
-        return failed{};
-    else if constexpr (check_into_arguments(graph::node_list<Vs...>{}, graph::node_list<destination_t<Ds>...>{}))
+    if constexpr (!views) return false;
+    else return check_into_arguments(Vars{}, graph::node_list<destination_t<Ds>...>{});
+}
+
+template <bool WithValue, bool Accumulate, class F, class... Vs, class... Ds>
+constexpr auto make_into(const F& f, Ds&&... ds) {
+    if constexpr (into_arguments_ok<graph::node_list<Vs...>, Ds...>())
         return gradient_into_fn<WithValue, Accumulate, F, graph::node_list<Vs...>, destination_t<Ds>...>{
             f, record<into_slot<destination_t<Ds>>...>{destination_slot(ds)...}};
     else
@@ -408,7 +442,7 @@ constexpr auto grad(const F& f, const Vs&...) {
 template <class F, class... Vs>
 constexpr auto value_and_grad(const F& f, const Vs&...) {
     if constexpr (detail::check_grad_arguments<F, Vs...>()) return value_and_grad_fn<F, Vs...>{{{f}}};
-    else return [](const auto&...) { return value_and_gradient<detail::failed, detail::failed>{}; };
+    else return detail::failed_value_and_grad;
 }
 
 }  // namespace stag

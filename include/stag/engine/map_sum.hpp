@@ -72,13 +72,8 @@ using layout_of = row_layout<typename B::var, std::remove_cv_t<typename decltype
 template <class B>
 std::size_t rows_in(const B& b) {
     using L = layout_of<B>;
-    if constexpr (L::flat) {
-        if (b.values.size() % L::size != 0)
-            throw std::invalid_argument("stag: map_sum: the values of " + std::string(name_v<typename B::var::name>) + " (" +
-                                        std::to_string(b.values.size()) + " numbers) are not whole rows of " +
-                                        std::to_string(L::size));
-        return b.values.size() / L::size;
-    } else
+    if constexpr (L::flat) return whole_rows("map_sum", name_v<typename B::var::name>, b.values.size(), L::size);
+    else
         return b.values.size();
 }
 
@@ -253,26 +248,125 @@ struct map_sum_plan {
 namespace detail {
 /// The rows' sweeps of a planned map_sum: each row's value and gradient, with respect to Vs and to
 /// the hoisted variables Hs, added up; then the hoisted adjoints taken back to Vs in one sweep.
-template <class Plan, class... Vs, class... Hs, class Row, class Shared, class Fixed, class Along>
-auto map_sum_sweep(std::tuple<Hs...>, const Row& row_expression, const Shared& shared, const Fixed& fixed, const Along& along, std::size_t n) {
+/// Returns k(std::type_identity<S>{}, go), S the number type of the rows' values: go(ds...) adds
+/// the gradient with respect to Vs to ds (one destination per variable) and returns the sum.
+template <class Plan, class... Vs, class... Hs, class Row, class Shared, class Fixed, class Along, class K>
+auto map_sum_sweep(std::tuple<Hs...>, const Row& row_expression, const Shared& shared, const Fixed& fixed, const Along& along, std::size_t n,
+                   const K& k) {
     const auto row = value_and_grad(row_expression, Vs{}..., Hs{}...);
     using R = decltype(call_row(0, fixed, along, [&](const auto&... bs) { return row(bs...); }));
     using S = std::remove_cvref_t<decltype(std::declval<R>().value)>;
-    value_and_gradient<S, gradient<S, Vs...>> total{};
-    std::tuple<typename Plan::value::template of<typename Plan::template node_of<Hs>>...> adjoints{};
-    [&]<std::size_t... I>(std::index_sequence<I...>) {
-        // The totals are this function's own: no binding can share their storage, so the rows'
-        // sweeps skip that check (once per row, it cost some 4% of a small mixture's time).
-        auto accumulate = row.accumulate_into(total.grad[Vs{}]..., std::get<I>(adjoints)...);
-        accumulate.checked = false;
-        for (std::size_t i = 0; i < n; ++i) total.value += call_row(i, fixed, along, [&](const auto&... bs) { return accumulate(bs...); });
-        if constexpr (sizeof...(Hs) > 0) {
-            const auto back = grad(Plan::back(), Vs{}...).accumulate_into(total.grad[Vs{}]...);
-            std::apply([&](const auto&... bs) { (void)back(bs..., (typename Plan::template adjoint_of<Hs>{} = std::get<I>(adjoints))...); }, shared);
-        }
-    }(std::index_sequence_for<Hs...>{});
-    return total;
+    return k(std::type_identity<S>{}, [&](auto&&... ds) {
+        S total{};
+        std::tuple<typename Plan::value::template of<typename Plan::template node_of<Hs>>...> adjoints{};
+        [&]<std::size_t... I>(std::index_sequence<I...>) {
+            // The destinations were checked once, against the shared bindings, by the caller; the
+            // hoisted adjoints are this function's own: so the rows' sweeps skip that check (once
+            // per row, it cost some 4% of a small mixture's time).
+            auto accumulate = row.accumulate_into(ds..., std::get<I>(adjoints)...);
+            accumulate.checked = false;
+            for (std::size_t i = 0; i < n; ++i) total += call_row(i, fixed, along, [&](const auto&... bs) { return accumulate(bs...); });
+            if constexpr (sizeof...(Hs) > 0) {
+                const auto back = grad(Plan::back(), Vs{}...).accumulate_into(ds...);
+                std::apply([&](const auto&... bs) { (void)back(bs..., (typename Plan::template adjoint_of<Hs>{} = std::get<I>(adjoints))...); }, shared);
+            }
+        }(std::index_sequence_for<Hs...>{});
+        return total;
+    });
 }
+
+/// Zeroes a destination of into (a number, a stag::tensor, an array, a span, an Eigen matrix), for
+/// a sweep that adds to it.
+template <class D>
+void clear_destination(D& d) {
+    using T = std::remove_cv_t<D>;
+    if constexpr (storage_count<T>() == 0) d = T{};
+    else {
+        auto* e = elements_of(d);
+        for (std::size_t i = 0; i < storage_count<T>(); ++i) e[i] = 0;
+    }
+}
+
+/// The bindings among bs that the destinations of into must not share storage with (those bound
+/// with `=`, not the rows').
+template <class B>
+auto checked_binding(const B& b) {
+    if constexpr (requires { b.get(); }) return std::tuple<const B&>{b};
+    else return std::tuple<>{};
+}
+
+/// A sum over rows (map_sum, or an expression over a run-time axis) differentiated with respect to
+/// the shared variables Vs, into the caller's storage Ds: the sweep (Sweeper::run) adds the
+/// gradient to the destinations, zeroed first unless Accumulate; the call returns the value where
+/// WithValue.
+template <class Sweeper, bool WithValue, bool Accumulate, class F, class Vars, class... Ds>
+struct summed_into_fn;
+template <class Sweeper, bool WithValue, bool Accumulate, class F, class... Vs, class... Ds>
+struct summed_into_fn<Sweeper, WithValue, Accumulate, F, graph::node_list<Vs...>, Ds...> {
+    F f;
+    record<into_slot<Ds>...> to;
+    template <class... Bs>
+    auto operator()(const Bs&... bs) const {
+        [[maybe_unused]] auto v = Sweeper::template run<Vs...>(f, "into", [&]<class S>(std::type_identity<S>, const auto& go) {
+            if constexpr (check_destinations<S>(graph::node_list<Vs...>{}, graph::node_list<Ds...>{}))
+                return [&]<std::size_t... I>(std::index_sequence<I...>) {
+                    gradient_into<Accumulate, graph::node_list<Vs...>, Ds...> g{to};
+                    std::apply([&](const auto&... checked) { check_no_aliasing(graph::node_list<Vs...>{}, g, checked...); },
+                               std::tuple_cat(checked_binding(bs)...));
+                    if constexpr (!Accumulate) (clear_destination(to.template get<I>().get()), ...);
+                    return go(to.template get<I>().get()...);
+                }(std::index_sequence_for<Vs...>{});
+            else
+                return failed{};
+        }, bs...);
+        if constexpr (WithValue) return v;
+    }
+};
+
+/// The value and gradient of a sum over rows with respect to the shared variables Vs, by Sweeper:
+/// `Sweeper::run<Vs...>(f, what, k, bindings...)` checks and splits the bindings (errors named
+/// after `what`), then returns k(std::type_identity<S>{}, go), where go(ds...) adds the gradient to
+/// ds (one destination per variable) and returns the value (or failed{} where a check failed).
+/// Called with bindings, `.value` and `.grad` (the gradient alone from grad: WithValue false);
+/// `into(ds...)` writes the gradient where the caller keeps it, `accumulate_into(ds...)` adds it.
+template <class Sweeper, bool WithValue, class F, class... Vs>
+struct summed_gradient_fn {
+    F f;
+    template <class... Bs>
+    auto operator()(const Bs&... bs) const {
+        auto r = Sweeper::template run<Vs...>(f, WithValue ? "value_and_grad" : "grad", []<class S>(std::type_identity<S>, const auto& go) {
+            value_and_gradient<S, gradient<S, Vs...>> out{};
+            out.value = go(out.grad[Vs{}]...);
+            return out;
+        }, bs...);
+        if constexpr (is_failed<decltype(r)>) {
+            if constexpr (WithValue) return value_and_gradient<failed, failed>{};
+            else return failed{};
+        } else if constexpr (WithValue)
+            return r;
+        else
+            return r.grad;
+    }
+    template <class... Ds>
+    auto into(Ds&&... ds) const {
+        return make<false>(std::forward<Ds>(ds)...);
+    }
+    template <class... Ds>
+    auto accumulate_into(Ds&&... ds) const {
+        return make<true>(std::forward<Ds>(ds)...);
+    }
+
+private:
+    template <bool Accumulate, class... Ds>
+    auto make(Ds&&... ds) const {
+        if constexpr (into_arguments_ok<graph::node_list<Vs...>, Ds...>())
+            return summed_into_fn<Sweeper, WithValue, Accumulate, F, graph::node_list<Vs...>, destination_t<Ds>...>{
+                f, record<into_slot<destination_t<Ds>>...>{destination_slot(ds)...}};
+        else
+            return failed{};
+    }
+};
+
 }  // namespace detail
 
 namespace detail {
@@ -289,6 +383,19 @@ auto map_sum_call(const G& g, const Args&... args) {
     const auto fixed = std::tuple_cat(split.first, plan::bindings(values));  // (refers to values)
     return g(plan{}, split, fixed, n);
 }
+
+/// map_sum's Sweeper for summed_gradient_fn.
+struct map_sum_sweeper {
+    template <class... Vs, class F, class... Rows, class K, class... Args>
+    static auto run(const map_sum_t<F, Rows...>& m, const char*, const K& k, const Args&... args) {
+        return map_sum_call<F, Rows...>(
+            [&](auto plan, const auto& split, const auto& fixed, std::size_t n) {
+                using P = decltype(plan);
+                return map_sum_sweep<P, Vs...>(typename P::hoisted{}, P::rows_hoisted::apply(m.f), split.first, fixed, split.second, n, k);
+            },
+            args...);
+    }
+};
 }  // namespace detail
 
 /// `eval(map_sum(f, x), each(x, xs), w = ...)`: the sum of f over the rows (0 for no rows).
@@ -307,6 +414,8 @@ auto eval(const map_sum_t<F, Rows...>& m, const Args&... args) {
 
 /// `value_and_grad(map_sum(f, x), w, ...)(each(x, xs), w = ...)`: the sum and its gradient with
 /// respect to shared variables, summed over the rows; `.grad[w]` as for any other expression.
+/// `.into(gw, ...)` writes the gradient into the caller's storage (`.accumulate_into` adds it
+/// there) and the call returns the value.
 template <class F, class... Rows, class... Vs>
 auto value_and_grad(const map_sum_t<F, Rows...>& m, const Vs&...) {
     static_assert((variable<Vs> && ...), "stag: value_and_grad(map_sum, vars...): differentiate with respect to variables");
@@ -315,20 +424,15 @@ auto value_and_grad(const map_sum_t<F, Rows...>& m, const Vs&...) {
         if constexpr (constexpr std::size_t row = detail::first_false(shared); row < sizeof...(Vs))
             detail::variable_is_shared_by_the_rows<spelled<typename graph::type_at<row, graph::node_list<Vs...>>::name>, false>();
     }
-    return [m](const auto&... args) {
-        return detail::map_sum_call<F, Rows...>(
-            [&](auto plan, const auto& split, const auto& fixed, std::size_t n) {
-                using P = decltype(plan);
-                return detail::map_sum_sweep<P, Vs...>(typename P::hoisted{}, P::rows_hoisted::apply(m.f), split.first, fixed, split.second, n);
-            },
-            args...);
-    };
+    return detail::summed_gradient_fn<detail::map_sum_sweeper, true, map_sum_t<F, Rows...>, Vs...>{m};
 }
 
-/// `grad(map_sum(f, x), w, ...)(bindings...)`: the gradient alone.
+/// `grad(map_sum(f, x), w, ...)(bindings...)`: the gradient alone; `.into(gw, ...)` and
+/// `.accumulate_into(gw, ...)` as for value_and_grad.
 template <class F, class... Rows, class... Vs>
 auto grad(const map_sum_t<F, Rows...>& m, const Vs&... vs) {
-    return [vg = value_and_grad(m, vs...)](const auto&... args) { return vg(args...).grad; };
+    (void)value_and_grad(m, vs...);  // its checks
+    return detail::summed_gradient_fn<detail::map_sum_sweeper, false, map_sum_t<F, Rows...>, Vs...>{m};
 }
 
 }  // namespace stag

@@ -37,6 +37,7 @@
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <type_traits>
 #include <utility>
@@ -372,12 +373,8 @@ struct element_of_binding<rows_binding<V, E>> {
 
 /// The number of rows a rows binding holds; it must hold whole rows.
 template <class B>
-std::size_t rows_held(const B& b) {
-    constexpr std::size_t size = B::var::value_type::row_size;
-    if (b.values.size() % size != 0)
-        throw std::invalid_argument("stag: " + std::string(name_v<typename B::var::name>) + " is bound to " + std::to_string(b.values.size()) +
-                                    " numbers, not whole rows of " + std::to_string(size));
-    return b.values.size() / size;
+std::size_t rows_held(std::string_view what, const B& b) {
+    return whole_rows(what, name_v<typename B::var::name>, b.values.size(), B::var::value_type::row_size);
 }
 
 /// The per-row binding map_sum takes for a rows binding: each(one row of X, X's numbers).
@@ -413,7 +410,7 @@ auto rows_call(const char* what, const G& g, const Bs&... bs) {
     const auto split = split_bindings<bound_to_rows>(bs...);
     const auto& fixed = split.first;
     const auto& rows = split.second;
-    const std::size_t n = std::apply([&](const auto&... r) { return common_length(what, [](const auto& b) { return rows_held(b); }, r...); }, rows);
+    const std::size_t n = std::apply([&](const auto&... r) { return common_length(what, [&](const auto& b) { return rows_held(what, b); }, r...); }, rows);
     if (Plan::takes_a_mean && n == 0) throw std::invalid_argument(std::string("stag: ") + what + ": a mean over a run-time axis of no rows");
     const auto all = std::tuple_cat(fixed, std::tuple{rows_reciprocal_t{} = n == 0 ? S(0) : S(1) / S(n)});
     const auto along = std::apply([](const auto&... r) { return std::tuple{per_row(r)...}; }, rows);
@@ -423,15 +420,6 @@ auto rows_call(const char* what, const G& g, const Bs&... bs) {
 template <class F, class... Bs>
 constexpr bool rows_bindings_check() {
     return binding_check<graph::nodes_t<F>, typename checked_as<Bs>::type..., binding<rows_reciprocal_t, double>>::value;
-}
-
-/// a += b, for numbers and tensors (of one shape, or b a tensor of one element).
-template <class T, class U>
-constexpr void add_to(T& a, const U& b) {
-    if constexpr (is_tensor<T>)
-        for (std::size_t e = 0; e < T::count; ++e) a.elements[e] += b.elements[e];
-    else if constexpr (is_tensor<U>) a += b.elements[0];
-    else a += b;
 }
 
 /// The sums' values, each summed over the rows by a pass of its own (tensors elementwise).
@@ -446,47 +434,46 @@ auto sums_over_rows(const F& f, const Fixed& fixed, const Along& along, std::siz
     return std::tuple{one(std::integral_constant<std::size_t, I>{})...};
 }
 
-/// value_and_grad over a run-time axis, with respect to the shared variables Vs.
-template <class Plan, class... Vs, class F, class Fixed, class Along, std::size_t... I>
-auto rows_sweep(const F& f, const Fixed& fixed, const Along& along, std::size_t n, std::index_sequence<I...> sums) {
+/// value_and_grad over a run-time axis, with respect to the shared variables Vs: k(type of S, go),
+/// go(ds...) adding the gradient to ds and returning the value (see summed_gradient_fn).
+template <class Plan, class... Vs, class F, class Fixed, class Along, std::size_t... I, class K>
+auto rows_sweep(const F& f, const Fixed& fixed, const Along& along, std::size_t n, std::index_sequence<I...> sums, const K& k) {
     using S = typename Plan::scalar;
-    const auto outer = Plan::outer(f);
-    // The sums' values: not needed (zero) where the outer expression is affine in them.
-    const auto values = [&] {
-        if constexpr (Plan::affine) return std::tuple<typename Plan::template sum_value<I>...>{};
-        else return sums_over_rows<Plan>(f, fixed, along, n, sums);
-    }();
-    const auto o = [&]<std::size_t... K>(std::index_sequence<K...>) {
-        return std::apply(
-            [&](const auto&... b) {
-                return value_and_grad(outer, Vs{}..., typename Plan::template sum_var<I>{}...)(b..., (typename Plan::template sum_var<I>{} = std::get<K>(values))...);
-            },
-            fixed);
-    }(std::make_index_sequence<sizeof...(I)>{});
-    // One pass over the rows: sum_j <d outer / d H_j, part_j>, differentiated.
-    const auto pass = value_and_grad(over_rows<Along>::of(Plan::weighted(f)), Vs{}...);
-    const auto r = std::apply(
-        [&](const auto&... b) {
-            return std::apply([&](const auto&... e) { return pass(e..., b..., (typename Plan::template weight_var<I>{} = o.grad[typename Plan::template sum_var<I>{}])...); },
-                              along);
-        },
-        fixed);
-    value_and_gradient<S, gradient<S, Vs...>> out{};
-    out.value = Plan::affine ? S(o.value + r.value) : S(o.value);
-    ((out.grad[Vs{}] = o.grad[Vs{}], add_to(out.grad[Vs{}], r.grad[Vs{}])), ...);
-    return out;
+    return k(std::type_identity<S>{}, [&](auto&&... ds) {
+        const auto outer = Plan::outer(f);
+        // The sums' values: not needed (zero) where the outer expression is affine in them.
+        const auto values = [&] {
+            if constexpr (Plan::affine) return std::tuple<typename Plan::template sum_value<I>...>{};
+            else return sums_over_rows<Plan>(f, fixed, along, n, sums);
+        }();
+        // The outer expression's gradient: with respect to Vs added to ds, with respect to the
+        // sums (the weights of their rows) kept here. (J: the sums' positions, I: their nodes.)
+        std::tuple<typename Plan::template sum_value<I>...> weights{};
+        return [&]<std::size_t... J>(std::index_sequence<J...>) {
+            const auto into = value_and_grad(outer, Vs{}..., typename Plan::template sum_var<I>{}...).accumulate_into(ds..., std::get<J>(weights)...);
+            const S o = std::apply([&](const auto&... b) { return into(b..., (typename Plan::template sum_var<I>{} = std::get<J>(values))...); }, fixed);
+            // One pass over the rows: sum_j <d outer / d H_j, part_j>, differentiated, added to ds.
+            const auto pass = value_and_grad(over_rows<Along>::of(Plan::weighted(f)), Vs{}...).accumulate_into(ds...);
+            const S r = std::apply(
+                [&](const auto&... b) {
+                    return std::apply([&](const auto&... e) { return pass(e..., b..., (typename Plan::template weight_var<I>{} = std::get<J>(weights))...); },
+                                      along);
+                },
+                fixed);
+            return Plan::affine ? S(o + r) : o;
+        }(std::make_index_sequence<sizeof...(I)>{});
+    });
 }
 
-template <class F, class... Vs>
-struct rows_gradient_fn {
-    F f;
-    template <class... Bs>
-    auto operator()(const Bs&... bs) const {
+/// The Sweeper (see summed_gradient_fn) of an expression over a run-time axis.
+struct rows_sweeper {
+    template <class... Vs, class F, class K, class... Bs>
+    static auto run(const F& f, const char* what, const K& k, const Bs&... bs) {
         if constexpr (rows_bindings_check<F, Bs...>())
-            return rows_call<F>("value_and_grad", [&]<class Plan>(Plan, const auto& fixed, const auto& along, std::size_t n) {
-                return rows_sweep<Plan, Vs...>(f, fixed, along, n, typename Plan::sums{});
+            return rows_call<F>(what, [&]<class Plan>(Plan, const auto& fixed, const auto& along, std::size_t n) {
+                return rows_sweep<Plan, Vs...>(f, fixed, along, n, typename Plan::sums{}, k);
             }, bs...);
-        else return value_and_gradient<failed, failed>{};
+        else return failed{};
     }
 };
 
@@ -518,17 +505,21 @@ constexpr bool rows_grad_arguments() {
 
 /// `value_and_grad(f, W, b)(X = xs, W = w, b = b0)` where f has a run-time axis: `.value` and
 /// `.grad[W]`, the gradient with respect to variables every row shares, summed over the rows.
+/// `.into(gW, gb)` writes it into the caller's storage (`.accumulate_into` adds it there) and the
+/// call returns the value.
 template <class F, class... Vs>
     requires detail::has_run_time_axis<F>
 constexpr auto value_and_grad(const F& f, const Vs&...) {
-    if constexpr (detail::rows_grad_arguments<F, Vs...>()) return detail::rows_gradient_fn<F, Vs...>{f};
-    else return [](const auto&...) { return value_and_gradient<detail::failed, detail::failed>{}; };
+    if constexpr (detail::rows_grad_arguments<F, Vs...>()) return detail::summed_gradient_fn<detail::rows_sweeper, true, F, Vs...>{f};
+    else return detail::failed_value_and_grad;
 }
-/// `grad(f, W, b)(bindings...)` where f has a run-time axis: the gradient alone.
+/// `grad(f, W, b)(bindings...)` where f has a run-time axis: the gradient alone; `.into` and
+/// `.accumulate_into` as for value_and_grad.
 template <class F, class... Vs>
     requires detail::has_run_time_axis<F>
-constexpr auto grad(const F& f, const Vs&... vs) {
-    return [vg = value_and_grad(f, vs...)](const auto&... bs) { return vg(bs...).grad; };
+constexpr auto grad(const F& f, const Vs&...) {
+    if constexpr (detail::rows_grad_arguments<F, Vs...>()) return detail::summed_gradient_fn<detail::rows_sweeper, false, F, Vs...>{f};
+    else return detail::failed{};
 }
 
 /// `eval(f, X = xs, ...)` where f has a run-time axis: a number or tensor where the axis is summed

@@ -70,7 +70,7 @@ struct tensor {
 };
 
 /// The extent of a run-time axis: `tensor<double, stag::dynamic, 64>` has rows of 64 numbers, as
-/// many as its binding holds (docs/tensors.md, "Run-time axis"). Only the leading axis may be.
+/// many as its binding holds (docs/tensors.md, "A run-time axis"). Only the leading axis may be.
 inline constexpr std::size_t dynamic = std::size_t(-1);
 
 /// A tensor whose leading axis has a run-time length: rows of the static shape Dims..., row-major,
