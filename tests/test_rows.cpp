@@ -222,6 +222,24 @@ BOOST_AUTO_TEST_CASE(other_ops_per_row) {
     check_close(got.grad[E], want.grad[E]);
 }
 
+BOOST_AUTO_TEST_CASE(a_mixture_per_row_with_logsumexp_along_an_axis) {
+    // A mixture's log-likelihood written over all points at once: per row, logsumexp<1> over the
+    // components of the row's scores (its shift taken per row, within the row).
+    const auto f = [](auto x) { return stag::sum(stag::logsumexp<1>(stag::matmul(x, V) + c)) - 0.5 * stag::sum(stag::square(V)); };
+    const auto xs = numbers(15, 2.0);
+    const auto x5 = fixed_rows<5>::X;
+    const auto want = stag::value_and_grad(f(x5), V, c)(x5 = tensor_from<stag::tensor<double, 5, 3>>(xs), V = v0, c = c0);
+    const auto got = stag::value_and_grad(f(X), V, c)(X = xs, V = v0, c = c0);
+    BOOST_TEST(got.value == want.value, boost::test_tools::tolerance(1e-12));
+    check_close(got.grad[V], want.grad[V]);
+    check_close(got.grad[c], want.grad[c]);
+    // eval keeps the rows: each row's own log-sum-exp.
+    const auto per_row = stag::eval(stag::logsumexp<1>(stag::matmul(X, V) + c), X = xs, V = v0, c = c0);
+    const auto fixed = stag::eval(stag::logsumexp<1>(stag::matmul(x5, V) + c), x5 = tensor_from<stag::tensor<double, 5, 3>>(xs), V = v0, c = c0);
+    BOOST_TEST(per_row.rows() == 5u);
+    for (std::size_t i = 0; i < 5; ++i) BOOST_TEST(per_row.data()[i] == fixed(i), boost::test_tools::tolerance(1e-13));
+}
+
 BOOST_AUTO_TEST_CASE(gradients_into_the_callers_storage) {
     // into writes the gradient where the caller keeps it and returns the value; accumulate_into
     // adds it there (a sum over chunks of the rows equals one call over all of them); a std::span

@@ -749,11 +749,19 @@ BOOST_AUTO_TEST_CASE(vectorisable_exp_within_one_ulp) {
     BOOST_TEST(stag::detail::exp_lanes(-800.0) == 0.0);
     BOOST_TEST(stag::detail::exp_lanes(0.0) == 1.0);
     static_assert(stag::detail::exp_lanes(0.0) == 1.0 && stag::detail::exp_lanes(1.0f) == 2.7182817f);
-    // And a tensor's exp uses it.
-    constexpr auto a = stag::var<"a", T<3>>;
-    const T<3> av{-2.0, 0.5, 30.0};
-    const T<3> e = stag::eval(stag::exp(a), a = av);
-    for (std::size_t i = 0; i < 3; ++i) BOOST_TEST(e(i) == stag::detail::exp_lanes(av(i)));
+    // And a tensor's exp uses it where its loop fills whole vectors (16 elements), the standard
+    // library's exp where it does not (3 elements), at run time; in constant expressions always.
+    constexpr auto a = stag::var<"a", T<16>>;
+    T<16> av{};
+    for (std::size_t i = 0; i < 16; ++i) av(i) = -2.0 + 2.1 * double(i);
+    const T<16> e = stag::eval(stag::exp(a), a = av);
+    for (std::size_t i = 0; i < 16; ++i) BOOST_TEST(e(i) == stag::detail::exp_lanes(av(i)));
+    constexpr auto b = stag::var<"b", T<3>>;
+    const T<3> bv{-2.0, 0.5, 30.0};
+    const T<3> eb = stag::eval(stag::exp(b), b = bv);
+    for (std::size_t i = 0; i < 3; ++i) BOOST_TEST(eb(i) == std::exp(bv(i)));
+    constexpr T<3> cb = stag::eval(stag::exp(b), b = T<3>{0.0, 1.0, -1.0});
+    static_assert(cb(0) == 1.0 && cb(1) == stag::detail::exp_lanes(1.0) && cb(2) == stag::detail::exp_lanes(-1.0));
 }
 
 /// The error of `got` in units of the last place of the exact value `want` (in long double).

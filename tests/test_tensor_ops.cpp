@@ -6,6 +6,9 @@
 
 #include "tensor_op_checker.hpp"
 
+#include <cmath>
+#include <limits>
+
 namespace {
 
 template <std::size_t... D>
@@ -83,6 +86,10 @@ BOOST_AUTO_TEST_CASE(softmax_and_losses) {
     check_tensor_op("log_softmax", [](auto a) { return stag::log_softmax(a); }, values<T<3, 4>>(0.3));
     check_tensor_op("mse", [](auto a, auto b) { return stag::mse(a, b); }, values<T<3, 4>>(0.4), values<T<3, 4>>(0.5));
     check_tensor_op("logsumexp", [](auto a) { return stag::logsumexp(a); }, values<T<3, 4>>(0.45));
+    const auto x = values<T<2, 3, 4>>(0.55);
+    check_tensor_op("logsumexp<0>", [](auto a) { return stag::logsumexp<0>(a); }, x);
+    check_tensor_op("logsumexp<1>", [](auto a) { return stag::logsumexp<1>(a); }, x);
+    check_tensor_op("logsumexp<2>", [](auto a) { return stag::logsumexp<2>(a); }, x);
     check_tensor_op("cross_entropy, probabilities", [](auto z, auto p) { return stag::cross_entropy(z, p); }, values<T<3, 4>>(0.6),
                     values<T<3, 4>>(0.7, 0.1));
     const T<3> classes{2.5, 0.5, 3.5};  // indices as numbers, between integers: rounded down
@@ -100,6 +107,37 @@ BOOST_AUTO_TEST_CASE(logsumexp_neither_overflows_nor_underflows) {
     const auto g = stag::grad(stag::logsumexp(a), a)(a = big);
     BOOST_TEST(g[a](0) + g[a](1) + g[a](2) == 1.0, boost::test_tools::tolerance(1e-15));
     BOOST_TEST(g[a](0) == 1.0 / (2.0 + std::exp(-1.0)), boost::test_tools::tolerance(1e-14));
+}
+
+BOOST_AUTO_TEST_CASE(logsumexp_along_an_axis) {
+    // Row by row, as over all elements: no overflow or underflow, the softmax of each row as its
+    // gradient, and a NaN in a row makes that row's value NaN and no other.
+    constexpr auto a = stag::var<"a", T<3, 3>>;
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    const T<3, 3> z{1000.0, 1000.0, 999.0, -1000.0, -1000.0, -1001.0, 0.5, nan, 0.0};
+    const double extra = std::log(2.0 + std::exp(-1.0));
+    const auto v = stag::eval(stag::logsumexp<1>(a), a = z);
+    BOOST_TEST(v(0) == 1000.0 + extra, boost::test_tools::tolerance(1e-15));
+    BOOST_TEST(v(1) == -1000.0 + extra, boost::test_tools::tolerance(1e-15));
+    BOOST_TEST(std::isnan(v(2)));
+    constexpr auto b = stag::var<"b", T<2, 3>>;
+    const T<2, 3> y{1000.0, 1000.0, 999.0, -3.0, 0.0, 2.0};
+    const auto g = stag::grad(stag::sum(stag::logsumexp<1>(b)), b)(b = y);
+    const auto s = stag::eval(stag::softmax(b), b = y);
+    for (std::size_t e = 0; e < 6; ++e) BOOST_TEST(g[b].data()[e] == s.data()[e], boost::test_tools::tolerance(1e-15));
+}
+
+BOOST_AUTO_TEST_CASE(short_loops_call_the_standard_library) {
+    // A loop that fills no whole vector (5 elements) calls the standard library's exp and log; a
+    // long one (64) the branch-free forms, within 1 ulp of them (detail/lanes.hpp, lane_loop).
+    constexpr auto a = stag::var<"a", T<5>>;
+    constexpr auto b = stag::var<"b", T<64>>;
+    const auto x = values<T<5>>(0.3, 0.2);
+    const auto y = values<T<64>>(0.4, 0.2);
+    const auto ex = stag::eval(stag::exp(a) + stag::log(a), a = x);
+    for (std::size_t e = 0; e < 5; ++e) BOOST_TEST(ex(e) == std::exp(x(e)) + std::log(x(e)));
+    const auto ey = stag::eval(stag::exp(b), b = y);
+    for (std::size_t e = 0; e < 64; ++e) BOOST_TEST(ey(e) == std::exp(y(e)), boost::test_tools::tolerance(2.3e-16));
 }
 
 BOOST_AUTO_TEST_CASE(slicing_joining_and_gathering) {

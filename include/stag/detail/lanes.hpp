@@ -324,12 +324,37 @@ inline constexpr std::array<double, 21> erf_taylor_at_0 = [] {
 /// Whether the compiler vectorises the forms above on this target. On x86 that takes SSE4.1
 /// (x86-64-v2, every x86-64 processor since about 2008): with the baseline's SSE2 alone, g++ keeps
 /// loops with 64-bit masks scalar, and then the standard library's functions are the faster
-/// choice. stag::vmap asks this; tensor loops use the forms anyway (as fast there as the library's).
+/// choice. stag::vmap asks this; tensor loops that fill vectors (lane_loop) use the forms anyway
+/// (as fast there as the library's).
 #if (defined(__x86_64__) || defined(__i386__)) && !defined(__SSE4_1__)
 inline constexpr bool lanes_vectorise = false;
 #else
 inline constexpr bool lanes_vectorise = true;
 #endif
+
+/// The width in bytes of the vectors the compiler fills: 32 where AVX is there (g++ and clang
+/// prefer 256-bit vectors on AVX-512 machines too, unless told otherwise), 16 otherwise.
+#if defined(__AVX__)
+inline constexpr std::size_t vector_bytes = 32;
+#else
+inline constexpr std::size_t vector_bytes = 16;
+#endif
+
+/// Whether a tensor loop of `count` elements of T uses the forms above, rather than the standard
+/// library's functions: where it fills whole vectors, or is long enough (four vectors or more) for
+/// its scalar remainder to matter little. Elsewhere the loop waits on the forms' long chains of
+/// dependent multiply-adds, one vector and a scalar remainder at a time, and the library's
+/// functions, table-based and of short latency, are faster (measured on a mixture model's rows of
+/// 5 and 10 components: the forms took 1.8 and 1.4 times as long; engine/tensor_sweep.hpp,
+/// `element`). Constant expressions use the forms at any length.
+template <class T>
+constexpr bool lane_loop(std::size_t count) noexcept {
+    if constexpr (!(std::is_same_v<T, double> || std::is_same_v<T, float>)) return true;  // (no such forms: the ops' own apply)
+    else {
+        constexpr std::size_t width = vector_bytes / sizeof(T);
+        return count % width == 0 || count >= 4 * width;
+    }
+}
 
 /// Whether T has the branch-free forms here (double and float).
 template <class T>

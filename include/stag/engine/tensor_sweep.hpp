@@ -15,6 +15,7 @@
 #pragma once
 
 #include <stag/core/config.hpp>
+#include <stag/detail/lanes.hpp>
 #include <stag/engine/bindings.hpp>
 #include <stag/engine/chain.hpp>
 #include <stag/engine/sweep.hpp>
@@ -397,10 +398,17 @@ struct tensor_pass {
         if constexpr (variable<node<I>>) return elements_of(env.template lookup<node<I>>());
         else return static_cast<const S*>(v + L::offset[I]);
     }
+    /// Whether node I's value is a boolean: a comparison's (an elementwise piecewise-constant op;
+    /// a tensor-level one, a mask or logsumexp's shift, computes numbers).
+    template <std::size_t I>
+    static constexpr bool boolean = [] {
+        if constexpr (facts::nodes[I].piecewise_constant) return !tensor_level_op<typename node<I>::op>;
+        else return false;
+    }();
     /// Element e of node I as its op's argument: a boolean for a comparison (stored as 0 or 1).
     template <std::size_t I>
     [[gnu::always_inline]] constexpr auto read(std::size_t e) const noexcept {
-        if constexpr (facts::nodes[I].piecewise_constant) return v[L::offset[I] + e] != S(0);
+        if constexpr (boolean<I>) return v[L::offset[I] + e] != S(0);
         else return static_cast<S>(value<I>()[e]);
     }
     static constexpr std::size_t no_run = ~std::size_t{0};
@@ -411,7 +419,7 @@ struct tensor_pass {
     [[gnu::always_inline]] constexpr auto arg_at(std::size_t e, const S* here = nullptr) const noexcept {
         constexpr std::size_t c = facts::nodes[I].child[K];
         if constexpr (First != no_run && c >= First && runs::of.wide[c]) {
-            if constexpr (facts::nodes[c].piecewise_constant) return here[c - First] != S(0);
+            if constexpr (boolean<c>) return here[c - First] != S(0);
             else return here[c - First];
         } else if constexpr (is_view<c>) {
             constexpr window_piece p = views_of::piece_at(c, B);
@@ -458,13 +466,17 @@ struct tensor_pass {
 
     // ---- forward ----------------------------------------------------------------------------------
     /// Element e of the elementwise op node I, from its arguments' elements: by the op's
-    /// vectorisable form where it states one (lane_apply), by its value rule otherwise.
+    /// vectorisable form where it states one (lane_apply) and the loop fills vectors
+    /// (detail::lane_loop, lanes.hpp), by its value rule otherwise. (In constant expressions,
+    /// where the standard library's functions may not be called, the vectorisable form always.)
     template <std::size_t I, std::size_t B, std::size_t First = no_run, std::size_t... J>
     [[gnu::always_inline]] constexpr S element(std::size_t e, std::index_sequence<J...>, const S* here = nullptr) const {
         using Op = typename node<I>::op;
-        if constexpr (requires { Op::lane_apply(arg_at<I, J, B, First>(e, here)...); })
+        if constexpr (requires { Op::lane_apply(arg_at<I, J, B, First>(e, here)...); }) {
+            if constexpr (!lane_loop<S>(L::count[I]))
+                if (!std::is_constant_evaluated()) return static_cast<S>(Op::apply(arg_at<I, J, B, First>(e, here)...));
             return static_cast<S>(Op::lane_apply(arg_at<I, J, B, First>(e, here)...));
-        else
+        } else
             return static_cast<S>(Op::apply(arg_at<I, J, B, First>(e, here)...));
     }
     template <std::size_t I, std::size_t... J>
@@ -577,8 +589,12 @@ struct tensor_pass {
     [[gnu::always_inline]] constexpr S term(std::size_t e, std::index_sequence<K...>, S seed) const {
         using Op = typename node<I>::op;
         using reads = term_reads<Op, J, sizeof...(K)>;
-        return static_cast<S>(tree_eval<S, true>(chain_term<Op, J>(lit_t<S>{seed}, lit_t<decltype(arg_at<I, K, B>(0))>{read_if<I, K, B, reads::of[K]>(e)}...,
-                                                                   lit_t<S>{reads::of[sizeof...(K)] ? v[L::offset[I] + e] : S{}})));
+        const auto local = chain_term<Op, J>(lit_t<S>{seed}, lit_t<decltype(arg_at<I, K, B>(0))>{read_if<I, K, B, reads::of[K]>(e)}...,
+                                             lit_t<S>{reads::of[sizeof...(K)] ? v[L::offset[I] + e] : S{}});
+        // The ops' vectorisable forms where the forward loop uses them (element, above).
+        if constexpr (!lane_loop<S>(L::count[I]))
+            if (!std::is_constant_evaluated()) return static_cast<S>(tree_eval<S, false>(local));
+        return static_cast<S>(tree_eval<S, true>(local));
     }
     /// Argument K of node I at e where the term reads it; a zero it does not use otherwise (the
     /// forward sweep may not have stored it).

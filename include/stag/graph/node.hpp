@@ -10,7 +10,8 @@
 //   `expr_base<Op, Args...>` it derives from (op Op applied to Args), and `height`, 1 + the
 //   largest height of its arguments (a leaf's is 0);
 // - `arg<I>(n)`, argument I of an operation node (declared here, defined with the node types).
-// An op states `piecewise_constant = true` if its derivative is zero everywhere (comparisons).
+// An op states `piecewise_constant = true` if its derivative is zero everywhere (comparisons), or
+// is to be taken as zero (logsumexp's shift, whose part cancels where it is used).
 #pragma once
 
 #include <cstddef>
@@ -69,8 +70,9 @@ template <class T>
 struct flag_literal<T, std::enable_if_t<bool(T::is_literal)>> : std::true_type {};
 }  // namespace detail
 
-/// Ops whose value is piecewise constant (comparisons) set `piecewise_constant = true`:
-/// their derivative is zero and no adjoint flows through them.
+/// Ops whose value is piecewise constant (comparisons, masks) set `piecewise_constant = true`:
+/// their derivative is zero and no adjoint flows through them. (So does logsumexp's shift, whose
+/// derivative cancels exactly where logsumexp uses it.) An elementwise one's value is a boolean.
 template <class Op>
 inline constexpr bool piecewise_constant_op = requires { requires Op::piecewise_constant; };
 }  // namespace stag

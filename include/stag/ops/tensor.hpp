@@ -118,6 +118,17 @@ struct around_axis {
     }();
     static constexpr std::size_t inner = shape_count<Shape>::value / (outer * length);
 };
+/// The Axis of an op along an axis that stands for every element (max(a) and min(a)'s masks,
+/// logsumexp's shift).
+inline constexpr std::size_t all_axes = static_cast<std::size_t>(-1);
+/// A tensor of shape Shape seen as outer x length x inner around Axis, or as one run of all its
+/// elements for all_axes.
+template <std::size_t Axis, class Shape>
+struct run_geometry : around_axis<Axis, Shape> {};
+template <class Shape>
+struct run_geometry<all_axes, Shape> {
+    static constexpr std::size_t outer = 1, length = shape_count<Shape>::value, inner = 1;
+};
 /// exp in tensor loops: the vectorisable form for double and float (detail/lanes.hpp).
 template <class S>
 [[gnu::always_inline]] constexpr S exp_of(S x) {
@@ -227,8 +238,6 @@ std::string c_extreme_at(const std::string& a, std::size_t n, std::size_t stride
 
 // What the ops' vector-Jacobian products (vjp<J>) build with, defined with the builders below.
 namespace detail {
-/// The Axis of extreme_mask_op that stands for every element (max(a) and min(a)).
-inline constexpr std::size_t all_axes = static_cast<std::size_t>(-1);
 template <class Shape, class G>
 constexpr auto broadcast_as(const G& g);
 template <class Shape, class G>
@@ -570,6 +579,43 @@ struct extreme_axis_op {
         return "for (int stag_o = 0; stag_o < " + detail::c_int(ax::outer) + "; ++stag_o)\n    for (int stag_i = 0; stag_i < " + I + "; ++stag_i) {\n" +
                detail::c_extreme_at<Max>(from, ax::length, ax::inner, "        ") + "        " + n.to + "[stag_o * " + detail::c_int(ax::length * ax::inner) +
                " + stag_i + stag_at * " + I + "] += " + n.adj + "[stag_o * " + I + " + stag_i];\n    }\n";
+    }
+};
+
+/// The largest element along Axis, kept as an axis of length 1 (of all elements, as a number, for
+/// all_axes), as the shift of logsumexp: m + log(sum(exp(a - m))). Its derivative cancels there
+/// exactly (the gradient of m's two uses is 1 - the sum of the softmax, zero), so the op states
+/// none (piecewise_constant): the backward sweep never visits it, nor computes that zero in
+/// rounding. Any finite shift gives the same value; a NaN element makes logsumexp NaN through exp.
+template <std::size_t Axis>
+struct lse_shift_op {
+    static constexpr bool tensor_level = true;
+    template <class... Shapes>
+    static constexpr bool rows_apart = Axis != 0 && Axis != detail::all_axes;  // (engine/rows.hpp)
+    static constexpr bool piecewise_constant = true;
+    static constexpr call notation{"shift"};
+    template <class A>
+    using shape = std::conditional_t<Axis == detail::all_axes, std::index_sequence<>, typename detail::with_axis<Axis, 1, A>::type>;
+
+    template <class Sh, class S, class PA>
+    [[gnu::always_inline]] static constexpr void forward(Sh, S* out, const PA* a) {
+        using ax = detail::run_geometry<Axis, typename Sh::template arg<0>>;
+        for (std::size_t o = 0; o < ax::outer; ++o)
+            for (std::size_t i = 0; i < ax::inner; ++i) {
+                const PA* from = a + o * ax::length * ax::inner + i;
+                S m = S(from[0]);
+                for (std::size_t l = 1; l < ax::length; ++l) m = std::max(m, S(from[l * ax::inner]));
+                out[o * ax::inner + i] = m;
+            }
+    }
+    template <class Sh>
+    static std::string c_forward(Sh, const c_arrays& n) {
+        using ax = detail::run_geometry<Axis, typename Sh::template arg<0>>;
+        const std::string L = detail::c_int(ax::length), I = detail::c_int(ax::inner);
+        const std::string from = "(" + n.arg[0] + " + stag_o * " + detail::c_int(ax::length * ax::inner) + " + stag_i)";
+        return "for (int stag_o = 0; stag_o < " + detail::c_int(ax::outer) + "; ++stag_o)\n    for (int stag_i = 0; stag_i < " + I + "; ++stag_i) {\n        double stag_m = " + from +
+               "[0];\n        for (int stag_l = 1; stag_l < " + L + "; ++stag_l) stag_m = fmax(stag_m, " + from + "[stag_l * " + I + "]);\n        " + n.out + "[stag_o * " + I +
+               " + stag_i] = stag_m;\n    }\n";
     }
 };
 
@@ -1038,17 +1084,6 @@ struct sum_to_op {
     }
 };
 
-namespace detail {
-/// A tensor of shape Shape seen as outer x length x inner around Axis, or as one run of all its
-/// elements for all_axes.
-template <std::size_t Axis, class Shape>
-struct run_geometry : around_axis<Axis, Shape> {};
-template <class Shape>
-struct run_geometry<all_axes, Shape> {
-    static constexpr std::size_t outer = 1, length = shape_count<Shape>::value, inner = 1;
-};
-}  // namespace detail
-
 /// 1 where a takes its largest (Max) or smallest value along Axis (over all elements for
 /// all_axes), 0 elsewhere: the element max and min give their adjoint to (the first at a tie, the
 /// first NaN). Piecewise constant.
@@ -1324,12 +1359,28 @@ constexpr auto log_softmax(const A& a) noexcept {
     else return detail::failed{};
 }
 /// log(sum(exp(a))) over all of a, computed as m + log(sum(exp(a - m))) with m = max(a), so that it
-/// neither overflows nor underflows; its gradient is softmax(a) (m's part cancels: 1 - sum of
-/// softmax, which is 0 to rounding).
+/// neither overflows nor underflows; its gradient is softmax(a) (m's part cancels exactly, so m is
+/// a shift without a derivative: lse_shift_op).
 template <expression A>
 constexpr auto logsumexp(const A& a) noexcept {
-    const auto m = max(a);
-    return m + log(sum(exp(a - m)));
+    if constexpr (scalar_node<A>) return a;
+    else {
+        const auto m = make_node<lse_shift_op<detail::all_axes>>(a);
+        return m + log(sum(exp(a - m)));
+    }
+}
+/// log(sum<Axis>(exp(a))), computed as logsumexp(a) is, along dimension Axis, which the result
+/// drops: logsumexp<1>(z) of an n x K matrix is the n row values (a mixture's log-likelihood per
+/// point). Its gradient is the softmax along Axis.
+template <std::size_t Axis, expression A>
+constexpr auto logsumexp(const A& a) noexcept {
+    constexpr bool ok = axis_in_shape<Axis, node_shape_t<A>>;
+    static_assert(ok, "stag: logsumexp<axis>(a): a has no such axis");
+    if constexpr (ok) {
+        const auto m = make_node<lse_shift_op<Axis>>(a);  // the axis kept, of length 1
+        return sum<Axis>(m) + log(sum<Axis>(exp(a - m)));
+    } else
+        return detail::failed{};
 }
 
 /// Element k of the vector a, or element k[r] of each row r of the matrix a.
