@@ -285,3 +285,18 @@ BOOST_AUTO_TEST_CASE(gradients_into_the_callers_storage) {
     }
     check_close(w_copy, w0);
 }
+
+BOOST_AUTO_TEST_CASE(check_grad_over_the_rows) {
+    // check_grad: a line per element of each variable the rows share, none for X and y; the
+    // sums used nonlinearly too.
+    const auto xs = numbers(12, 1.0), ys = numbers(4, 2.0);
+    const auto c1 = stag::check_grad(regression(X, y), X = xs, y = ys, W = w0, b = b0);
+    BOOST_TEST(c1.entries.size() == 4u);  // W(0, 0), W(1, 0), W(2, 0), b(0)
+    BOOST_TEST(c1.entries[0].variable == "W(0, 0)");
+    BOOST_TEST(c1.passed(1e-7), c1);
+    static constexpr auto w = stag::var<"w", stag::tensor<double, 3>>;
+    const auto f = stag::log(stag::sum(stag::exp(stag::matmul(X, w)))) + stag::sum(stag::tanh(stag::mean<0>(X) * w));
+    const auto c2 = stag::check_grad(f, X = xs, w = stag::tensor<double, 3>{0.3, -0.1, 0.5});
+    BOOST_TEST(c2.entries.size() == 3u);
+    BOOST_TEST(c2.passed(1e-7), c2);
+}

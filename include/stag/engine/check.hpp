@@ -4,6 +4,7 @@
 #include <stag/engine/bindings.hpp>
 #include <stag/engine/eval.hpp>
 #include <stag/engine/gradient.hpp>
+#include <stag/engine/rows.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -113,7 +114,11 @@ void check_tensor_variables(grad_check& out, const F& f, const Env& env, const B
         }
     };
     auto visit = [&]<class N>(std::type_identity<N>) {
-        if constexpr (graph::node_traits<N>::kind == graph::node_kind::variable) one(std::type_identity<N>{});
+        // (Env holds what may be moved: over a run-time axis, not the variables with the axis, which
+        // have a value per row and so no one gradient, nor stag's own 1 / length.)
+        if constexpr (graph::node_traits<N>::kind == graph::node_kind::variable) {
+            if constexpr (Env::template has<N>) one(std::type_identity<N>{});
+        }
     };
     [&]<class... Ks>(graph::node_list<Ks...>*) { (visit(std::type_identity<graph::node_t<Ks>>{}), ...); }(static_cast<List*>(nullptr));
 }
@@ -129,17 +134,32 @@ void check_tensor_grad(grad_check& out, const F& f, const Bs&... bs) {
     static_assert(one_element, "stag: check_grad(f, bindings...): f must have one element; reduce a tensor with stag::sum or stag::mean first");
     if constexpr (one_element) check_tensor_variables<S>(out, f, Env{record<Bs...>{bs...}}, bs...);
 }
+/// check_grad of an expression over a run-time axis: a line per element of every variable the rows
+/// share, f evaluated over all the rows for each difference; the variables with the axis have none.
+template <class F, class... Bs>
+void check_rows_grad(grad_check& out, const F& f, const Bs&... bs) {
+    using S = decltype(eval(f, bs...));
+    std::apply(
+        [&](const auto&... shared) {
+            using Env = environment<std::remove_cvref_t<decltype(shared)>...>;
+            check_tensor_variables<S>(out, f, Env{record<std::remove_cvref_t<decltype(shared)>...>{shared...}}, bs...);
+        },
+        split_bindings<bound_to_rows>(bs...).first);
+}
 }  // namespace detail
 
 /// Checks grad against central finite differences for every variable of f at the bindings given:
 /// `stag::check_grad(f, x = 1.0, y = 2.0).passed(1e-6)`. A tensor variable has one line per
 /// element ("W(1, 2)"), each from two evaluations of f with that element moved in a copy of the
-/// bound value; f must then have one element. Not constexpr; it allocates.
+/// bound value; f must then have one element. Over a run-time axis, every variable the rows share
+/// (each difference evaluates f over all the rows). Not constexpr; it allocates.
 template <class F, class... Bs>
 grad_check check_grad(const F& f, const Bs&... bs) {
     static_assert(expression<F>, "stag: check_grad(f, bindings...): f must be a stag expression");
     grad_check out;
-    if constexpr (tensor_expression<F>) {
+    if constexpr (detail::has_run_time_axis<F>) {
+        if constexpr (detail::rows_grad_arguments<F>() && detail::rows_bindings_check<F, Bs...>()) detail::check_rows_grad(out, f, bs...);
+    } else if constexpr (tensor_expression<F>) {
         if constexpr (detail::binding_check<graph::nodes_t<F>, Bs...>::value && detail::report_shapes<F>()) detail::check_tensor_grad(out, f, bs...);
     } else if constexpr (expression<F>) {
         if constexpr (detail::binding_check<graph::nodes_t<F>, Bs...>::value) {
