@@ -33,6 +33,7 @@
 
 #include <boost/hana/string.hpp>
 
+#include <array>
 #include <cstddef>
 #include <span>
 #include <stdexcept>
@@ -273,27 +274,28 @@ struct outer_former {
     }
 };
 
-/// The positions of the sum nodes among F's unique nodes (an index_sequence).
+/// The positions of the sum nodes among F's unique nodes (an index_sequence): a constexpr array of
+/// them, then the sequence read off it (no recursion over the nodes).
 template <class List, class Is = std::make_index_sequence<List::size>>
 struct sums_in;
 template <class List, std::size_t... I>
 struct sums_in<List, std::index_sequence<I...>> {
-    template <std::size_t J>
-    static constexpr auto one() {
-        if constexpr (role_of<graph::node_t<graph::type_at<J, List>>>::value == rows_role::sum) return std::index_sequence<J>{};
-        else return std::index_sequence<>{};
-    }
-    template <std::size_t... A, std::size_t... B>
-    static constexpr auto join(std::index_sequence<A...>, std::index_sequence<B...>) -> std::index_sequence<A..., B...>;
-    template <class... Seqs>
-    struct joined;
-    template <class Seq>
-    struct joined<Seq> {
-        using type = Seq;
-    };
-    template <class A, class B, class... Rest>
-    struct joined<A, B, Rest...> : joined<decltype(join(A{}, B{})), Rest...> {};
-    using type = typename joined<std::index_sequence<>, decltype(one<I>())...>::type;
+    static constexpr bool is_sum[] = {role_of<graph::node_t<graph::type_at<I, List>>>::value == rows_role::sum..., false};
+    static constexpr std::size_t count = [] {
+        std::size_t c = 0;
+        for (bool b : is_sum) c += b;
+        return c;
+    }();
+    static constexpr std::array<std::size_t, count + 1> at = [] {
+        std::array<std::size_t, count + 1> r{};
+        std::size_t c = 0;
+        for (std::size_t i = 0; i < List::size; ++i)
+            if (is_sum[i]) r[c++] = i;
+        return r;
+    }();
+    template <std::size_t... J>
+    static constexpr auto read(std::index_sequence<J...>) -> std::index_sequence<at[J]...>;
+    using type = decltype(read(std::make_index_sequence<count>{}));
 };
 
 /// A call over a run-time axis planned: F's outer expression, its sums' per-row parts and their
