@@ -77,6 +77,8 @@ BOOST_AUTO_TEST_CASE(linear_algebra) {
     check_tensor_op("matmul (3 x 4)(4 x 2)", [](auto a, auto b) { return stag::matmul(a, b); }, values<T<3, 4>>(0.1), values<T<4, 2>>(0.2));
     check_tensor_op("matmul (3 x 4)(4)", [](auto a, auto b) { return stag::matmul(a, b); }, values<T<3, 4>>(0.3), values<T<4>>(0.4));
     check_tensor_op("matmul (4)(4 x 2)", [](auto a, auto b) { return stag::matmul(a, b); }, values<T<4>>(0.5), values<T<4, 2>>(0.6));
+    // A vector times a matrix wider than a block of columns kept in registers (64): a full block and a rest.
+    check_tensor_op("matmul (3)(3 x 70)", [](auto a, auto b) { return stag::matmul(a, b); }, values<T<3>>(0.55), values<T<3, 70>>(0.65));
     check_tensor_op("transpose", [](auto a) { return stag::transpose(a); }, values<T<3, 4>>(0.7));
     check_tensor_op("dot", [](auto a, auto b) { return stag::dot(a, b); }, values<T<2, 3>>(0.8), values<T<2, 3>>(0.9));
 }

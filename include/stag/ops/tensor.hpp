@@ -263,17 +263,18 @@ constexpr auto one_hot(const K& k) noexcept;
 /// of K times (K x N) a vector of N. Adjoints: adj * B^T and A^T * adj.
 namespace detail {
 /// to[k0 + k] (assigned or added) = sum over the M rows i of a[i, k0 + k] g[i], for k < Width, a an
-/// M x K matrix: the sums are kept in Width partial sums that the compiler holds in registers.
+/// M x K matrix: the sums are kept in Width partial sums that the compiler holds in registers. (The
+/// adjoint A^T g of a matrix-vector product, and the forward of a vector-matrix one.)
 /// (Adding into `to` row by row would store and reload it for every row, since `to` may share
 /// storage with `a` as far as the compiler knows: measured, the LSTM's U^T g then took 40% of its
 /// backward pass.)
 inline constexpr std::size_t column_block = 64;
-template <std::size_t Width, std::size_t M, std::size_t K, bool Assign, class S, class PA>
-[[gnu::always_inline]] constexpr void column_sums(S* to, const S* g, const PA* a, std::size_t k0) {
+template <std::size_t Width, std::size_t M, std::size_t K, bool Assign, class S, class PG, class PA>
+[[gnu::always_inline]] constexpr void column_sums(S* to, const PG* g, const PA* a, std::size_t k0) {
     S acc[Width];
-    for (std::size_t k = 0; k < Width; ++k) acc[k] = S(a[k0 + k]) * g[0];
+    for (std::size_t k = 0; k < Width; ++k) acc[k] = S(a[k0 + k]) * S(g[0]);
     for (std::size_t i = 1; i < M; ++i)
-        for (std::size_t k = 0; k < Width; ++k) acc[k] += S(a[i * K + k0 + k]) * g[i];
+        for (std::size_t k = 0; k < Width; ++k) acc[k] += S(a[i * K + k0 + k]) * S(g[i]);
     for (std::size_t k = 0; k < Width; ++k) put<Assign>(to[k0 + k], acc[k]);
 }
 }  // namespace detail
@@ -312,6 +313,11 @@ struct matmul_op {
         constexpr std::size_t M = da::rows, K = da::cols, N = db::cols;
         if constexpr (N == 1) {
             for (std::size_t i = 0; i < M; ++i) out[i] = detail::sum_of<S, K>([&](std::size_t k) { return S(a[i * K + k]) * S(b[k]); });
+        } else if constexpr (M == 1) {  // out[j] = sum over the K rows k of b[k, j] a[k], in blocks of columns kept in registers
+            constexpr std::size_t block = detail::column_block, full = N / block, rest = N % block;
+            if constexpr (full > 0)  // (nvcc warns of a comparison with 0 otherwise)
+                for (std::size_t j0 = 0; j0 < full * block; j0 += block) detail::column_sums<block, K, N, true>(out, a, b, j0);
+            if constexpr (rest > 0) detail::column_sums<rest, K, N, true>(out, a, b, full * block);
         } else {
             for (std::size_t i = 0; i < M; ++i) {
                 for (std::size_t j = 0; j < N; ++j) out[i * N + j] = S(a[i * K]) * S(b[j]);
