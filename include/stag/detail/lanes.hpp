@@ -340,6 +340,10 @@ inline constexpr std::size_t vector_bytes = 32;
 inline constexpr std::size_t vector_bytes = 16;
 #endif
 
+/// Whether T has the branch-free forms here (double and float).
+template <class T>
+concept lanes_type = std::is_same_v<T, double> || std::is_same_v<T, float>;
+
 /// Whether a tensor loop of `count` elements of T uses the forms above, rather than the standard
 /// library's functions: where it fills whole vectors, or is long enough (four vectors or more) for
 /// its scalar remainder to matter little. Elsewhere the loop waits on the forms' long chains of
@@ -349,15 +353,11 @@ inline constexpr std::size_t vector_bytes = 16;
 /// `element`). Constant expressions use the forms at any length.
 template <class T>
 constexpr bool lane_loop(std::size_t count) noexcept {
-    if constexpr (!(std::is_same_v<T, double> || std::is_same_v<T, float>)) return true;  // (no such forms: the ops' own apply)
+    if constexpr (!lanes_type<T>) return true;  // (no such forms: the ops' own apply)
     else {
         constexpr std::size_t width = vector_bytes / sizeof(T);
         return count % width == 0 || count >= 4 * width;
     }
 }
-
-/// Whether T has the branch-free forms here (double and float).
-template <class T>
-concept lanes_type = std::is_same_v<T, double> || std::is_same_v<T, float>;
 
 }  // namespace stag::detail

@@ -290,19 +290,10 @@ void check_no_aliasing(graph::node_list<Vs...>, const G& g, const Bs&... bs) {
     }(std::index_sequence_for<Vs...>{});
 }
 
-/// a += b, for numbers and tensors (of one shape, or b a tensor of one element).
-template <class T, class U>
-constexpr void add_to(T& a, const U& b) {
-    if constexpr (is_tensor<T>)
-        for (std::size_t e = 0; e < T::count; ++e) a.elements[e] += b.elements[e];
-    else if constexpr (is_tensor<U>) a += b.elements[0];
-    else a += b;
-}
-
-/// Writes (Accumulate: adds) a gradient v, a number or a stag::tensor, into destination d: a
-/// number, or tensor-like storage of as many elements.
+/// Writes (Accumulate: adds) v, a number or a stag::tensor, into d: a number, or tensor-like
+/// storage of as many elements (a gradient into the caller's storage, a sum over rows).
 template <bool Accumulate, class D, class T>
-constexpr void store_gradient(D& d, const T& v) {
+constexpr void write_into(D& d, const T& v) {
     if constexpr (!is_tensor<T>) {
         if constexpr (Accumulate) d += v;
         else d = v;
@@ -348,7 +339,7 @@ struct gradient_into_fn<WithValue, Accumulate, F, graph::node_list<Vs...>, Ds...
                     const auto r = reverse_mode<F, Vs...>{f}.template sweep<true>(bs...);
                     value = r.value;
                     [&]<std::size_t... I>(std::index_sequence<I...>) {
-                        (store_gradient<Accumulate>(g.template get<I>(), r.grad.template get<I>()), ...);
+                        (write_into<Accumulate>(g.template get<I>(), r.grad.template get<I>()), ...);
                     }(std::index_sequence_for<Vs...>{});
                 }
                 if constexpr (WithValue) return value;

@@ -430,7 +430,7 @@ auto sums_over_rows(const F& f, const Fixed& fixed, const Along& along, std::siz
     const auto one = [&]<std::size_t J>(std::integral_constant<std::size_t, J>) {
         const auto part = Plan::template part<J>(f);
         typename Plan::template sum_value<J> total{};
-        for (std::size_t i = 0; i < n; ++i) add_to(total, call_row(i, fixed, along, [&](const auto&... b) { return eval(part, b...); }));
+        for (std::size_t i = 0; i < n; ++i) write_into<true>(total, call_row(i, fixed, along, [&](const auto&... b) { return eval(part, b...); }));
         return total;
     };
     return std::tuple{one(std::integral_constant<std::size_t, I>{})...};
