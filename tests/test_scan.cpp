@@ -225,3 +225,48 @@ BOOST_AUTO_TEST_CASE(swapped_states_and_an_output_that_is_a_next_state) {
     BOOST_TEST(p.grad[h] == 0.5 + 0.25 + 0.125);       // d/dh0, h0 = 1
     BOOST_TEST(stag::eval(powers.checkpoint(2), h = 1.0, w = 0.5, stag::steps(x, std::span(xs).first(3))) == p.value);
 }
+
+// What does not change from step to step (W's transpose, exp of a weight) is computed once per
+// call, and its adjoint, summed over the steps, is taken back to the weights once: W is used both
+// so and directly, so its gradient has both parts. Against the model unrolled by hand (where the
+// transpose is one shared node) and the checkpointed loop.
+BOOST_AUTO_TEST_CASE(step_invariant_nodes_are_computed_once_per_call) {
+    constexpr auto a = stag::var<"a">;
+    const auto step = [&](auto state, auto in) {
+        return stag::tanh(stag::matmul(stag::transpose(W), state) * stag::exp(a) + stag::matmul(W, state) + stag::matmul(U, in) + B);
+    };
+    static_assert(stag::detail::hoistable<decltype(stag::transpose(W)), decltype(H), decltype(X), decltype(y)>);
+    static_assert(stag::detail::hoistable<decltype(stag::exp(a)), decltype(H), decltype(X), decltype(y)>);
+    static_assert(!stag::detail::hoistable<decltype(stag::matmul(W, H)), decltype(H), decltype(X), decltype(y)>);
+    const auto hoisting = stag::scan(step(H, X), stag::square(stag::dot(V, step(H, X)) - y), H, X, y);
+    const rnn_weights p;
+    const std::vector<T<2>> xs{{0.1, -0.3}, {0.7, 0.2}, {-0.4, 0.5}};
+    const std::vector<double> ys{0.2, 0.1, -0.4};
+    const auto r = stag::value_and_grad(hoisting, W, a, U, H)(H = p.h0, stag::steps(X, xs), stag::steps(y, ys), W = p.w, U = p.u, B = p.bias,
+                                                              V = p.v, a = -0.3);
+    constexpr auto X1 = stag::var<"X1", T<2>>;
+    constexpr auto X2 = stag::var<"X2", T<2>>;
+    constexpr auto X3 = stag::var<"X3", T<2>>;
+    const auto s1 = step(H, X1);
+    const auto s2 = step(s1, X2);
+    const auto s3 = step(s2, X3);
+    const auto unrolled = stag::square(stag::dot(V, s1) - 0.2) + stag::square(stag::dot(V, s2) - 0.1) + stag::square(stag::dot(V, s3) + 0.4);
+    const auto g = stag::value_and_grad(unrolled, W, a, U, H)(H = p.h0, X1 = xs[0], X2 = xs[1], X3 = xs[2], W = p.w, U = p.u, B = p.bias,
+                                                              V = p.v, a = -0.3);
+    BOOST_TEST(r.value == g.value, boost::test_tools::tolerance(1e-14));
+    BOOST_TEST(r.grad[a] == g.grad[a], boost::test_tools::tolerance(1e-13));
+    for (std::size_t i = 0; i < 9; ++i) BOOST_TEST(r.grad[W].data()[i] == g.grad[W].data()[i], boost::test_tools::tolerance(1e-13));
+    for (std::size_t i = 0; i < 6; ++i) BOOST_TEST(r.grad[U].data()[i] == g.grad[U].data()[i], boost::test_tools::tolerance(1e-13));
+    for (std::size_t i = 0; i < 3; ++i) BOOST_TEST(r.grad[H](i) == g.grad[H](i), boost::test_tools::tolerance(1e-13));
+    // Checkpointed: the same to the last bit; the forward pass alone: the same value.
+    const auto kept = stag::value_and_grad(hoisting.checkpoint(2), W, a, U, H)(H = p.h0, stag::steps(X, xs), stag::steps(y, ys), W = p.w, U = p.u,
+                                                                               B = p.bias, V = p.v, a = -0.3);
+    BOOST_TEST(kept.value == r.value);
+    BOOST_TEST(kept.grad[a] == r.grad[a]);
+    for (std::size_t i = 0; i < 9; ++i) BOOST_TEST(kept.grad[W].data()[i] == r.grad[W].data()[i]);
+    BOOST_TEST(stag::eval(hoisting, H = p.h0, stag::steps(X, xs), stag::steps(y, ys), W = p.w, U = p.u, B = p.bias, V = p.v, a = -0.3) == r.value);
+    // The state alone among the variables: the hoisted adjoints go nowhere, the state's are the same.
+    const auto only_h = stag::value_and_grad(hoisting, H)(H = p.h0, stag::steps(X, xs), stag::steps(y, ys), W = p.w, U = p.u, B = p.bias,
+                                                          V = p.v, a = -0.3);
+    for (std::size_t i = 0; i < 3; ++i) BOOST_TEST(only_h.grad[H](i) == r.grad[H](i));
+}

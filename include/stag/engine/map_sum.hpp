@@ -15,9 +15,8 @@
 #include <stag/engine/bindings.hpp>
 #include <stag/engine/eval.hpp>
 #include <stag/engine/gradient.hpp>
+#include <stag/engine/hoist.hpp>
 #include <stag/ops/tensor.hpp>
-
-#include <boost/hana/string.hpp>
 
 #include <cstddef>
 #include <span>
@@ -112,137 +111,6 @@ std::size_t map_sum_rows(const Along& along) {
     else return std::apply([](const auto&... rs) { return common_length("map_sum", [](const auto& r) { return rows_in(r); }, rs...); }, along);
 }
 
-// ---- hoisting what does not depend on the rows ---------------------------------------------------
-
-/// The variables named Rows (a test for detail::involves).
-template <class... Rows>
-struct named_among {
-    template <class V>
-    static constexpr bool holds = is_row_variable<V, Rows...>;
-};
-
-/// Whether a node is computed once per call rather than per row: an operation on variables other
-/// than the rows', holding no run-time data (so that its type alone says what it computes).
-template <class N, class... Rows>
-inline constexpr bool hoistable = op_node<N> && bool(N::stateless) && !involves<N, named_among<Rows...>>::value && involves<N, any_variable>::value;
-
-/// The variable that stands for the hoisted node I of the row expression's unique nodes, and the
-/// one that holds its adjoint.
-template <std::size_t I>
-using hoisted_name = boost::hana::string<'s', 't', 'a', 'g', ':', ':', 'h', 'o', 'i', 's', 't', 'e', 'd', ' ', char('0' + I / 100 % 10),
-                                         char('0' + I / 10 % 10), char('0' + I % 10)>;
-template <std::size_t I>
-using hoisted_adjoint_name = boost::hana::string<'s', 't', 'a', 'g', ':', ':', 'h', 'o', 'i', 's', 't', 'e', 'd', ' ', 'a', 'd', 'j', 'o',
-                                                 'i', 'n', 't', ' ', char('0' + I / 100 % 10), char('0' + I / 10 % 10), char('0' + I % 10)>;
-template <class Name>
-struct hoisted_index {
-    static constexpr bool is = false;
-};
-template <char A, char B, char C>
-struct hoisted_index<boost::hana::string<'s', 't', 'a', 'g', ':', ':', 'h', 'o', 'i', 's', 't', 'e', 'd', ' ', A, B, C>> {
-    static constexpr bool is = true;
-    static constexpr std::size_t value = std::size_t(A - '0') * 100 + std::size_t(B - '0') * 10 + std::size_t(C - '0');
-};
-template <class T>
-struct declared_as {
-    using type = T;  // a tensor
-};
-template <class T>
-    requires std::is_arithmetic_v<T>
-struct declared_as<T> {
-    using type = deduce;
-};
-
-/// The row expression F with its hoistable nodes replaced by variables (T(N): the type of N's
-/// value, from the shared bindings).
-template <class F, class Value, class... Rows>
-struct hoister {
-    using List = graph::nodes_t<F>;
-    template <class N>
-    static constexpr auto apply(const N& n) {
-        if constexpr (hoistable<N, Rows...>) {
-            constexpr std::size_t i = graph::position_of<graph::key<N>, List>::value;
-            static_assert(i < 1000, "stag: map_sum: the row expression has more than 1000 nodes");
-            return var_t<hoisted_name<i>, typename declared_as<typename Value::template of<N>>::type>{};
-        } else if constexpr (op_node<N>)
-            return rebuild(n, std::type_identity<pattern_t<N>>{}, std::make_index_sequence<is_op_node<N>::arity>{});
-        else
-            return n;
-    }
-    template <class N, class Op, class... Args, std::size_t... I>
-    static constexpr auto rebuild(const N& n, std::type_identity<expr_base<Op, Args...>>, std::index_sequence<I...>) {
-        return expr<Op, decltype(apply(arg<I>(n)))...>(apply(arg<I>(n))...);
-    }
-};
-
-/// The hoisted variables of a rebuilt expression G: its variables with a hoisted name.
-template <class List>
-struct hoisted_in;
-template <class... Ks>
-struct hoisted_in<graph::node_list<Ks...>> {
-    template <class K>
-    static constexpr auto one() {
-        using N = graph::node_t<K>;
-        if constexpr (variable<N>) {
-            if constexpr (hoisted_index<typename N::name>::is) return std::tuple<N>{};
-            else return std::tuple<>{};
-        } else
-            return std::tuple<>{};
-    }
-    using type = decltype(std::tuple_cat(one<Ks>()...));
-};
-
-/// The type of node N's value, from bindings Bs (declared only: for decltype).
-template <class N, class... Bs>
-auto value_from(const std::tuple<Bs...>&) -> decltype(eval(N{}, std::declval<const Bs&>()...));
-
-/// A map_sum call planned: the row expression with its hoisted nodes replaced (row), the hoisted
-/// variables (a tuple of them), and how to compute their values and take their adjoints back.
-template <class F, class Fixed, class... Rows>
-struct map_sum_plan {
-    /// The type of a hoisted node's value, from the shared bindings.
-    struct value {
-        template <class N>
-        using of = decltype(value_from<N>(std::declval<const Fixed&>()));
-    };
-    using rows_hoisted = hoister<F, value, Rows...>;
-    using row_type = decltype(rows_hoisted::apply(std::declval<const F&>()));
-    using hoisted = typename hoisted_in<graph::nodes_t<row_type>>::type;
-    template <class H>
-    using node_of = graph::node_t<graph::type_at<hoisted_index<typename H::name>::value, graph::nodes_t<F>>>;
-    template <class H>
-    using adjoint_of = var_t<hoisted_adjoint_name<hoisted_index<typename H::name>::value>, typename H::value_type>;
-
-    /// The hoisted values, computed once from the shared bindings. (Helpers over explicit packs
-    /// rather than generic lambdas: nvcc does not expand a lambda's pack inside another lambda.)
-    template <class N>
-    static auto value_of(const Fixed& fixed) {
-        return std::apply([](const auto&... bs) { return eval(N{}, bs...); }, fixed);
-    }
-    template <class... Hs>
-    static auto values_of(std::tuple<Hs...>, const Fixed& fixed) {
-        return std::tuple<decltype(value_of<node_of<Hs>>(fixed))...>{value_of<node_of<Hs>>(fixed)...};
-    }
-    static auto values(const Fixed& fixed) { return values_of(hoisted{}, fixed); }
-    /// Their bindings (by reference for tensors: the values must outlive the calls).
-    template <class Values, class... Hs, std::size_t... I>
-    static auto bindings_of(std::tuple<Hs...>, const Values& vs, std::index_sequence<I...>) {
-        return std::tuple{(Hs{} = std::get<I>(vs))...};
-    }
-    template <class Values>
-    static auto bindings(const Values& vs) {
-        return bindings_of(hoisted{}, vs, std::make_index_sequence<std::tuple_size_v<hoisted>>{});
-    }
-    /// sum over hoisted nodes of <adjoint, node>: its gradient takes the adjoints back to the
-    /// shared variables.
-    template <class... Hs>
-    static constexpr auto back_of(std::tuple<Hs...>) {
-        if constexpr (sizeof...(Hs) == 0) return c<0>;
-        else return (inner(adjoint_of<Hs>{}, node_of<Hs>{}) + ...);
-    }
-    static constexpr auto back() { return back_of(hoisted{}); }
-};
-
 }  // namespace detail
 
 namespace detail {
@@ -258,7 +126,7 @@ auto map_sum_sweep(std::tuple<Hs...>, const Row& row_expression, const Shared& s
     using S = std::remove_cvref_t<decltype(std::declval<R>().value)>;
     return k(std::type_identity<S>{}, [&](auto&&... ds) {
         S total{};
-        std::tuple<typename Plan::value::template of<typename Plan::template node_of<Hs>>...> adjoints{};
+        typename Plan::adjoints adjoints{};
         [&]<std::size_t... I>(std::index_sequence<I...>) {
             // The destinations were checked once, against the shared bindings, by the caller; the
             // hoisted adjoints are this function's own: so the rows' sweeps skip that check (once
@@ -266,11 +134,8 @@ auto map_sum_sweep(std::tuple<Hs...>, const Row& row_expression, const Shared& s
             auto accumulate = row.accumulate_into(ds..., std::get<I>(adjoints)...);
             accumulate.checked = false;
             for (std::size_t i = 0; i < n; ++i) total += call_row(i, fixed, along, [&](const auto&... bs) { return accumulate(bs...); });
-            if constexpr (sizeof...(Hs) > 0) {
-                const auto back = grad(Plan::back(), Vs{}...).accumulate_into(ds...);
-                std::apply([&](const auto&... bs) { (void)back(bs..., (typename Plan::template adjoint_of<Hs>{} = std::get<I>(adjoints))...); }, shared);
-            }
         }(std::index_sequence_for<Hs...>{});
+        Plan::template take_back<Vs...>(shared, adjoints, ds...);
         return total;
     });
 }
@@ -376,7 +241,7 @@ namespace detail {
 template <class F, class... Rows, class G, class... Args>
 auto map_sum_call(const G& g, const Args&... args) {
     using Split = decltype(split_runtime_bindings(args...));
-    using plan = map_sum_plan<F, typename Split::first_type, Rows...>;
+    using plan = hoist_plan<F, typename Split::first_type, Rows...>;
     const Split split = split_runtime_bindings(args...);
     const std::size_t n = map_sum_rows<Rows...>(split.second);
     const auto values = plan::values(split.first);
@@ -391,7 +256,7 @@ struct map_sum_sweeper {
         return map_sum_call<F, Rows...>(
             [&](auto plan, const auto& split, const auto& fixed, std::size_t n) {
                 using P = decltype(plan);
-                return map_sum_sweep<P, Vs...>(typename P::hoisted{}, P::rows_hoisted::apply(m.f), split.first, fixed, split.second, n, k);
+                return map_sum_sweep<P, Vs...>(typename P::hoisted{}, P::body_hoisted::apply(m.f), split.first, fixed, split.second, n, k);
             },
             args...);
     }
@@ -403,7 +268,7 @@ template <class F, class... Rows, class... Args>
 auto eval(const map_sum_t<F, Rows...>& m, const Args&... args) {
     return detail::map_sum_call<F, Rows...>(
         [&](auto plan, const auto& split, const auto& fixed, std::size_t n) {
-            const auto row = decltype(plan)::rows_hoisted::apply(m.f);
+            const auto row = decltype(plan)::body_hoisted::apply(m.f);
             const auto at = [&](std::size_t i) { return detail::call_row(i, fixed, split.second, [&](const auto&... bs) { return eval(row, bs...); }); };
             decltype(at(0)) sum{};
             for (std::size_t i = 0; i < n; ++i) sum += at(i);

@@ -17,6 +17,7 @@
 #include <stag/engine/check.hpp>
 #include <stag/engine/eval.hpp>
 #include <stag/engine/gradient.hpp>
+#include <stag/engine/hoist.hpp>
 #include <stag/engine/outputs.hpp>
 #include <stag/tensor/shape.hpp>
 #include <stag/engine/tensor_sweep.hpp>
@@ -277,10 +278,13 @@ struct scan_steps<S, Root, std::tuple<States...>, Fixed, Seqs> {
     }
 };
 
-/// What a scan call prepares from its arguments: the step graph and its steps, the sequence
-/// length, and the initial states side by side.
-template <class... Cs, class Out, class... Inputs, class... Args>
-auto scan_call(const scan_t<carry_t<Cs...>, Out, Inputs...>& loop, const Args&... args) {
+/// What a scan call prepares from its arguments, handed to k(plan, call): the step graph with its
+/// step-invariant nodes hoisted (call.root: computed once per call, as map_sum does per row; say
+/// the transposes of an LSTM's weights), the bindings that stay with those of the hoisted values
+/// (call.fixed), the per-step bindings (call.seqs), the bindings that stay alone (call.kept), the
+/// sequence length, and the initial states side by side.
+template <class... Cs, class Out, class... Inputs, class K, class... Args>
+auto scan_call(const scan_t<carry_t<Cs...>, Out, Inputs...>& loop, const K& k, const Args&... args) {
     const auto split = split_runtime_bindings(args...);
     static_assert(std::tuple_size_v<std::remove_cvref_t<decltype(split.second)>> == sizeof...(Inputs),
                   "stag: a scan needs steps(x, values) for each of its per-step inputs");
@@ -291,19 +295,39 @@ auto scan_call(const scan_t<carry_t<Cs...>, Out, Inputs...>& loop, const Args&..
     using S = typename bound_element<std::tuple_element_t<0, std::remove_cvref_t<decltype(h0)>>>::type;
     using Sl = state_layout<typename Cs::state...>;
     std::array<S, Sl::width> start{};
-    [&]<std::size_t... K>(std::index_sequence<K...>) {
-        ((std::copy_n(elements_of(std::get<K>(h0)), Sl::count[K], start.data() + Sl::offset[K])), ...);
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+        ((std::copy_n(elements_of(std::get<I>(h0)), Sl::count[I], start.data() + Sl::offset[I])), ...);
     }(std::index_sequence_for<Cs...>{});
-    auto kept = without_states<typename Cs::state...>(split.first);
+    const auto kept = without_states<typename Cs::state...>(split.first);
+    using Plan = hoist_plan<decltype(step_outputs(loop.carry, loop.out)), std::remove_cvref_t<decltype(kept)>, typename Cs::state..., Inputs...>;
+    const auto values = Plan::values(kept);
+    const auto fixed = std::tuple_cat(kept, Plan::bindings(values));  // (refers to values)
+    const auto root = Plan::body_hoisted::apply(step_outputs(loop.carry, loop.out));
+    using Root = decltype(root);
+    using Fixed = decltype(fixed);
+    using Kept = decltype(kept);
     struct prepared {
-        decltype(step_outputs(loop.carry, loop.out)) root;
-        decltype(kept) fixed;
-        decltype(split.second) seqs;
+        const Root& root;
+        const Fixed& fixed;
+        const decltype(split.second)& seqs;
+        const Kept& kept;
         std::size_t n;
-        std::array<S, Sl::width> start;
+        const std::array<S, Sl::width>& start;
     };
-    return prepared{step_outputs(loop.carry, loop.out), kept, split.second, n, start};
+    return k(Plan{}, prepared{root, fixed, split.second, kept, n, start});
 }
+
+}  // namespace detail
+
+namespace detail {
+/// The variables Vs that are (Listed true) or are not (false) among the variables of the tuple
+/// Among, in a tuple.
+template <bool Listed, class Among, class... Vs>
+struct listed_among;
+template <bool Listed, class... Among, class... Vs>
+struct listed_among<Listed, std::tuple<Among...>, Vs...> {
+    using type = decltype(std::tuple_cat(std::declval<std::conditional_t<is_listed<Vs, Among...> == Listed, std::tuple<Vs>, std::tuple<>>>()...));
+};
 }  // namespace detail
 
 /// `value_and_grad(loop, w, ..., h)(h = h0, steps(x, xs), w = ..., ...)`: the loop's value and its
@@ -312,108 +336,118 @@ template <class... Cs, class Out, class... Inputs, class... Vs>
 auto value_and_grad(const scan_t<carry_t<Cs...>, Out, Inputs...>& loop, const Vs&...) {
     static_assert((variable<Vs> && ...), "stag: value_and_grad(loop, vars...): differentiate with respect to variables");
     return [loop](const auto&... args) {
-        const auto call = detail::scan_call(loop, args...);
-        using S = typename decltype(call.start)::value_type;
-        using Sl = detail::state_layout<typename Cs::state...>;
-        using Steps = detail::scan_steps<S, decltype(call.root), std::tuple<typename Cs::state...>, decltype(call.fixed), decltype(call.seqs)>;
-        constexpr std::size_t W = Sl::width, T = Steps::slab_size;
-        const auto lits = detail::gather_literals<S>(call.root);
-        const Steps steps{call.fixed, call.seqs, lits.data()};
-        const std::size_t n = call.n, every = loop.every;
-        // Plain: a slab per step and every state. Checkpointed every k steps: k slabs and the states
-        // of a stretch, and every k-th state. With the adjoints carried (a), those of the states at
-        // t (fresh) and the adjoint slab, in one allocation (or the caller's workspace).
-        const std::size_t slabs = every == 0 ? n : std::min(every, n), stretch = every == 0 ? n : slabs;
-        const std::size_t checkpoints = every == 0 ? 0 : (n + every - 1) / every + 1;
-        workspace own;
-        workspace& ws = loop.ws ? *loop.ws : own;
-        S* base = ws.template numbers<S>(T + slabs * T + (stretch + 1) * W + checkpoints * W + 2 * W);
-        S* adj = base;
-        S* slab = adj + T;
-        S* h = slab + slabs * T;           // the states of the stretch gone through, h[i * W]
-        S* saved = h + (stretch + 1) * W;  // every k-th state
-        S* carried = saved + checkpoints * W;
-        S* fresh = carried + W;
+        return detail::scan_call(loop, [&]<class Plan>(Plan, const auto& call) {
+            using S = typename std::remove_cvref_t<decltype(call.start)>::value_type;
+            using States = std::tuple<typename Cs::state...>;
+            using Sl = detail::state_layout<typename Cs::state...>;
+            using Steps = detail::scan_steps<S, std::remove_cvref_t<decltype(call.root)>, States, std::remove_cvref_t<decltype(call.fixed)>,
+                                             std::remove_cvref_t<decltype(call.seqs)>>;
+            constexpr std::size_t W = Sl::width, T = Steps::slab_size;
+            const auto lits = detail::gather_literals<S>(call.root);
+            const Steps steps{call.fixed, call.seqs, lits.data()};
+            const std::size_t n = call.n, every = loop.every;
+            // Plain: a slab per step and every state. Checkpointed every k steps: k slabs and the
+            // states of a stretch, and every k-th state. With the adjoints carried (a), those of
+            // the states at t (fresh) and the adjoint slab, in one allocation (or the caller's
+            // workspace).
+            const std::size_t slabs = every == 0 ? n : std::min(every, n), stretch = every == 0 ? n : slabs;
+            const std::size_t checkpoints = every == 0 ? 0 : (n + every - 1) / every + 1;
+            workspace own;
+            workspace& ws = loop.ws ? *loop.ws : own;
+            S* base = ws.template numbers<S>(T + slabs * T + (stretch + 1) * W + checkpoints * W + 2 * W);
+            S* adj = base;
+            S* slab = adj + T;
+            S* h = slab + slabs * T;           // the states of the stretch gone through, h[i * W]
+            S* saved = h + (stretch + 1) * W;  // every k-th state
+            S* carried = saved + checkpoints * W;
+            S* fresh = carried + W;
 
-        S value = 0;
-        std::copy_n(call.start.data(), W, every == 0 ? h : saved);
-        if (every == 0)
-            for (std::size_t t = 0; t < n; ++t) value += steps.forward(t, h + t * W, slab + t * T, h + (t + 1) * W);
-        else {
-            std::copy_n(call.start.data(), W, h);
-            for (std::size_t t = 0; t < n; ++t) {
-                value += steps.forward(t, h, slab, h + W);  // (the first slab as scratch)
-                std::copy_n(h + W, W, h);
-                if ((t + 1) % every == 0) std::copy_n(h, W, saved + (t + 1) / every * W);
-            }
-        }
-
-        // Backward through time, into the totals and, for the states, into fresh.
-        using Us = decltype(std::tuple_cat([] {
-            if constexpr (detail::is_listed<typename Cs::state, Vs...>) return std::tuple<>{};
-            else return std::tuple<typename Cs::state>{};
-        }()...));
-        gradient<S, Vs...> total{};
-        const auto destination = [&](auto v) -> decltype(auto) {
-            constexpr std::size_t k = detail::state_index<decltype(v), typename Cs::state...>;
-            if constexpr (k == sizeof...(Cs)) return (total[v]);
-            else if constexpr (scalar_node<decltype(v)>) return (fresh[Sl::offset[k]]);
-            else return std::span<S, Sl::count[k]>(fresh + Sl::offset[k], Sl::count[k]);
-        };
-        [&]<class... U>(std::tuple<U...>*) {
-            auto g = [&](auto&&... ds) {
-                return detail::gradient_into<true, graph::node_list<Vs..., U...>, detail::destination_t<decltype(ds)>...>{
-                    detail::record<detail::into_slot<detail::destination_t<decltype(ds)>>...>{detail::destination_slot(std::forward<decltype(ds)>(ds))...}};
-            }(destination(Vs{})..., destination(U{})...);
-            using Act = graph::seeded_activity<typename Steps::List, typename Steps::at, Vs..., U...>;
-            std::fill_n(carried, W, S(0));
-            const auto back = [&](std::size_t t, const S* ht, S* st) {
-                std::fill_n(fresh, W, S(0));
-                steps.template backward<Act>(t, ht, st, adj, carried, g);
-                std::copy_n(fresh, W, carried);
-            };
+            S value = 0;
+            std::copy_n(call.start.data(), W, every == 0 ? h : saved);
             if (every == 0)
-                for (std::size_t t = n; t-- > 0;) back(t, h + t * W, slab + t * T);
-            else
-                for (std::size_t first = (n == 0 ? 0 : (n - 1) / every * every) + every; first >= every;) {
-                    first -= every;  // the stretch [first, last), its states and slabs recomputed
-                    const std::size_t last = std::min(first + every, n);
-                    std::copy_n(saved + first / every * W, W, h);
-                    for (std::size_t t = first; t < last; ++t) steps.forward(t, h + (t - first) * W, slab + (t - first) * T, h + (t - first + 1) * W);
-                    for (std::size_t t = last; t-- > first;) back(t, h + (t - first) * W, slab + (t - first) * T);
+                for (std::size_t t = 0; t < n; ++t) value += steps.forward(t, h + t * W, slab + t * T, h + (t + 1) * W);
+            else {
+                std::copy_n(call.start.data(), W, h);
+                for (std::size_t t = 0; t < n; ++t) {
+                    value += steps.forward(t, h, slab, h + W);  // (the first slab as scratch)
+                    std::copy_n(h + W, W, h);
+                    if ((t + 1) % every == 0) std::copy_n(h, W, saved + (t + 1) / every * W);
                 }
-        }(static_cast<Us*>(nullptr));
-        // A weight that is also a state gets d/dh0 once, not once per step: a state is no weight.
-        (
-            [&] {
-                constexpr std::size_t k = detail::state_index<Vs, typename Cs::state...>;
-                if constexpr (k < sizeof...(Cs)) std::copy_n(carried + Sl::offset[k], Sl::count[k], detail::elements_of(total[Vs{}]));
-            }(),
-            ...);
-        return value_and_gradient<S, gradient<S, Vs...>>{value, total};
+            }
+
+            // Backward through time, into the totals, for the states into fresh, and for the
+            // hoisted values into their adjoints (taken back to the weights at the end).
+            gradient<S, Vs...> total{};
+            typename Plan::adjoints hoisted{};
+            const auto destination = [&](auto v) -> decltype(auto) {
+                constexpr std::size_t k = detail::state_index<decltype(v), typename Cs::state...>;
+                if constexpr (k == sizeof...(Cs)) return (total[v]);
+                else if constexpr (scalar_node<decltype(v)>) return (fresh[Sl::offset[k]]);
+                else return std::span<S, Sl::count[k]>(fresh + Sl::offset[k], Sl::count[k]);
+            };
+            // (U: the states not among Vs; H: the hoisted variables.)
+            [&]<class... U, class... H, std::size_t... I>(std::tuple<U...>*, std::tuple<H...>*, std::index_sequence<I...>) {
+                auto g = [&](auto&&... ds) {
+                    return detail::gradient_into<true, graph::node_list<Vs..., U..., H...>, detail::destination_t<decltype(ds)>...>{
+                        detail::record<detail::into_slot<detail::destination_t<decltype(ds)>>...>{detail::destination_slot(std::forward<decltype(ds)>(ds))...}};
+                }(destination(Vs{})..., destination(U{})..., std::get<I>(hoisted)...);
+                using Act = graph::seeded_activity<typename Steps::List, typename Steps::at, Vs..., U..., H...>;
+                std::fill_n(carried, W, S(0));
+                const auto back = [&](std::size_t t, const S* ht, S* st) {
+                    std::fill_n(fresh, W, S(0));
+                    steps.template backward<Act>(t, ht, st, adj, carried, g);
+                    std::copy_n(fresh, W, carried);
+                };
+                if (every == 0)
+                    for (std::size_t t = n; t-- > 0;) back(t, h + t * W, slab + t * T);
+                else
+                    for (std::size_t first = (n == 0 ? 0 : (n - 1) / every * every) + every; first >= every;) {
+                        first -= every;  // the stretch [first, last), its states and slabs recomputed
+                        const std::size_t last = std::min(first + every, n);
+                        std::copy_n(saved + first / every * W, W, h);
+                        for (std::size_t t = first; t < last; ++t) steps.forward(t, h + (t - first) * W, slab + (t - first) * T, h + (t - first + 1) * W);
+                        for (std::size_t t = last; t-- > first;) back(t, h + (t - first) * W, slab + (t - first) * T);
+                    }
+            }(static_cast<typename detail::listed_among<false, std::tuple<Vs...>, typename Cs::state...>::type*>(nullptr),
+              static_cast<typename Plan::hoisted*>(nullptr), std::make_index_sequence<std::tuple_size_v<typename Plan::hoisted>>{});
+            // The hoisted values' adjoints back to the weights they were computed from.
+            [&]<class... Ws>(std::tuple<Ws...>*) {
+                Plan::template take_back<Ws...>(call.kept, hoisted, total[Ws{}]...);
+            }(static_cast<typename detail::listed_among<false, States, Vs...>::type*>(nullptr));
+            // A weight that is also a state gets d/dh0 once, not once per step: a state is no weight.
+            (
+                [&] {
+                    constexpr std::size_t k = detail::state_index<Vs, typename Cs::state...>;
+                    if constexpr (k < sizeof...(Cs)) std::copy_n(carried + Sl::offset[k], Sl::count[k], detail::elements_of(total[Vs{}]));
+                }(),
+                ...);
+            return value_and_gradient<S, gradient<S, Vs...>>{value, total};
+        }, args...);
     };
 }
 
 /// `eval(loop, h = h0, steps(x, xs), w = ...)`: the loop's value, by its forward pass alone.
 template <class... Cs, class Out, class... Inputs, class... Bs>
 auto eval(const scan_t<carry_t<Cs...>, Out, Inputs...>& loop, const Bs&... bs) {
-    const auto call = detail::scan_call(loop, bs...);
-    using S = typename decltype(call.start)::value_type;
-    using Sl = detail::state_layout<typename Cs::state...>;
-    using Steps = detail::scan_steps<S, decltype(call.root), std::tuple<typename Cs::state...>, decltype(call.fixed), decltype(call.seqs)>;
-    const auto lits = detail::gather_literals<S>(call.root);
-    const Steps steps{call.fixed, call.seqs, lits.data()};
-    workspace own;
-    workspace& ws = loop.ws ? *loop.ws : own;
-    S* slab = ws.template numbers<S>(Steps::slab_size + 2 * Sl::width);
-    S* h = slab + Steps::slab_size;
-    std::copy_n(call.start.data(), Sl::width, h);
-    S value = 0;
-    for (std::size_t t = 0; t < call.n; ++t) {
-        value += steps.template forward<detail::store_none>(t, h, slab, h + Sl::width);
-        std::copy_n(h + Sl::width, Sl::width, h);
-    }
-    return value;
+    return detail::scan_call(loop, [&](auto, const auto& call) {
+        using S = typename std::remove_cvref_t<decltype(call.start)>::value_type;
+        using Sl = detail::state_layout<typename Cs::state...>;
+        using Steps = detail::scan_steps<S, std::remove_cvref_t<decltype(call.root)>, std::tuple<typename Cs::state...>,
+                                         std::remove_cvref_t<decltype(call.fixed)>, std::remove_cvref_t<decltype(call.seqs)>>;
+        const auto lits = detail::gather_literals<S>(call.root);
+        const Steps steps{call.fixed, call.seqs, lits.data()};
+        workspace own;
+        workspace& ws = loop.ws ? *loop.ws : own;
+        S* slab = ws.template numbers<S>(Steps::slab_size + 2 * Sl::width);
+        S* h = slab + Steps::slab_size;
+        std::copy_n(call.start.data(), Sl::width, h);
+        S value = 0;
+        for (std::size_t t = 0; t < call.n; ++t) {
+            value += steps.template forward<detail::store_none>(t, h, slab, h + Sl::width);
+            std::copy_n(h + Sl::width, Sl::width, h);
+        }
+        return value;
+    }, bs...);
 }
 
 }  // namespace stag

@@ -1,0 +1,171 @@
+// Loop-invariant code motion on the type, for the loops over a run-time axis (map_sum's rows,
+// scan's steps): in the body of the loop, each largest subexpression that depends on none of the
+// variables that change from row to row or step to step (a softmax of mixture weights, the
+// transpose of an LSTM's weights) is replaced by a variable bound to its value, computed once per
+// call. The loop's sweeps then add up the adjoints of those variables, and one last sweep of
+// sum <adjoint, node> over the hoisted nodes takes them back to the variables they came from.
+#pragma once
+
+#include <stag/engine/bindings.hpp>
+#include <stag/engine/eval.hpp>
+#include <stag/engine/gradient.hpp>
+#include <stag/graph/walk.hpp>
+#include <stag/ops/tensor.hpp>
+
+#include <boost/hana/string.hpp>
+
+#include <cstddef>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+
+namespace stag::detail {
+
+/// The variables named as one of Vs (a test for detail::involves).
+template <class... Vs>
+struct named_among {
+    template <class V>
+    static constexpr bool holds = (std::is_same_v<typename V::name, typename Vs::name> || ...);
+};
+
+/// Whether a node is computed once per call rather than once per row or step: an operation on
+/// variables other than the Varying ones, holding no run-time data (so that its type alone says
+/// what it computes).
+template <class N, class... Varying>
+inline constexpr bool hoistable = op_node<N> && bool(N::stateless) && !involves<N, named_among<Varying...>>::value && involves<N, any_variable>::value;
+
+/// The variable that stands for the hoisted node I of the expression's unique nodes, and the
+/// one that holds its adjoint.
+template <std::size_t I>
+using hoisted_name = boost::hana::string<'s', 't', 'a', 'g', ':', ':', 'h', 'o', 'i', 's', 't', 'e', 'd', ' ', char('0' + I / 100 % 10),
+                                         char('0' + I / 10 % 10), char('0' + I % 10)>;
+template <std::size_t I>
+using hoisted_adjoint_name = boost::hana::string<'s', 't', 'a', 'g', ':', ':', 'h', 'o', 'i', 's', 't', 'e', 'd', ' ', 'a', 'd', 'j', 'o',
+                                                 'i', 'n', 't', ' ', char('0' + I / 100 % 10), char('0' + I / 10 % 10), char('0' + I % 10)>;
+template <class Name>
+struct hoisted_index {
+    static constexpr bool is = false;
+};
+template <char A, char B, char C>
+struct hoisted_index<boost::hana::string<'s', 't', 'a', 'g', ':', ':', 'h', 'o', 'i', 's', 't', 'e', 'd', ' ', A, B, C>> {
+    static constexpr bool is = true;
+    static constexpr std::size_t value = std::size_t(A - '0') * 100 + std::size_t(B - '0') * 10 + std::size_t(C - '0');
+};
+template <class T>
+struct declared_as {
+    using type = T;  // a tensor
+};
+template <class T>
+    requires std::is_arithmetic_v<T>
+struct declared_as<T> {
+    using type = deduce;
+};
+
+/// The expression F with its hoistable nodes replaced by variables (Value::of<N>: the type of N's
+/// value, from the bindings that stay).
+template <class F, class Value, class... Varying>
+struct hoister {
+    using List = graph::nodes_t<F>;
+    template <class N>
+    static constexpr auto apply(const N& n) {
+        if constexpr (hoistable<N, Varying...>) {
+            constexpr std::size_t i = graph::position_of<graph::key<N>, List>::value;
+            static_assert(i < 1000, "stag: map_sum, scan: the expression of a row or a step has more than 1000 nodes");
+            return var_t<hoisted_name<i>, typename declared_as<typename Value::template of<N>>::type>{};
+        } else if constexpr (op_node<N>)
+            return rebuild(n, std::type_identity<pattern_t<N>>{}, std::make_index_sequence<is_op_node<N>::arity>{});
+        else
+            return n;
+    }
+    template <class N, class Op, class... Args, std::size_t... I>
+    static constexpr auto rebuild(const N& n, std::type_identity<expr_base<Op, Args...>>, std::index_sequence<I...>) {
+        return expr<Op, decltype(apply(arg<I>(n)))...>(apply(arg<I>(n))...);
+    }
+};
+
+/// The hoisted variables of a rebuilt expression G: its variables with a hoisted name.
+template <class List>
+struct hoisted_in;
+template <class... Ks>
+struct hoisted_in<graph::node_list<Ks...>> {
+    template <class K>
+    static constexpr auto one() {
+        using N = graph::node_t<K>;
+        if constexpr (variable<N>) {
+            if constexpr (hoisted_index<typename N::name>::is) return std::tuple<N>{};
+            else return std::tuple<>{};
+        } else
+            return std::tuple<>{};
+    }
+    using type = decltype(std::tuple_cat(one<Ks>()...));
+};
+
+/// The type of node N's value, from bindings Bs (declared only: for decltype).
+template <class N, class... Bs>
+auto value_from(const std::tuple<Bs...>&) -> decltype(eval(N{}, std::declval<const Bs&>()...));
+
+/// A loop over rows or steps planned: its body F with the hoisted nodes replaced (apply), the
+/// hoisted variables (a tuple of them), and how to compute their values from the bindings that
+/// stay (Fixed) and take their adjoints back.
+template <class F, class Fixed, class... Varying>
+struct hoist_plan {
+    /// The type of a hoisted node's value, from the bindings that stay.
+    struct value {
+        template <class N>
+        using of = decltype(value_from<N>(std::declval<const Fixed&>()));
+    };
+    using body_hoisted = hoister<F, value, Varying...>;
+    using body_type = decltype(body_hoisted::apply(std::declval<const F&>()));
+    using hoisted = typename hoisted_in<graph::nodes_t<body_type>>::type;
+    template <class H>
+    using node_of = graph::node_t<graph::type_at<hoisted_index<typename H::name>::value, graph::nodes_t<F>>>;
+    template <class H>
+    using adjoint_of = var_t<hoisted_adjoint_name<hoisted_index<typename H::name>::value>, typename H::value_type>;
+
+    /// The hoisted values, computed once from the bindings that stay. (Helpers over explicit packs
+    /// rather than generic lambdas: nvcc does not expand a lambda's pack inside another lambda.)
+    template <class N>
+    static auto value_of(const Fixed& fixed) {
+        return std::apply([](const auto&... bs) { return eval(N{}, bs...); }, fixed);
+    }
+    template <class... Hs>
+    static auto values_of(std::tuple<Hs...>, const Fixed& fixed) {
+        return std::tuple<decltype(value_of<node_of<Hs>>(fixed))...>{value_of<node_of<Hs>>(fixed)...};
+    }
+    static auto values(const Fixed& fixed) { return values_of(hoisted{}, fixed); }
+    /// Their bindings (by reference for tensors: the values must outlive the calls).
+    template <class Values, class... Hs, std::size_t... I>
+    static auto bindings_of(std::tuple<Hs...>, const Values& vs, std::index_sequence<I...>) {
+        return std::tuple{(Hs{} = std::get<I>(vs))...};
+    }
+    template <class Values>
+    static auto bindings(const Values& vs) {
+        return bindings_of(hoisted{}, vs, std::make_index_sequence<std::tuple_size_v<hoisted>>{});
+    }
+    /// sum over hoisted nodes of <adjoint, node>: its gradient takes the adjoints back to the
+    /// variables they were computed from.
+    template <class... Hs>
+    static constexpr auto back_of(std::tuple<Hs...>) {
+        if constexpr (sizeof...(Hs) == 0) return c<0>;
+        else return (inner(adjoint_of<Hs>{}, node_of<Hs>{}) + ...);
+    }
+    static constexpr auto back() { return back_of(hoisted{}); }
+
+    template <class... Hs>
+    static auto adjoints_of(std::tuple<Hs...>) -> std::tuple<typename value::template of<node_of<Hs>>...>;
+    /// The hoisted nodes' adjoints, one value of each one's type (value-initialised: zero).
+    using adjoints = decltype(adjoints_of(hoisted{}));
+
+    /// Adds to ds... the gradient, with respect to the variables Ws..., of the hoisted nodes given
+    /// their adjoints a (the bindings that stay in `fixed`): the last sweep of a loop.
+    template <class... Ws, class... Ds>
+    static void take_back(const Fixed& fixed, const adjoints& a, Ds&... ds) {
+        if constexpr (std::tuple_size_v<hoisted> > 0 && sizeof...(Ws) > 0)
+            [&]<class... Hs, std::size_t... I>(std::tuple<Hs...>*, std::index_sequence<I...>) {
+                const auto to = grad(back(), Ws{}...).accumulate_into(ds...);
+                std::apply([&](const auto&... bs) { (void)to(bs..., (adjoint_of<Hs>{} = std::get<I>(a))...); }, fixed);
+            }(static_cast<hoisted*>(nullptr), std::make_index_sequence<std::tuple_size_v<hoisted>>{});
+    }
+};
+
+}  // namespace stag::detail
