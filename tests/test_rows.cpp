@@ -300,3 +300,53 @@ BOOST_AUTO_TEST_CASE(check_grad_over_the_rows) {
     BOOST_TEST(c2.entries.size() == 3u);
     BOOST_TEST(c2.passed(1e-7), c2);
 }
+
+namespace {
+/// A view with the members of std::mdspan that stag reads, since the standard libraries of the
+/// compilers CI runs have no <mdspan>: rank 2, a run-time number of rows, Cols columns
+/// (std::dynamic_extent: of run-time size), rows `row_stride` numbers apart.
+template <std::size_t Cols>
+struct mdspan_2d {
+    struct extents_type {
+        static constexpr std::size_t static_extent(std::size_t r) { return r == 0 ? std::dynamic_extent : Cols; }
+    };
+    const double* p;
+    std::size_t rows, cols, row_stride;
+    const double* data_handle() const { return p; }
+    static constexpr std::size_t rank() { return 2; }
+    std::size_t extent(std::size_t r) const { return r == 0 ? rows : cols; }
+    std::size_t stride(std::size_t r) const { return r == 0 ? row_stride : 1; }
+};
+}  // namespace
+
+// An mdspan-like view binds a variable with a run-time axis, read in place, if it is contiguous
+// and row-major; its run-time extents are checked at the call.
+BOOST_AUTO_TEST_CASE(an_mdspan_like_view_of_the_rows) {
+    const auto xs = numbers(3 * 5, 1.0), ys = numbers(5, 2.0);
+    const auto want = stag::value_and_grad(regression(X, y), W, b)(X = xs, y = ys, W = w0, b = b0);
+    const mdspan_2d<3> fixed_columns{xs.data(), 5, 3, 3};
+    const mdspan_2d<std::dynamic_extent> run_time_columns{xs.data(), 5, 3, 3};
+    const auto by_fixed = stag::value_and_grad(regression(X, y), W, b)(X = fixed_columns, y = ys, W = w0, b = b0);
+    const auto by_run_time = stag::value_and_grad(regression(X, y), W, b)(X = run_time_columns, y = ys, W = w0, b = b0);
+    BOOST_TEST(by_fixed.value == want.value);
+    BOOST_TEST(by_run_time.value == want.value);
+    check_close(by_fixed.grad[W], want.grad[W], 0);
+    BOOST_TEST((X = fixed_columns).values.data() == xs.data());
+    const auto message = [&](const auto& view) {
+        try {
+            (void)stag::eval(regression(X, y), X = view, y = ys, W = w0, b = b0);
+        } catch (const std::invalid_argument& e) {
+            return std::string(e.what());
+        }
+        return std::string("no error");
+    };
+    // 15 numbers as 3 rows of 5: not X's rows of 3, though 15 is whole rows of 3.
+    BOOST_TEST(message(mdspan_2d<std::dynamic_extent>{xs.data(), 3, 5, 5}) == "stag: eval: X is bound to storage whose rows hold 5 numbers, not 3");
+    // Rows 4 numbers apart (padded): not contiguous.
+    const auto padded = numbers(4 * 5, 1.0);
+    BOOST_TEST(message(mdspan_2d<3>{padded.data(), 5, 3, 4}) ==
+               "stag: eval: X is bound to a view whose numbers are not contiguous and row-major (layout_right)");
+    // One row: its stride does not matter.
+    BOOST_TEST(stag::eval(regression(X, y), X = mdspan_2d<3>{xs.data(), 1, 3, 7}, y = std::span(ys).first(1), W = w0, b = b0) ==
+               stag::eval(regression(X, y), X = std::span(xs).first(3), y = std::span(ys).first(1), W = w0, b = b0));
+}

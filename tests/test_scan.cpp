@@ -270,3 +270,104 @@ BOOST_AUTO_TEST_CASE(step_invariant_nodes_are_computed_once_per_call) {
                                                           V = p.v, a = -0.3);
     for (std::size_t i = 0; i < 3; ++i) BOOST_TEST(only_h.grad[H](i) == r.grad[H](i));
 }
+
+// The gradient into the caller's storage, as for any gradient: into writes it, accumulate_into
+// adds it, grad gives it alone; the same numbers as value_and_grad's.
+BOOST_AUTO_TEST_CASE(gradients_into_the_callers_storage) {
+    const rnn_weights p;
+    const std::vector<T<2>> xs{{0.1, -0.3}, {0.7, 0.2}, {-0.4, 0.5}, {0.3, 0.3}};
+    const std::vector<double> ys{0.2, 0.1, -0.4, 0.0};
+    const auto r = stag::value_and_grad(tensor_loop, W, B, H)(H = p.h0, stag::steps(X, xs), stag::steps(y, ys), W = p.w, U = p.u, B = p.bias,
+                                                              V = p.v);
+    T<3, 3> gw{};
+    std::array<double, 3> gb{};
+    std::vector<double> gh(3, 7.0);  // into overwrites what was there
+    const double value = stag::value_and_grad(tensor_loop, W, B, H)
+                             .into(gw, gb, std::span<double, 3>(gh.data(), 3))(H = p.h0, stag::steps(X, xs), stag::steps(y, ys), W = p.w, U = p.u,
+                                                                               B = p.bias, V = p.v);
+    BOOST_TEST(value == r.value);
+    for (std::size_t i = 0; i < 9; ++i) BOOST_TEST(gw.data()[i] == r.grad[W].data()[i]);
+    for (std::size_t i = 0; i < 3; ++i) {
+        BOOST_TEST(gb[i] == r.grad[B](i));
+        BOOST_TEST(gh[i] == r.grad[H](i));
+    }
+    // accumulate_into adds: two calls over the two halves of the sequence (each from h0, as two
+    // sequences of a minibatch) give the sum of the two calls' gradients.
+    const auto half = [&](std::size_t from) {
+        return stag::value_and_grad(tensor_loop, W)(H = p.h0, stag::steps(X, std::span(xs).subspan(from, 2)), stag::steps(y, std::span(ys).subspan(from, 2)),
+                                                    W = p.w, U = p.u, B = p.bias, V = p.v);
+    };
+    T<3, 3> acc{};
+    const auto add = stag::grad(tensor_loop, W).accumulate_into(acc);
+    add(H = p.h0, stag::steps(X, std::span(xs).first(2)), stag::steps(y, std::span(ys).first(2)), W = p.w, U = p.u, B = p.bias, V = p.v);
+    add(H = p.h0, stag::steps(X, std::span(xs).last(2)), stag::steps(y, std::span(ys).last(2)), W = p.w, U = p.u, B = p.bias, V = p.v);
+    const auto first = half(0), second = half(2);
+    for (std::size_t i = 0; i < 9; ++i) BOOST_TEST(acc.data()[i] == first.grad[W].data()[i] + second.grad[W].data()[i], boost::test_tools::tolerance(1e-15));
+    // grad alone: the gradient object.
+    const auto g = stag::grad(tensor_loop, W, B, H)(H = p.h0, stag::steps(X, xs), stag::steps(y, ys), W = p.w, U = p.u, B = p.bias, V = p.v);
+    for (std::size_t i = 0; i < 9; ++i) BOOST_TEST(g[W].data()[i] == r.grad[W].data()[i]);
+    // A destination that is a binding's storage: refused before anything is written.
+    T<3, 3> w_copy = p.w;
+    BOOST_CHECK_THROW(stag::value_and_grad(tensor_loop, W).into(w_copy)(H = p.h0, stag::steps(X, xs), stag::steps(y, ys), W = w_copy, U = p.u,
+                                                                          B = p.bias, V = p.v),
+                      std::invalid_argument);
+    for (std::size_t i = 0; i < 9; ++i) BOOST_TEST(w_copy.data()[i] == p.w.data()[i]);
+}
+
+// A loop in a sum: `scan + penalty`, `scan - expression`, two scans over two sequences, a map_sum
+// and a scan. Each term takes the bindings it needs (a scan its own steps), and the gradient is
+// the sum of the terms' gradients.
+BOOST_AUTO_TEST_CASE(a_loop_in_a_sum_with_expressions_and_other_loops) {
+    const rnn_weights p;
+    const std::vector<T<2>> xs{{0.1, -0.3}, {0.7, 0.2}, {-0.4, 0.5}};
+    const std::vector<double> ys{0.2, 0.1, -0.4};
+    const auto penalty = 0.01 * stag::sum(stag::square(W)) + stag::dot(V, V);
+    const auto regularised = tensor_loop + penalty;
+    const auto bind = [&](const auto& f) {
+        return f(H = p.h0, stag::steps(X, xs), stag::steps(y, ys), W = p.w, U = p.u, B = p.bias, V = p.v);
+    };
+    const auto loop_alone = bind(stag::value_and_grad(tensor_loop, W, V, H));
+    const auto penalty_alone = stag::value_and_grad(penalty, W, V)(W = p.w, V = p.v);
+    const auto both = bind(stag::value_and_grad(regularised, W, V, H));
+    BOOST_TEST(both.value == loop_alone.value + penalty_alone.value, boost::test_tools::tolerance(1e-15));
+    for (std::size_t i = 0; i < 9; ++i)
+        BOOST_TEST(both.grad[W].data()[i] == loop_alone.grad[W].data()[i] + penalty_alone.grad[W].data()[i], boost::test_tools::tolerance(1e-15));
+    for (std::size_t i = 0; i < 3; ++i) {
+        BOOST_TEST(both.grad[V](i) == loop_alone.grad[V](i) + penalty_alone.grad[V](i), boost::test_tools::tolerance(1e-15));
+        BOOST_TEST(both.grad[H](i) == loop_alone.grad[H](i));  // the penalty does not involve h
+    }
+    BOOST_TEST(stag::eval(regularised, H = p.h0, stag::steps(X, xs), stag::steps(y, ys), W = p.w, U = p.u, B = p.bias, V = p.v) == both.value,
+               boost::test_tools::tolerance(1e-15));
+    // The expression on the left, and subtracted.
+    const auto left = bind(stag::value_and_grad(penalty + tensor_loop, W));
+    const auto minus = bind(stag::value_and_grad(tensor_loop - penalty, W));
+    BOOST_TEST(left.value == both.value, boost::test_tools::tolerance(1e-15));
+    BOOST_TEST(minus.value == loop_alone.value - penalty_alone.value, boost::test_tools::tolerance(1e-15));
+    for (std::size_t i = 0; i < 9; ++i)
+        BOOST_TEST(minus.grad[W].data()[i] == loop_alone.grad[W].data()[i] - penalty_alone.grad[W].data()[i], boost::test_tools::tolerance(1e-14));
+    // Two scans of one body over two sequences (their inputs named apart), and a map_sum: each
+    // loop takes only its own per-step bindings.
+    constexpr auto X2 = stag::var<"X2", T<2>>;
+    constexpr auto y2 = stag::var<"y2">;
+    const auto other = stag::scan(next_state(H, X2), stag::square(stag::dot(V, next_state(H, X2)) - y2), H, X2, y2);
+    constexpr auto z = stag::var<"z">;
+    const auto rows = stag::map_sum(stag::square(stag::sum(B) - z), z);
+    const std::vector<T<2>> xs2{{0.5, 0.5}, {-0.2, 0.1}};
+    const std::vector<double> ys2{0.3, -0.1}, zs{1.0, 2.0, 0.5};
+    const auto three = stag::value_and_grad(tensor_loop + other + rows, W, B)(H = p.h0, stag::steps(X, xs), stag::steps(y, ys), stag::steps(X2, xs2),
+                                                                            stag::steps(y2, ys2), stag::each(z, zs), W = p.w, U = p.u, B = p.bias,
+                                                                            V = p.v);
+    const auto a = stag::value_and_grad(tensor_loop, W, B)(H = p.h0, stag::steps(X, xs), stag::steps(y, ys), W = p.w, U = p.u, B = p.bias, V = p.v);
+    const auto b2 = stag::value_and_grad(other, W, B)(H = p.h0, stag::steps(X2, xs2), stag::steps(y2, ys2), W = p.w, U = p.u, B = p.bias, V = p.v);
+    const auto c2 = stag::value_and_grad(rows, W, B)(stag::each(z, zs), B = p.bias);
+    BOOST_TEST(three.value == a.value + b2.value + c2.value, boost::test_tools::tolerance(1e-15));
+    for (std::size_t i = 0; i < 9; ++i)
+        BOOST_TEST(three.grad[W].data()[i] == a.grad[W].data()[i] + b2.grad[W].data()[i], boost::test_tools::tolerance(1e-14));
+    for (std::size_t i = 0; i < 3; ++i)
+        BOOST_TEST(three.grad[B](i) == a.grad[B](i) + b2.grad[B](i) + c2.grad[B](i), boost::test_tools::tolerance(1e-14));
+    // Into the caller's storage, as for one loop.
+    T<3, 3> gw{};
+    const double v = bind(stag::value_and_grad(regularised, W).into(gw));
+    BOOST_TEST(v == both.value);
+    for (std::size_t i = 0; i < 9; ++i) BOOST_TEST(gw.data()[i] == both.grad[W].data()[i]);
+}

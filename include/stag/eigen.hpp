@@ -11,9 +11,9 @@
 // matrix, `m.row(i)` or `m.middleRows<2>(i)`; a column; a vector's `segment<N>(i)`) is read in
 // place too; a strided block is not storage stag reads. A matrix with a run-time number of rows
 // and a fixed number of columns (row-major, or one column), or a Map of one, binds to a variable
-// with a run-time axis (stag::tensor<double, stag::dynamic, cols>). A matrix whose columns too are
-// of run-time size is not storage stag reads; bind `std::span<const double>(m.data(), m.size())`
-// after checking its columns.
+// with a run-time axis (stag::tensor<double, stag::dynamic, cols>); so does a row-major matrix
+// whose columns too are of run-time size (Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic,
+// Eigen::RowMajor>), its number of columns checked at the call (std::invalid_argument).
 #pragma once
 
 #include <stag/stag.hpp>
@@ -62,27 +62,24 @@ template <class S, int R, int C, int Options, int MaxR, int MaxC, int N>
     requires(R != Eigen::Dynamic && C != Eigen::Dynamic && N != Eigen::Dynamic && (R == 1 || C == 1))
 struct flat_storage<Eigen::VectorBlock<const Eigen::Matrix<S, R, C, Options, MaxR, MaxC>, N>> : eigen_storage<N, 1, Options> {};
 
-/// An Eigen matrix with a run-time number of rows and a fixed number of columns, or a Map of one
-/// without strides, bound to a variable with a run-time axis (`X = m`, X declared as
-/// stag::tensor<double, stag::dynamic, 3> for an n x 3 matrix): its rows, read in place. A
-/// column-major one (Eigen's default) would be read transposed: a stag: error, unless it has one
-/// column.
+/// An Eigen matrix with a run-time number of rows, or a Map of one without strides, bound to a
+/// variable with a run-time axis (`X = m`, X declared as stag::tensor<double, stag::dynamic, 3> for
+/// an n x 3 matrix): its rows, read in place. A column-major one (Eigen's default) would be read
+/// transposed: a stag: error, unless it has one column (fixed). Run-time columns: checked at the
+/// call against the variable's row size.
 template <int Cols, int Options, class S, bool View>
 struct eigen_rows : std::true_type {
-    static constexpr std::size_t row_size = static_cast<std::size_t>(Cols);
+    static constexpr std::size_t row_size = Cols == Eigen::Dynamic ? 0 : static_cast<std::size_t>(Cols);  // 0: value.cols(), checked at the call
     using element = S;
     static constexpr bool transposed = Cols != 1 && (Options & Eigen::RowMajor) == 0;
     static constexpr bool view = View;  // a Map refers to the caller's numbers even as a temporary
 };
 template <class S, int C, int Options, int MaxR, int MaxC>
-    requires(C != Eigen::Dynamic)
 struct rows_storage<Eigen::Matrix<S, Eigen::Dynamic, C, Options, MaxR, MaxC>> : eigen_rows<C, Options, S, false> {};
 template <class S, int C, int Options, int MaxR, int MaxC, int MapOptions>
-    requires(C != Eigen::Dynamic)
 struct rows_storage<Eigen::Map<Eigen::Matrix<S, Eigen::Dynamic, C, Options, MaxR, MaxC>, MapOptions, Eigen::Stride<0, 0>>>
     : eigen_rows<C, Options, S, true> {};
 template <class S, int C, int Options, int MaxR, int MaxC, int MapOptions>
-    requires(C != Eigen::Dynamic)
 struct rows_storage<Eigen::Map<const Eigen::Matrix<S, Eigen::Dynamic, C, Options, MaxR, MaxC>, MapOptions, Eigen::Stride<0, 0>>>
     : eigen_rows<C, Options, S, true> {};
 

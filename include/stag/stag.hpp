@@ -19,6 +19,7 @@
 #include <stag/engine/same.hpp>
 #include <stag/engine/scan.hpp>
 #include <stag/engine/tensor_sweep.hpp>
+#include <stag/engine/terms.hpp>
 #include <stag/engine/vmap.hpp>
 #include <stag/io/emit.hpp>
 #include <stag/io/latex.hpp>

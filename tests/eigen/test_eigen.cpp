@@ -9,6 +9,8 @@
 #include <array>
 #include <cmath>
 #include <cstddef>
+#include <stdexcept>
+#include <string>
 #include <vector>
 
 namespace {
@@ -160,4 +162,22 @@ BOOST_AUTO_TEST_CASE(eigen_matrices_with_a_run_time_number_of_rows) {
     // Eigen's default, column-major, would be read transposed: not storage stag reads as rows.
     static_assert(stag::detail::rows_storage<Eigen::Matrix<double, Eigen::Dynamic, 2>>::transposed);
     static_assert(!stag::detail::rows_storage<Eigen::VectorXd>::transposed);
+    // Columns of run-time size too (row-major): read in place, the columns checked at the call.
+    using Rows = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+    const Rows dynamic_columns = m;
+    const auto by_dynamic = stag::value_and_grad(fit, V)(X = dynamic_columns, y = targets, V = v0);
+    BOOST_TEST(by_dynamic.value == want.value);
+    BOOST_TEST(by_dynamic.grad[V](0, 0) == want.grad[V](0, 0));
+    BOOST_TEST((X = dynamic_columns).values.data() == dynamic_columns.data());
+    const auto by_dynamic_map = stag::eval(fit, X = Eigen::Map<const Rows>(m.data(), 4, 2), y = targets, V = v0);
+    BOOST_TEST(by_dynamic_map == want.value);
+    // The same 8 numbers as 2 rows of 4: whole rows of 2 as far as a count goes, but not X's rows.
+    const Eigen::Map<const Rows> wide(m.data(), 2, 4);
+    try {
+        (void)stag::eval(fit, X = wide, y = targets, V = v0);
+        BOOST_FAIL("a matrix of 4 columns was read as rows of 2");
+    } catch (const std::invalid_argument& e) {
+        BOOST_TEST(std::string(e.what()) == "stag: eval: X is bound to storage whose rows hold 4 numbers, not 2");
+    }
+    static_assert(stag::detail::rows_storage<Eigen::MatrixXd>::transposed);  // column-major: a stag: error
 }

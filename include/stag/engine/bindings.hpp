@@ -7,6 +7,7 @@
 #include <stag/tensor/tensor.hpp>
 
 #include <array>
+#include <concepts>
 #include <cstddef>
 #include <iterator>
 #include <ranges>
@@ -140,6 +141,13 @@ template <class V, class E>
 struct rows_binding {
     using var = V;
     std::span<const E> values;
+    /// For storage whose row length is known only at run time (an Eigen matrix with run-time
+    /// columns, an mdspan-like view with run-time extents): the numbers in one of its rows, checked
+    /// at the call against the variable's (0: checked at compile time).
+    std::size_t given_row = 0;
+    /// Whether that storage was not contiguous and row-major (an mdspan-like view with another
+    /// layout): an error at the call.
+    bool strided = false;
 };
 template <class T>
 inline constexpr bool is_rows_binding = false;
@@ -148,9 +156,57 @@ inline constexpr bool is_rows_binding<rows_binding<V, E>> = true;
 
 /// Storage of a run-time number of rows other than a contiguous range: <stag/eigen.hpp> makes an
 /// Eigen matrix with a run-time number of rows one (`value`, `row_size`, `element`, `transposed`,
-/// and `view` where a temporary refers to the caller's numbers, as a Map does).
+/// and `view` where a temporary refers to the caller's numbers, as a Map does). `row_size` 0: the
+/// columns too are of run-time size (`value.cols()`), checked at the call.
 template <class T>
 struct rows_storage : std::false_type {};
+
+/// An mdspan-like view (std::mdspan, Kokkos' mdspan, or any type with its members data_handle(),
+/// rank(), extent(r), stride(r) and extents_type::static_extent(r)) of rank R.
+template <class D>
+concept mdspan_like = requires(const D& m, std::size_t r) {
+    m.data_handle();
+    { D::rank() } -> std::convertible_to<std::size_t>;
+    { m.extent(r) } -> std::convertible_to<std::size_t>;
+    { m.stride(r) } -> std::convertible_to<std::size_t>;
+    { D::extents_type::static_extent(r) } -> std::convertible_to<std::size_t>;
+};
+/// Whether the static extents of an mdspan-like D agree with the row shape Dims (a run-time extent
+/// agrees with anything, and is checked at the call).
+template <class D, std::size_t... Dims>
+constexpr bool mdspan_row_extents_agree() {
+    constexpr std::size_t dims[] = {0, Dims...};
+    for (std::size_t r = 1; r <= sizeof...(Dims); ++r) {
+        const std::size_t e = D::extents_type::static_extent(r);
+        if (e != std::dynamic_extent && e != dims[r]) return false;
+    }
+    return true;
+}
+template <class D, std::size_t... Dims>
+constexpr bool mdspan_row_extents_agree_as(std::index_sequence<Dims...>) {
+    return mdspan_row_extents_agree<D, Dims...>();
+}
+template <class Shape>
+struct drop_first;
+template <std::size_t First, std::size_t... Rest>
+struct drop_first<std::index_sequence<First, Rest...>> {
+    using type = std::index_sequence<Rest...>;
+};
+/// The rows of an mdspan-like view m of rank 1 + sizeof(Dims): its numbers, if they are contiguous
+/// and row-major (layout_right), and the numbers in one of its rows.
+template <class V, class E, std::size_t... Dims, class D>
+constexpr rows_binding<V, E> mdspan_rows(const D& m, std::index_sequence<Dims...>) noexcept {
+    constexpr std::size_t rank = 1 + sizeof...(Dims);
+    std::size_t row = 1;
+    bool strided = false;
+    for (std::size_t r = rank; r-- > 1;) {
+        strided = strided || static_cast<std::size_t>(m.stride(r)) != row;
+        row *= static_cast<std::size_t>(m.extent(r));
+    }
+    const std::size_t rows = static_cast<std::size_t>(m.extent(0));
+    strided = strided || (rows > 1 && static_cast<std::size_t>(m.stride(0)) != row);
+    return {std::span<const E>(m.data_handle(), rows * row), row, strided};
+}
 
 /// The binding of a variable declared as tensor<T, dynamic, Dims...> to `value`: a stag tensor of
 /// that type, a contiguous range of rows (stag tensors of shape Dims...), or a contiguous range of
@@ -159,7 +215,7 @@ template <class Var, class T, class U>
 constexpr auto bind_rows(U&& value) noexcept {
     using D = std::remove_cvref_t<U>;
     using E = typename T::value_type;
-    static_assert(std::is_lvalue_reference_v<U> || is_span<D>::value || requires { requires rows_storage<D>::view; },
+    static_assert(std::is_lvalue_reference_v<U> || is_span<D>::value || mdspan_like<D> || requires { requires rows_storage<D>::view; },
                   "stag: a variable with a run-time axis views its rows where they are kept; bind it to an lvalue (or a std::span), "
                   "not to a temporary");
     if constexpr (is_dynamic_tensor<D>) {
@@ -170,9 +226,11 @@ constexpr auto bind_rows(U&& value) noexcept {
         static_assert(!rows_storage<D>::transposed,
                       "stag: a column-major matrix would be read transposed (stag reads rows one after the other): declare it "
                       "row-major (Eigen::RowMajor)");
-        static_assert(rows_storage<D>::row_size == T::row_size && std::is_same_v<typename rows_storage<D>::element, E>,
+        static_assert((rows_storage<D>::row_size == T::row_size || rows_storage<D>::row_size == 0) &&
+                          std::is_same_v<typename rows_storage<D>::element, E>,
                       "stag: a variable with a run-time axis is bound to a matrix whose rows have another size or element type");
-        return rows_binding<Var, E>{std::span<const E>(value.data(), static_cast<std::size_t>(value.size()))};
+        return rows_binding<Var, E>{std::span<const E>(value.data(), static_cast<std::size_t>(value.size())),
+                                    rows_storage<D>::row_size == 0 ? static_cast<std::size_t>(value.cols()) : 0};
     } else if constexpr (std::ranges::contiguous_range<const D>) {
         using X = std::remove_cv_t<std::remove_reference_t<decltype(*std::data(value))>>;
         if constexpr (is_tensor<X>) {
@@ -186,10 +244,20 @@ constexpr auto bind_rows(U&& value) noexcept {
                           "stag: a variable with a run-time axis is bound to numbers of another type than its declared element type");
             return rows_binding<Var, E>{std::span<const E>(std::data(value), std::size(value))};
         }
+    } else if constexpr (mdspan_like<D>) {
+        static_assert(D::rank() == T::rank, "stag: a variable with a run-time axis is bound to an mdspan of another rank");
+        static_assert(std::is_same_v<std::remove_cv_t<std::remove_pointer_t<decltype(value.data_handle())>>, E>,
+                      "stag: a variable with a run-time axis is bound to an mdspan of another element type");
+        if constexpr (D::rank() == T::rank) {
+            using dims = typename drop_first<typename T::shape_type>::type;
+            static_assert(mdspan_row_extents_agree_as<D>(dims{}), "stag: a variable with a run-time axis is bound to an mdspan whose rows have another shape");
+            return mdspan_rows<Var, E>(value, dims{});
+        } else
+            return rows_binding<Var, E>{};
     } else {
         static_assert(sizeof(D) == 0,
-                      "stag: a variable with a run-time axis must be bound to a stag::tensor<T, stag::dynamic, ...>, or to a contiguous "
-                      "range (std::vector, std::span) of its rows or of their numbers");
+                      "stag: a variable with a run-time axis must be bound to a stag::tensor<T, stag::dynamic, ...>, to a contiguous "
+                      "range (std::vector, std::span) of its rows or of their numbers, or to a row-major mdspan-like view");
         return rows_binding<Var, E>{};
     }
 }
@@ -346,6 +414,16 @@ std::size_t common_length(std::string_view what, Length length, const B& b, cons
 
 /// The number of rows in `count` numbers bound to the variable named `name`, `row` numbers a row:
 /// a run-time error (in `what`'s name) unless they are whole rows.
+/// The run-time checks of storage whose rows' layout is known only at run time (a rows binding's
+/// given_row and strided).
+inline void check_row_layout(std::string_view what, std::string_view name, std::size_t given_row, bool strided, std::size_t row) {
+    if (strided)
+        throw std::invalid_argument(std::string("stag: ") + std::string(what) + ": " + std::string(name) +
+                                    " is bound to a view whose numbers are not contiguous and row-major (layout_right)");
+    if (given_row != 0 && given_row != row)
+        throw std::invalid_argument(std::string("stag: ") + std::string(what) + ": " + std::string(name) + " is bound to storage whose rows hold " +
+                                    std::to_string(given_row) + " numbers, not " + std::to_string(row));
+}
 inline std::size_t whole_rows(std::string_view what, std::string_view name, std::size_t count, std::size_t row) {
     if (count % row != 0)
         throw std::invalid_argument(std::string("stag: ") + std::string(what) + ": the values of " + std::string(name) + " (" +

@@ -376,6 +376,7 @@ struct element_of_binding<rows_binding<V, E>> {
 /// The number of rows a rows binding holds; it must hold whole rows.
 template <class B>
 std::size_t rows_held(std::string_view what, const B& b) {
+    check_row_layout(what, name_v<typename B::var::name>, b.given_row, b.strided, B::var::value_type::row_size);
     return whole_rows(what, name_v<typename B::var::name>, b.values.size(), B::var::value_type::row_size);
 }
 

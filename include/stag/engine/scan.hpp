@@ -19,6 +19,7 @@
 #include <stag/engine/gradient.hpp>
 #include <stag/engine/hoist.hpp>
 #include <stag/engine/outputs.hpp>
+#include <stag/engine/summed.hpp>
 #include <stag/tensor/shape.hpp>
 #include <stag/engine/tensor_sweep.hpp>
 
@@ -330,100 +331,130 @@ struct listed_among<Listed, std::tuple<Among...>, Vs...> {
 };
 }  // namespace detail
 
+namespace detail {
+/// scan's Sweeper for summed_gradient_fn (engine/summed.hpp): the forward pass through time, then
+/// the backward pass, adding the weights' gradients (summed over the steps) and the initial
+/// states' to the destinations ds, one per variable of Vs.
+struct scan_sweeper {
+    template <class... Vs, class... Cs, class Out, class... Inputs, class K, class... Args>
+    static auto run(const scan_t<carry_t<Cs...>, Out, Inputs...>& loop, const char*, const K& k, const Args&... args) {
+        return scan_call(loop, [&]<class Plan>(Plan, const auto& call) {
+            using S = typename std::remove_cvref_t<decltype(call.start)>::value_type;
+            return k(std::type_identity<S>{}, [&](auto&... ds) { return sweep<S, Plan, Vs...>(loop, call, std::tuple<decltype(ds)&...>(ds...)); });
+        }, args...);
+    }
+
+    template <class S, class Plan, class... Vs, class... Cs, class Out, class... Inputs, class Call, class Ds>
+    static S sweep(const scan_t<carry_t<Cs...>, Out, Inputs...>& loop, const Call& call, const Ds& ds) {
+        using States = std::tuple<typename Cs::state...>;
+        using Sl = state_layout<typename Cs::state...>;
+        using Steps = scan_steps<S, std::remove_cvref_t<decltype(call.root)>, States, std::remove_cvref_t<decltype(call.fixed)>,
+                                 std::remove_cvref_t<decltype(call.seqs)>>;
+        constexpr std::size_t W = Sl::width, T = Steps::slab_size;
+        const auto lits = gather_literals<S>(call.root);
+        const Steps steps{call.fixed, call.seqs, lits.data()};
+        const std::size_t n = call.n, every = loop.every;
+        // Plain: a slab per step and every state. Checkpointed every k steps: k slabs and the
+        // states of a stretch, and every k-th state. With the adjoints carried (a), those of the
+        // states at t (fresh) and the adjoint slab, in one allocation (or the caller's workspace).
+        const std::size_t slabs = every == 0 ? n : std::min(every, n), stretch = every == 0 ? n : slabs;
+        const std::size_t checkpoints = every == 0 ? 0 : (n + every - 1) / every + 1;
+        workspace own;
+        workspace& ws = loop.ws ? *loop.ws : own;
+        S* base = ws.template numbers<S>(T + slabs * T + (stretch + 1) * W + checkpoints * W + 2 * W);
+        S* adj = base;
+        S* slab = adj + T;
+        S* h = slab + slabs * T;           // the states of the stretch gone through, h[i * W]
+        S* saved = h + (stretch + 1) * W;  // every k-th state
+        S* carried = saved + checkpoints * W;
+        S* fresh = carried + W;
+
+        S value = 0;
+        std::copy_n(call.start.data(), W, every == 0 ? h : saved);
+        if (every == 0)
+            for (std::size_t t = 0; t < n; ++t) value += steps.forward(t, h + t * W, slab + t * T, h + (t + 1) * W);
+        else {
+            std::copy_n(call.start.data(), W, h);
+            for (std::size_t t = 0; t < n; ++t) {
+                value += steps.forward(t, h, slab, h + W);  // (the first slab as scratch)
+                std::copy_n(h + W, W, h);
+                if ((t + 1) % every == 0) std::copy_n(h, W, saved + (t + 1) / every * W);
+            }
+        }
+
+        // Backward through time: the weights' gradients into a total of this function's own, added
+        // to the destinations at the end (the compiler then knows that the total shares no storage
+        // with the slabs; written into the destinations directly, bench_sequence's LSTM took some
+        // 4% longer in two alternating runs), the states' at t into fresh, the hoisted values'
+        // into their adjoints (taken back at the end).
+        gradient<S, Vs...> total{};
+        typename Plan::adjoints hoisted{};
+        const auto destination = [&](auto v) -> decltype(auto) {
+            constexpr std::size_t k = state_index<decltype(v), typename Cs::state...>;
+            if constexpr (k == sizeof...(Cs)) return (total[v]);
+            else if constexpr (scalar_node<decltype(v)>) return (fresh[Sl::offset[k]]);
+            else return std::span<S, Sl::count[k]>(fresh + Sl::offset[k], Sl::count[k]);
+        };
+        // (U: the states not among Vs; H: the hoisted variables.)
+        [&]<class... U, class... H, std::size_t... I>(std::tuple<U...>*, std::tuple<H...>*, std::index_sequence<I...>) {
+            auto g = [&](auto&&... d) {
+                return gradient_into<true, graph::node_list<Vs..., U..., H...>, destination_t<decltype(d)>...>{
+                    record<into_slot<destination_t<decltype(d)>>...>{destination_slot(std::forward<decltype(d)>(d))...}};
+            }(destination(Vs{})..., destination(U{})..., std::get<I>(hoisted)...);
+            using Act = graph::seeded_activity<typename Steps::List, typename Steps::at, Vs..., U..., H...>;
+            std::fill_n(carried, W, S(0));
+            const auto back = [&](std::size_t t, const S* ht, S* st) {
+                std::fill_n(fresh, W, S(0));
+                steps.template backward<Act>(t, ht, st, adj, carried, g);
+                std::copy_n(fresh, W, carried);
+            };
+            if (every == 0)
+                for (std::size_t t = n; t-- > 0;) back(t, h + t * W, slab + t * T);
+            else
+                for (std::size_t first = (n == 0 ? 0 : (n - 1) / every * every) + every; first >= every;) {
+                    first -= every;  // the stretch [first, last), its states and slabs recomputed
+                    const std::size_t last = std::min(first + every, n);
+                    std::copy_n(saved + first / every * W, W, h);
+                    for (std::size_t t = first; t < last; ++t) steps.forward(t, h + (t - first) * W, slab + (t - first) * T, h + (t - first + 1) * W);
+                    for (std::size_t t = last; t-- > first;) back(t, h + (t - first) * W, slab + (t - first) * T);
+                }
+        }(static_cast<typename listed_among<false, std::tuple<Vs...>, typename Cs::state...>::type*>(nullptr),
+          static_cast<typename Plan::hoisted*>(nullptr), std::make_index_sequence<std::tuple_size_v<typename Plan::hoisted>>{});
+        // The hoisted values' adjoints back to the weights they were computed from.
+        [&]<class... Ws>(std::tuple<Ws...>*) {
+            Plan::template take_back<Ws...>(call.kept, hoisted, total[Ws{}]...);
+        }(static_cast<typename listed_among<false, States, Vs...>::type*>(nullptr));
+        // A variable that is a state gets d/dh0, the adjoint carried out of the first step, once.
+        (
+            [&] {
+                constexpr std::size_t k = state_index<Vs, typename Cs::state...>;
+                if constexpr (k < sizeof...(Cs)) std::copy_n(carried + Sl::offset[k], Sl::count[k], elements_of(total[Vs{}]));
+            }(),
+            ...);
+        [&]<std::size_t... I>(std::index_sequence<I...>) {
+            (write_into<true>(std::get<I>(ds), total.template get<I>()), ...);
+        }(std::index_sequence_for<Vs...>{});
+        return value;
+    }
+};
+}  // namespace detail
+
 /// `value_and_grad(loop, w, ..., h)(h = h0, steps(x, xs), w = ..., ...)`: the loop's value and its
-/// gradient with respect to weights (summed over all steps) and to initial states.
+/// gradient with respect to weights (summed over all steps) and to initial states; `.into(gw, ...)`
+/// writes the gradient into the caller's storage (`.accumulate_into` adds it there) and the call
+/// returns the value.
 template <class... Cs, class Out, class... Inputs, class... Vs>
 auto value_and_grad(const scan_t<carry_t<Cs...>, Out, Inputs...>& loop, const Vs&...) {
     static_assert((variable<Vs> && ...), "stag: value_and_grad(loop, vars...): differentiate with respect to variables");
-    return [loop](const auto&... args) {
-        return detail::scan_call(loop, [&]<class Plan>(Plan, const auto& call) {
-            using S = typename std::remove_cvref_t<decltype(call.start)>::value_type;
-            using States = std::tuple<typename Cs::state...>;
-            using Sl = detail::state_layout<typename Cs::state...>;
-            using Steps = detail::scan_steps<S, std::remove_cvref_t<decltype(call.root)>, States, std::remove_cvref_t<decltype(call.fixed)>,
-                                             std::remove_cvref_t<decltype(call.seqs)>>;
-            constexpr std::size_t W = Sl::width, T = Steps::slab_size;
-            const auto lits = detail::gather_literals<S>(call.root);
-            const Steps steps{call.fixed, call.seqs, lits.data()};
-            const std::size_t n = call.n, every = loop.every;
-            // Plain: a slab per step and every state. Checkpointed every k steps: k slabs and the
-            // states of a stretch, and every k-th state. With the adjoints carried (a), those of
-            // the states at t (fresh) and the adjoint slab, in one allocation (or the caller's
-            // workspace).
-            const std::size_t slabs = every == 0 ? n : std::min(every, n), stretch = every == 0 ? n : slabs;
-            const std::size_t checkpoints = every == 0 ? 0 : (n + every - 1) / every + 1;
-            workspace own;
-            workspace& ws = loop.ws ? *loop.ws : own;
-            S* base = ws.template numbers<S>(T + slabs * T + (stretch + 1) * W + checkpoints * W + 2 * W);
-            S* adj = base;
-            S* slab = adj + T;
-            S* h = slab + slabs * T;           // the states of the stretch gone through, h[i * W]
-            S* saved = h + (stretch + 1) * W;  // every k-th state
-            S* carried = saved + checkpoints * W;
-            S* fresh = carried + W;
+    return detail::summed_gradient_fn<detail::scan_sweeper, true, scan_t<carry_t<Cs...>, Out, Inputs...>, Vs...>{loop};
+}
 
-            S value = 0;
-            std::copy_n(call.start.data(), W, every == 0 ? h : saved);
-            if (every == 0)
-                for (std::size_t t = 0; t < n; ++t) value += steps.forward(t, h + t * W, slab + t * T, h + (t + 1) * W);
-            else {
-                std::copy_n(call.start.data(), W, h);
-                for (std::size_t t = 0; t < n; ++t) {
-                    value += steps.forward(t, h, slab, h + W);  // (the first slab as scratch)
-                    std::copy_n(h + W, W, h);
-                    if ((t + 1) % every == 0) std::copy_n(h, W, saved + (t + 1) / every * W);
-                }
-            }
-
-            // Backward through time, into the totals, for the states into fresh, and for the
-            // hoisted values into their adjoints (taken back to the weights at the end).
-            gradient<S, Vs...> total{};
-            typename Plan::adjoints hoisted{};
-            const auto destination = [&](auto v) -> decltype(auto) {
-                constexpr std::size_t k = detail::state_index<decltype(v), typename Cs::state...>;
-                if constexpr (k == sizeof...(Cs)) return (total[v]);
-                else if constexpr (scalar_node<decltype(v)>) return (fresh[Sl::offset[k]]);
-                else return std::span<S, Sl::count[k]>(fresh + Sl::offset[k], Sl::count[k]);
-            };
-            // (U: the states not among Vs; H: the hoisted variables.)
-            [&]<class... U, class... H, std::size_t... I>(std::tuple<U...>*, std::tuple<H...>*, std::index_sequence<I...>) {
-                auto g = [&](auto&&... ds) {
-                    return detail::gradient_into<true, graph::node_list<Vs..., U..., H...>, detail::destination_t<decltype(ds)>...>{
-                        detail::record<detail::into_slot<detail::destination_t<decltype(ds)>>...>{detail::destination_slot(std::forward<decltype(ds)>(ds))...}};
-                }(destination(Vs{})..., destination(U{})..., std::get<I>(hoisted)...);
-                using Act = graph::seeded_activity<typename Steps::List, typename Steps::at, Vs..., U..., H...>;
-                std::fill_n(carried, W, S(0));
-                const auto back = [&](std::size_t t, const S* ht, S* st) {
-                    std::fill_n(fresh, W, S(0));
-                    steps.template backward<Act>(t, ht, st, adj, carried, g);
-                    std::copy_n(fresh, W, carried);
-                };
-                if (every == 0)
-                    for (std::size_t t = n; t-- > 0;) back(t, h + t * W, slab + t * T);
-                else
-                    for (std::size_t first = (n == 0 ? 0 : (n - 1) / every * every) + every; first >= every;) {
-                        first -= every;  // the stretch [first, last), its states and slabs recomputed
-                        const std::size_t last = std::min(first + every, n);
-                        std::copy_n(saved + first / every * W, W, h);
-                        for (std::size_t t = first; t < last; ++t) steps.forward(t, h + (t - first) * W, slab + (t - first) * T, h + (t - first + 1) * W);
-                        for (std::size_t t = last; t-- > first;) back(t, h + (t - first) * W, slab + (t - first) * T);
-                    }
-            }(static_cast<typename detail::listed_among<false, std::tuple<Vs...>, typename Cs::state...>::type*>(nullptr),
-              static_cast<typename Plan::hoisted*>(nullptr), std::make_index_sequence<std::tuple_size_v<typename Plan::hoisted>>{});
-            // The hoisted values' adjoints back to the weights they were computed from.
-            [&]<class... Ws>(std::tuple<Ws...>*) {
-                Plan::template take_back<Ws...>(call.kept, hoisted, total[Ws{}]...);
-            }(static_cast<typename detail::listed_among<false, States, Vs...>::type*>(nullptr));
-            // A weight that is also a state gets d/dh0 once, not once per step: a state is no weight.
-            (
-                [&] {
-                    constexpr std::size_t k = detail::state_index<Vs, typename Cs::state...>;
-                    if constexpr (k < sizeof...(Cs)) std::copy_n(carried + Sl::offset[k], Sl::count[k], detail::elements_of(total[Vs{}]));
-                }(),
-                ...);
-            return value_and_gradient<S, gradient<S, Vs...>>{value, total};
-        }, args...);
-    };
+/// `grad(loop, w, ...)(bindings...)`: the gradient alone; `.into` and `.accumulate_into` as for
+/// value_and_grad.
+template <class... Cs, class Out, class... Inputs, class... Vs>
+auto grad(const scan_t<carry_t<Cs...>, Out, Inputs...>& loop, const Vs&...) {
+    static_assert((variable<Vs> && ...), "stag: grad(loop, vars...): differentiate with respect to variables");
+    return detail::summed_gradient_fn<detail::scan_sweeper, false, scan_t<carry_t<Cs...>, Out, Inputs...>, Vs...>{loop};
 }
 
 /// `eval(loop, h = h0, steps(x, xs), w = ...)`: the loop's value, by its forward pass alone.
