@@ -412,10 +412,8 @@ std::size_t common_length(std::string_view what, Length length, const B& b, cons
     return n;
 }
 
-/// The number of rows in `count` numbers bound to the variable named `name`, `row` numbers a row:
-/// a run-time error (in `what`'s name) unless they are whole rows.
 /// The run-time checks of storage whose rows' layout is known only at run time (a rows binding's
-/// given_row and strided).
+/// given_row and strided), errors in `what`'s name.
 inline void check_row_layout(std::string_view what, std::string_view name, std::size_t given_row, bool strided, std::size_t row) {
     if (strided)
         throw std::invalid_argument(std::string("stag: ") + std::string(what) + ": " + std::string(name) +
@@ -424,6 +422,8 @@ inline void check_row_layout(std::string_view what, std::string_view name, std::
         throw std::invalid_argument(std::string("stag: ") + std::string(what) + ": " + std::string(name) + " is bound to storage whose rows hold " +
                                     std::to_string(given_row) + " numbers, not " + std::to_string(row));
 }
+/// The number of rows in `count` numbers bound to the variable named `name`, `row` numbers a row:
+/// a run-time error (in `what`'s name) unless they are whole rows.
 inline std::size_t whole_rows(std::string_view what, std::string_view name, std::size_t count, std::size_t row) {
     if (count % row != 0)
         throw std::invalid_argument(std::string("stag: ") + std::string(what) + ": the values of " + std::string(name) + " (" +
