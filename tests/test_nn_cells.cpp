@@ -1,8 +1,8 @@
 // stag::nn's recurrent cells: the LSTM and GRU cells against the equations written out by hand in
 // plain C++, their gradients against central differences, an LSTM over a sequence as a scan on
 // the packed state (h, c) against the same steps unrolled, the same LSTM carrying h and c as two
-// states (stag::carry) against it and over 200 steps against central differences, and a number
-// and a tensor carried together.
+// states (stag::carry) against it and over 200 steps against central differences, a number and a
+// tensor carried together, and two LSTM layers stacked in one scan.
 #define BOOST_TEST_MODULE nn_cells
 #include <boost/test/unit_test.hpp>
 
@@ -12,6 +12,7 @@
 
 #include <cmath>
 #include <cstddef>
+#include <span>
 #include <vector>
 
 namespace {
@@ -208,4 +209,86 @@ BOOST_AUTO_TEST_CASE(a_number_and_a_tensor_carried_together) {
     BOOST_TEST(r.grad[pos] == (by_hand(0.7, 1.0 + e, v0) - by_hand(0.7, 1.0 - e, v0)) / (2 * e), boost::test_tools::tolerance(1e-7));
     const T<2> v_up{0.5 + e, -0.2}, v_down{0.5 - e, -0.2};
     BOOST_TEST(r.grad[vel](0) == (by_hand(0.7, 1.0, v_up) - by_hand(0.7, 1.0, v_down)) / (2 * e), boost::test_tools::tolerance(1e-7));
+}
+
+// Two layers stacked in one scan whose state holds both (h1, c1, h2, c2): the second layer reads
+// the first layer's new hidden state. Against the same network unrolled by hand over three steps,
+// the checkpointed loop, and over 40 steps against central differences.
+BOOST_AUTO_TEST_CASE(two_lstm_layers_stacked_in_one_scan) {
+    constexpr std::size_t H2 = 2;
+    constexpr auto c2 = stag::var<"c2", T<H2>>;
+    constexpr auto h2 = stag::var<"h2", T<H2>>;
+    constexpr auto W2 = stag::var<"W2", T<4 * H2, H>>;
+    constexpr auto U2 = stag::var<"U2", T<4 * H2, H2>>;
+    constexpr auto b2 = stag::var<"b2", T<4 * H2>>;
+    constexpr auto V = stag::var<"V", T<H2>>;
+    constexpr auto y = stag::var<"y">;
+    const auto first = stag::nn::lstm_cell(x, h, c, W, U, b);
+    const auto second = stag::nn::lstm_cell(first.h, h2, c2, W2, U2, b2);
+    const auto stacked =
+        stag::scan(stag::carry(h, first.h, c, first.c, h2, second.h, c2, second.c), stag::square(stag::dot(V, second.h) - y), x, y);
+
+    const lstm_values p;
+    T<4 * H2, H> w2;
+    T<4 * H2, H2> u2;
+    T<4 * H2> bias2;
+    fill(w2, 0.3);
+    fill(u2, 0.4);
+    fill(bias2, 0.05);
+    const T<H2> v{0.7, -0.5}, h20{0.2, -0.1}, c20{0.0, 0.3};
+    std::vector<T<I>> xs(40);
+    std::vector<double> ys(40);
+    for (std::size_t t = 0; t < xs.size(); ++t) {
+        xs[t] = T<I>{std::sin(0.3 * double(t)), std::cos(0.17 * double(t))};
+        ys[t] = 0.5 * std::sin(0.3 * double(t + 1));
+    }
+    const auto run = [&](std::size_t n, const T<4 * H2, H>& w2v, const T<4 * H, H>& uv) {
+        return stag::value_and_grad(stacked, W, U, W2, U2, b2, h, c2)(h = p.hv, c = p.cv, h2 = h20, c2 = c20, stag::steps(x, std::span(xs).first(n)),
+                                                                     stag::steps(y, std::span(ys).first(n)), W = p.w, U = uv, b = p.bv, W2 = w2v,
+                                                                     U2 = u2, b2 = bias2, V = v);
+    };
+
+    // Three steps unrolled by hand: each step's cells read the states the step before wrote.
+    constexpr auto x1 = stag::var<"x1", T<I>>;
+    constexpr auto x2 = stag::var<"x2", T<I>>;
+    constexpr auto x3 = stag::var<"x3", T<I>>;
+    const auto a1 = stag::nn::lstm_cell(x1, h, c, W, U, b);
+    const auto b1 = stag::nn::lstm_cell(a1.h, h2, c2, W2, U2, b2);
+    const auto a2 = stag::nn::lstm_cell(x2, a1.h, a1.c, W, U, b);
+    const auto bb2 = stag::nn::lstm_cell(a2.h, b1.h, b1.c, W2, U2, b2);
+    const auto a3 = stag::nn::lstm_cell(x3, a2.h, a2.c, W, U, b);
+    const auto b3 = stag::nn::lstm_cell(a3.h, bb2.h, bb2.c, W2, U2, b2);
+    const auto unrolled = stag::square(stag::dot(V, b1.h) - ys[0]) + stag::square(stag::dot(V, bb2.h) - ys[1]) + stag::square(stag::dot(V, b3.h) - ys[2]);
+    const auto g = stag::value_and_grad(unrolled, W, U, W2, U2, b2, h, c2)(h = p.hv, c = p.cv, h2 = h20, c2 = c20, x1 = xs[0], x2 = xs[1], x3 = xs[2],
+                                                                           W = p.w, U = p.u, b = p.bv, W2 = w2, U2 = u2, b2 = bias2, V = v);
+    const auto r3 = run(3, w2, p.u);
+    BOOST_TEST(r3.value == g.value, boost::test_tools::tolerance(1e-13));
+    for (std::size_t e = 0; e < 4 * H * I; ++e) BOOST_TEST(r3.grad[W].data()[e] == g.grad[W].data()[e], boost::test_tools::tolerance(1e-12));
+    for (std::size_t e = 0; e < 4 * H2 * H; ++e) BOOST_TEST(r3.grad[W2].data()[e] == g.grad[W2].data()[e], boost::test_tools::tolerance(1e-12));
+    for (std::size_t e = 0; e < 4 * H2 * H2; ++e) BOOST_TEST(r3.grad[U2].data()[e] == g.grad[U2].data()[e], boost::test_tools::tolerance(1e-12));
+    for (std::size_t e = 0; e < 4 * H2; ++e) BOOST_TEST(r3.grad[b2](e) == g.grad[b2](e), boost::test_tools::tolerance(1e-12));
+    for (std::size_t e = 0; e < H; ++e) BOOST_TEST(r3.grad[h](e) == g.grad[h](e), boost::test_tools::tolerance(1e-12));
+    for (std::size_t e = 0; e < H2; ++e) BOOST_TEST(r3.grad[c2](e) == g.grad[c2](e), boost::test_tools::tolerance(1e-12));
+
+    // Over 40 steps: every element of W2 and of U against central differences, and the
+    // checkpointed loop to the last bit.
+    const auto r = run(40, w2, p.u);
+    const double step = 1e-6;
+    for (std::size_t e = 0; e < 4 * H2 * H; ++e) {
+        T<4 * H2, H> up = w2, down = w2;
+        up.data()[e] += step;
+        down.data()[e] -= step;
+        BOOST_TEST(r.grad[W2].data()[e] == (run(40, up, p.u).value - run(40, down, p.u).value) / (2 * step), boost::test_tools::tolerance(1e-6));
+    }
+    for (std::size_t e = 0; e < 4 * H * H; ++e) {
+        T<4 * H, H> up = p.u, down = p.u;
+        up.data()[e] += step;
+        down.data()[e] -= step;
+        BOOST_TEST(r.grad[U].data()[e] == (run(40, w2, up).value - run(40, w2, down).value) / (2 * step), boost::test_tools::tolerance(1e-6));
+    }
+    const auto kept = stag::value_and_grad(stacked.checkpoint(7), W, U, W2, U2, b2, h, c2)(
+        h = p.hv, c = p.cv, h2 = h20, c2 = c20, stag::steps(x, xs), stag::steps(y, ys), W = p.w, U = p.u, b = p.bv, W2 = w2, U2 = u2, b2 = bias2, V = v);
+    BOOST_TEST(kept.value == r.value);
+    for (std::size_t e = 0; e < 4 * H2 * H; ++e) BOOST_TEST(kept.grad[W2].data()[e] == r.grad[W2].data()[e]);
+    for (std::size_t e = 0; e < H; ++e) BOOST_TEST(kept.grad[h](e) == r.grad[h](e));
 }
