@@ -371,3 +371,30 @@ BOOST_AUTO_TEST_CASE(a_loop_in_a_sum_with_expressions_and_other_loops) {
     BOOST_TEST(v == both.value);
     for (std::size_t i = 0; i < 9; ++i) BOOST_TEST(gw.data()[i] == both.grad[W].data()[i]);
 }
+
+// check_grad of a loop: a line per element of every variable bound with `=` (the weights and the
+// initial state), none for the per-step inputs; for a scan, a scan in a sum, and a map_sum.
+BOOST_AUTO_TEST_CASE(check_grad_of_loops) {
+    const rnn_weights p;
+    std::vector<T<2>> xs(20);
+    std::vector<double> ys(20);
+    for (std::size_t t = 0; t < 20; ++t) {
+        xs[t] = {std::sin(0.3 * double(t)), std::cos(0.2 * double(t))};
+        ys[t] = 0.5 * std::sin(0.3 * double(t + 1));
+    }
+    const auto report = stag::check_grad(tensor_loop, H = p.h0, stag::steps(X, xs), stag::steps(y, ys), W = p.w, U = p.u, B = p.bias, V = p.v);
+    BOOST_TEST(report.passed(1e-6), report);
+    BOOST_TEST(report.entries.size() == 3u + 9u + 6u + 3u + 3u);  // H, W, U, B, V
+    BOOST_TEST(report.entries[0].variable == "H(0)");
+    BOOST_TEST(report.entries[3].variable == "W(0, 0)");
+    const auto in_a_sum = stag::check_grad(tensor_loop + 0.01 * stag::sum(stag::square(W)), H = p.h0, stag::steps(X, xs), stag::steps(y, ys), W = p.w,
+                                           U = p.u, B = p.bias, V = p.v);
+    BOOST_TEST(in_a_sum.passed(1e-6), in_a_sum);
+    BOOST_TEST(in_a_sum.entries[3].reverse == report.entries[3].reverse + 0.02 * p.w(0, 0), boost::test_tools::tolerance(1e-14));
+    constexpr auto z = stag::var<"z">;
+    constexpr auto s = stag::var<"s">;
+    const std::vector<double> zs{1.0, 2.0, 0.5};
+    const auto rows = stag::check_grad(stag::map_sum(stag::square(stag::sum(B) * s - z), z), stag::each(z, zs), B = p.bias, s = 1.5);
+    BOOST_TEST(rows.passed(1e-6), rows);
+    BOOST_TEST(rows.entries.size() == 4u);
+}

@@ -83,10 +83,10 @@ inline void record_entry(grad_check& out, grad_check_entry e) {
     out.entries.push_back(std::move(e));
 }
 
-/// check_grad of a tensor expression: each variable's element moved in a copy of its value.
-template <class S, class F, class Env, class... Bs>
-void check_tensor_variables(grad_check& out, const F& f, const Env& env, const Bs&... bs) {
-    using List = graph::nodes_t<F>;
+/// check_grad of f for the variables of List (keys of nodes) that Env binds: each variable's
+/// element moved in a copy of its value.
+template <class S, class List, class F, class Env, class... Bs>
+void check_variables(grad_check& out, const F& f, const Env& env, const Bs&... bs) {
     auto one = [&]<class V>(std::type_identity<V>) {
         const auto g = grad(f, V{})(bs...);
         const auto* reverse = elements_of(g.template get<0>());
@@ -132,7 +132,7 @@ void check_tensor_grad(grad_check& out, const F& f, const Bs&... bs) {
     using S = typename scalar_type<List, Env>::type;
     constexpr bool one_element = layout<List>::count[List::size - 1] == 1;
     static_assert(one_element, "stag: check_grad(f, bindings...): f must have one element; reduce a tensor with stag::sum or stag::mean first");
-    if constexpr (one_element) check_tensor_variables<S>(out, f, Env{record<Bs...>{bs...}}, bs...);
+    if constexpr (one_element) check_variables<S, List>(out, f, Env{record<Bs...>{bs...}}, bs...);
 }
 /// check_grad of an expression over a run-time axis: a line per element of every variable the rows
 /// share, f evaluated over all the rows for each difference; the variables with the axis have none.
@@ -142,7 +142,7 @@ void check_rows_grad(grad_check& out, const F& f, const Bs&... bs) {
     std::apply(
         [&](const auto&... shared) {
             using Env = environment<std::remove_cvref_t<decltype(shared)>...>;
-            check_tensor_variables<S>(out, f, Env{record<std::remove_cvref_t<decltype(shared)>...>{shared...}}, bs...);
+            check_variables<S, graph::nodes_t<F>>(out, f, Env{record<std::remove_cvref_t<decltype(shared)>...>{shared...}}, bs...);
         },
         split_bindings<bound_to_rows>(bs...).first);
 }

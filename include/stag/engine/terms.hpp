@@ -8,6 +8,7 @@
 
 #include <stag/core/concepts.hpp>
 #include <stag/engine/bindings.hpp>
+#include <stag/engine/check.hpp>
 #include <stag/engine/map_sum.hpp>
 #include <stag/engine/scan.hpp>
 #include <stag/engine/summed.hpp>
@@ -174,6 +175,26 @@ template <class... Terms, class... Vs>
 auto grad(const terms_t<Terms...>& sum, const Vs&...) {
     static_assert((variable<Vs> && ...), "stag: grad(loop + ..., vars...): differentiate with respect to variables");
     return detail::summed_gradient_fn<detail::terms_sweeper, false, terms_t<Terms...>, Vs...>{sum};
+}
+
+namespace detail {
+/// check_grad of a loop for the variables its `=` bindings bind (Fixed, a tuple of them).
+template <class S, class F, class... Fixed, class... Bs>
+void check_loop_grad(grad_check& out, const F& f, const std::tuple<Fixed...>& fixed, const Bs&... bs) {
+    const environment<Fixed...> env{std::apply([](const auto&... b) { return record<Fixed...>{b...}; }, fixed)};
+    check_variables<S, graph::node_list<graph::key<typename Fixed::var>...>>(out, f, env, bs...);
+}
+}  // namespace detail
+
+/// check_grad of a loop (scan, map_sum, a sum of terms): a line per element of every variable bound
+/// with `=` (the weights, a scan's initial states), each difference from two evaluations of the
+/// whole loop; the per-step variables have none.
+template <class F, class... Bs>
+    requires detail::is_loop<F>
+grad_check check_grad(const F& f, const Bs&... bs) {
+    grad_check out;
+    detail::check_loop_grad<decltype(eval(f, bs...))>(out, f, detail::split_runtime_bindings(bs...).first, bs...);
+    return out;
 }
 
 }  // namespace stag
