@@ -13,6 +13,7 @@
 #include <cmath>
 #include <cstddef>
 #include <span>
+#include <type_traits>
 #include <vector>
 
 namespace {
@@ -291,4 +292,18 @@ BOOST_AUTO_TEST_CASE(two_lstm_layers_stacked_in_one_scan) {
     BOOST_TEST(kept.value == r.value);
     for (std::size_t e = 0; e < 4 * H2 * H; ++e) BOOST_TEST(kept.grad[W2].data()[e] == r.grad[W2].data()[e]);
     for (std::size_t e = 0; e < H; ++e) BOOST_TEST(kept.grad[h](e) == r.grad[h](e));
+}
+
+// The cells' products with the weights: x W^T for weights up to the stack threshold (a scan hoists
+// the transpose), W x for larger ones (nothing large is kept on the stack).
+BOOST_AUTO_TEST_CASE(the_form_of_the_products_with_the_weights) {
+    constexpr auto big = stag::var<"big", T<4 * 128, 128>>;  // 512 KiB
+    constexpr auto hb = stag::var<"hb", T<128>>;
+    static_assert(std::is_same_v<decltype(stag::nn::detail::times(U, h)), decltype(stag::matmul(h, stag::transpose(U)))>);
+    static_assert(std::is_same_v<decltype(stag::nn::detail::times(big, hb)), decltype(stag::matmul(big, hb))>);
+    // Either way, the same numbers as the product written out.
+    const lstm_values p;
+    const T<4 * H> direct = stag::eval(stag::matmul(U, h), U = p.u, h = p.hv);
+    const T<4 * H> cell = stag::eval(stag::nn::detail::times(U, h), U = p.u, h = p.hv);
+    for (std::size_t e = 0; e < 4 * H; ++e) BOOST_TEST(cell(e) == direct(e), boost::test_tools::tolerance(1e-15));
 }

@@ -10,6 +10,7 @@
 #include <array>
 #include <cmath>
 #include <cstddef>
+#include <memory>
 #include <span>
 #include <stdexcept>
 #include <vector>
@@ -397,4 +398,37 @@ BOOST_AUTO_TEST_CASE(check_grad_of_loops) {
     const auto rows = stag::check_grad(stag::map_sum(stag::square(stag::sum(B) * s - z), z), stag::each(z, zs), B = p.bias, s = 1.5);
     BOOST_TEST(rows.passed(1e-6), rows);
     BOOST_TEST(rows.entries.size() == 4u);
+}
+
+// A step-invariant value larger than the stack threshold (here a 150 x 150 transpose, 176 KiB)
+// stays in the step graph, computed each step in the sweeps' own storage: the loop is still the
+// model unrolled by hand. (Smaller subexpressions of it, and small reductions of large values, are
+// hoisted as ever.)
+BOOST_AUTO_TEST_CASE(large_step_invariant_values_stay_in_the_step) {
+    using Big = stag::tensor<double, 150, 150>;
+    static_assert(!stag::detail::fits_hoisting<Big>);
+    static_assert(stag::detail::fits_hoisting<stag::tensor<double, 128, 128>>);
+    constexpr auto M = stag::var<"M", Big>;
+    constexpr auto s = stag::var<"s", T<150>>;
+    constexpr auto e = stag::var<"e", T<150>>;
+    const auto step = [&](auto state, auto in) { return stag::tanh(stag::matmul(state, stag::transpose(M)) * 0.01 + in); };
+    const auto loop = stag::scan(step(s, e), stag::sum(stag::square(step(s, e))), s, e);
+    auto m = std::make_unique<Big>();
+    for (std::size_t i = 0; i < m->size(); ++i) m->data()[i] = std::sin(0.37 * double(i));
+    T<150> s0{};
+    std::vector<T<150>> es(2);
+    for (std::size_t i = 0; i < 150; ++i) {
+        s0(i) = 0.01 * double(i % 7);
+        es[0](i) = std::cos(0.1 * double(i));
+        es[1](i) = std::sin(0.2 * double(i));
+    }
+    const auto r = stag::value_and_grad(loop, M, s)(s = s0, stag::steps(e, es), M = *m);
+    constexpr auto e1 = stag::var<"e1", T<150>>;
+    constexpr auto e2 = stag::var<"e2", T<150>>;
+    const auto s1 = step(s, e1);
+    const auto s2 = step(s1, e2);
+    const auto g = stag::value_and_grad(stag::sum(stag::square(s1)) + stag::sum(stag::square(s2)), M, s)(s = s0, e1 = es[0], e2 = es[1], M = *m);
+    BOOST_TEST(r.value == g.value, boost::test_tools::tolerance(1e-13));
+    for (std::size_t i = 0; i < m->size(); i += 97) BOOST_TEST(r.grad[M].data()[i] == g.grad[M].data()[i], boost::test_tools::tolerance(1e-12));
+    for (std::size_t i = 0; i < 150; ++i) BOOST_TEST(r.grad[s](i) == g.grad[s](i), boost::test_tools::tolerance(1e-12));
 }

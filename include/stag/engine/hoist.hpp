@@ -9,6 +9,7 @@
 #include <stag/engine/bindings.hpp>
 #include <stag/engine/eval.hpp>
 #include <stag/engine/gradient.hpp>
+#include <stag/engine/tensor_sweep.hpp>
 #include <stag/graph/walk.hpp>
 #include <stag/ops/tensor.hpp>
 
@@ -61,6 +62,13 @@ struct declared_as<T> {
     using type = deduce;
 };
 
+/// Whether a hoistable node's value, of type T, is hoisted: its value and its adjoint are kept on
+/// the stack for the call, so a value larger than the tensor sweep's stack threshold
+/// (stack_sweep_bytes, 128 KiB) stays in the loop's body, computed row by row or step by step in the
+/// sweeps' own storage (heap or workspace) as if nothing were hoisted; its subexpressions may be.
+template <class T>
+inline constexpr bool fits_hoisting = sizeof(T) <= stack_sweep_bytes;
+
 /// The expression F with its hoistable nodes replaced by variables (Value::of<N>: the type of N's
 /// value, from the bindings that stay).
 template <class F, class Value, class... Varying>
@@ -69,9 +77,13 @@ struct hoister {
     template <class N>
     static constexpr auto apply(const N& n) {
         if constexpr (hoistable<N, Varying...>) {
-            constexpr std::size_t i = graph::position_of<graph::key<N>, List>::value;
-            static_assert(i < 1000, "stag: map_sum, scan: the expression of a row or a step has more than 1000 nodes");
-            return var_t<hoisted_name<i>, typename declared_as<typename Value::template of<N>>::type>{};
+            // (Value::of<N> asked only of a hoistable node: it evaluates N from the bindings that stay.)
+            if constexpr (fits_hoisting<typename Value::template of<N>>) {
+                constexpr std::size_t i = graph::position_of<graph::key<N>, List>::value;
+                static_assert(i < 1000, "stag: map_sum, scan: the expression of a row or a step has more than 1000 nodes");
+                return var_t<hoisted_name<i>, typename declared_as<typename Value::template of<N>>::type>{};
+            } else
+                return rebuild(n, std::type_identity<pattern_t<N>>{}, std::make_index_sequence<is_op_node<N>::arity>{});
         } else if constexpr (op_node<N>)
             return rebuild(n, std::type_identity<pattern_t<N>>{}, std::make_index_sequence<is_op_node<N>::arity>{});
         else

@@ -2,16 +2,20 @@
 // with PyTorch's equations and gate order, so that weights trained there carry over. Each returns
 // expressions; their derivatives are those of the ops they are made of, for grad, d and every tool.
 //
-// The products with the weights are written x w^T (matmul(x, transpose(w))), not w x: with the
-// transposes, the sums run along contiguous rows and vectorise (matmul's vector-times-matrix
-// kernel), where w x is one short dot product per gate. In a scan the transposes do not change from
-// step to step, so they are computed once per call (engine/hoist.hpp); in a graph unrolled by hand
-// they are one node each, shared by every step.
+// The products with the weights are written x w^T (matmul(x, transpose(w))), not w x, while the
+// weights are at most the tensor sweep's stack threshold (128 KiB, detail::stack_sweep_bytes, for
+// doubles): with the transposes, the sums run along contiguous rows and vectorise (matmul's
+// vector-times-matrix kernel), where w x is one short dot product per gate. In a scan the
+// transposes do not change from step to step, so they are computed once per call
+// (engine/hoist.hpp); in a graph unrolled by hand they are one node each, shared by every step.
+// Larger weights keep w x: their rows are long enough for dot products to vectorise, and a scan
+// would not hoist their transposes (it keeps no more than the threshold per value on the stack).
 #pragma once
 
 #include <stag/ops/exponential.hpp>
 #include <stag/ops/hyperbolic.hpp>
 #include <stag/ops/special.hpp>
+#include <stag/engine/tensor_sweep.hpp>
 #include <stag/ops/tensor.hpp>
 
 #include <cstddef>
@@ -30,6 +34,14 @@ template <class E>
 inline constexpr std::size_t length_of = stag::detail::dims<node_shape_t<E>>::of[0];
 template <class E>
 inline constexpr std::size_t rank_of = stag::detail::dims<node_shape_t<E>>::rank;
+/// w x, as x w^T where w is small enough for a scan to hoist its transpose (see above).
+template <class Wt, class X>
+constexpr auto times(const Wt& w, const X& x) {
+    if constexpr (stag::detail::shape_count<node_shape_t<Wt>>::value * sizeof(double) <= stag::detail::stack_sweep_bytes)
+        return matmul(x, transpose(w));
+    else
+        return matmul(w, x);
+}
 /// Whether w is Rows x Cols.
 template <class W, std::size_t Rows, std::size_t Cols>
 inline constexpr bool matrix_of = std::is_same_v<node_shape_t<W>, std::index_sequence<Rows, Cols>>;
@@ -53,7 +65,7 @@ constexpr auto lstm_cell(const X& x, const Hs& h, const Cs& c, const W& w, const
         constexpr bool fit = detail::matrix_of<W, 4 * n, in> && detail::matrix_of<U, 4 * n, n> && detail::vector_of<B, 4 * n>;
         static_assert(fit, "stag: nn::lstm_cell(x, h, c, w, u, b): for h of H and x of I, w must be 4H x I, u 4H x H and b of 4H");
         if constexpr (fit) {
-            const auto z = matmul(x, transpose(w)) + matmul(h, transpose(u)) + b;
+            const auto z = detail::times(w, x) + detail::times(u, h) + b;
             const auto i = sigmoid(slice<0, 0, n>(z));
             const auto f = sigmoid(slice<0, n, 2 * n>(z));
             const auto g = tanh(slice<0, 2 * n, 3 * n>(z));
@@ -95,8 +107,8 @@ constexpr auto gru_cell(const X& x, const Hs& h, const W& w, const U& u, const B
         constexpr bool fit = detail::matrix_of<W, 3 * n, in> && detail::matrix_of<U, 3 * n, n> && detail::vector_of<Bi, 3 * n> && detail::vector_of<Bh, 3 * n>;
         static_assert(fit, "stag: nn::gru_cell(x, h, w, u, bi, bh): for h of H and x of I, w must be 3H x I, u 3H x H, bi and bh of 3H");
         if constexpr (fit) {
-            const auto a = matmul(x, transpose(w)) + bi;
-            const auto e = matmul(h, transpose(u)) + bh;
+            const auto a = detail::times(w, x) + bi;
+            const auto e = detail::times(u, h) + bh;
             const auto r = sigmoid(slice<0, 0, n>(a) + slice<0, 0, n>(e));
             const auto z = sigmoid(slice<0, n, 2 * n>(a) + slice<0, n, 2 * n>(e));
             const auto candidate = tanh(slice<0, 2 * n, 3 * n>(a) + r * slice<0, 2 * n, 3 * n>(e));
