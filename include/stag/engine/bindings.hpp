@@ -376,6 +376,10 @@ constexpr auto split_runtime_bindings(const Args&... args) {
     return split_bindings<per_step_binding>(args...);
 }
 
+/// Whether the variable V is named as one of Vs (variables are told apart by name).
+template <class V, class... Vs>
+inline constexpr bool is_listed = (std::is_same_v<typename Vs::name, typename V::name> || ...);
+
 /// Whether a variable V for which Test::template holds<V> is below node N (a class per node and
 /// test, so that each node of a shared graph is asked once).
 template <class N, class Test>

@@ -26,7 +26,7 @@ namespace stag::detail {
 template <class... Vs>
 struct named_among {
     template <class V>
-    static constexpr bool holds = (std::is_same_v<typename V::name, typename Vs::name> || ...);
+    static constexpr bool holds = is_listed<V, Vs...>;
 };
 
 /// Whether a node is computed once per call rather than once per row or step: an operation on

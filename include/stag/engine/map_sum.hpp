@@ -94,14 +94,11 @@ constexpr auto call_row(std::size_t i, const Fixed& fixed, const Along& along, G
 }
 
 /// Which per-row variables the bindings name; the run-time checks of a map_sum call.
-template <class V, class... Rows>
-inline constexpr bool is_row_variable = (std::is_same_v<typename V::name, typename Rows::name> || ...);
-
 template <class Along, class... Rows>
 struct rows_bound;
 template <class... Bs, class... Rows>
 struct rows_bound<std::tuple<Bs...>, Rows...> {
-    static constexpr bool value = sizeof...(Bs) == sizeof...(Rows) && (is_row_variable<typename Bs::var, Rows...> && ...);
+    static constexpr bool value = sizeof...(Bs) == sizeof...(Rows) && (is_listed<typename Bs::var, Rows...> && ...);
 };
 
 template <class... Rows, class Along>
@@ -194,7 +191,7 @@ template <class F, class... Rows, class... Vs>
 auto value_and_grad(const map_sum_t<F, Rows...>& m, const Vs&...) {
     static_assert((variable<Vs> && ...), "stag: value_and_grad(map_sum, vars...): differentiate with respect to variables");
     if constexpr ((variable<Vs> && ...)) {
-        constexpr bool shared[] = {!detail::is_row_variable<Vs, Rows...>..., true};
+        constexpr bool shared[] = {!detail::is_listed<Vs, Rows...>..., true};
         if constexpr (constexpr std::size_t row = detail::first_false(shared); row < sizeof...(Vs))
             detail::variable_is_shared_by_the_rows<spelled<typename graph::type_at<row, graph::node_list<Vs...>>::name>, false>();
     }

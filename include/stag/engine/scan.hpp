@@ -136,9 +136,6 @@ constexpr auto scan(const carry_t<Cs...>& states, const Out& out, const Inputs&.
 }
 
 namespace detail {
-/// Whether the variable State is among Vs.
-template <class State, class... Vs>
-inline constexpr bool is_listed = (std::is_same_v<typename Vs::name, typename State::name> || ...);
 
 /// Position of V among the carried states, sizeof...(States) if it is none of them.
 template <class V, class... States>

@@ -71,7 +71,7 @@ struct step_variables<map_sum_t<F, Rows...>> {
 template <class B, class Vars>
 inline constexpr bool steps_of_term = false;
 template <class B, class... Vs>
-inline constexpr bool steps_of_term<B, std::tuple<Vs...>> = (std::is_same_v<typename B::var::name, typename Vs::name> || ...);
+inline constexpr bool steps_of_term<B, std::tuple<Vs...>> = is_listed<typename B::var, Vs...>;
 
 /// The arguments of a call that term T takes, by reference: all but the per-step bindings of
 /// variables that are not T's.

@@ -12,10 +12,10 @@
 // would not hoist their transposes (it keeps no more than the threshold per value on the stack).
 #pragma once
 
+#include <stag/engine/tensor_sweep.hpp>
 #include <stag/ops/exponential.hpp>
 #include <stag/ops/hyperbolic.hpp>
 #include <stag/ops/special.hpp>
-#include <stag/engine/tensor_sweep.hpp>
 #include <stag/ops/tensor.hpp>
 
 #include <cstddef>
