@@ -286,6 +286,108 @@ BOOST_AUTO_TEST_CASE(gradients_into_the_callers_storage) {
     check_close(w_copy, w0);
 }
 
+BOOST_AUTO_TEST_CASE(forward_mode_jacobians_and_second_derivatives_over_the_rows) {
+    // jvp (tangents on shared variables and on the rows themselves), hvp, hessian and jacobian over
+    // a run-time axis, each against the same tool on the same model over four static rows.
+    const auto xs = numbers(12, 1.0), ys = numbers(4, 2.0), dxs = numbers(12, 0.3);
+    using R = fixed_rows<4>;
+    const auto xf = tensor_from<stag::tensor<double, 4, 3>>(xs);
+    const auto yf = tensor_from<stag::tensor<double, 4, 1>>(ys);
+    const auto dxf = tensor_from<stag::tensor<double, 4, 3>>(dxs);
+    const stag::tensor<double, 3, 1> dw{1.0, -0.5, 0.25};
+    const stag::tensor<double, 1> db{2.0};
+
+    const auto got = stag::jvp(regression(X, y), stag::primals(X = xs, y = ys, W = w0, b = b0), stag::tangents(W = dw, b = db, X = dxs));
+    const auto want = stag::jvp(regression(R::X, R::y), stag::primals(R::X = xf, R::y = yf, W = w0, b = b0),
+                                stag::tangents(W = dw, b = db, R::X = dxf));
+    BOOST_TEST(got.value == want.value, boost::test_tools::tolerance(1e-13));
+    BOOST_TEST(got.tangent == want.tangent, boost::test_tools::tolerance(1e-13));
+    BOOST_TEST(want.tangent != 0.0);
+
+    // Sums used nonlinearly (a first pass for the sums, over duals too).
+    static constexpr auto w = stag::var<"w", stag::tensor<double, 3>>;
+    const auto f = [](auto x) { return stag::log(stag::sum(stag::exp(stag::matmul(x, w)))) + stag::sum(stag::tanh(stag::mean<0>(x) * w)); };
+    const stag::tensor<double, 3> w1{0.3, -0.1, 0.5}, dw1{0.5, 1.0, -2.0};
+    const auto got_f = stag::jvp(f(X), stag::primals(X = xs, w = w1), stag::tangents(w = dw1));
+    const auto want_f = stag::jvp(f(R::X), stag::primals(R::X = xf, w = w1), stag::tangents(w = dw1));
+    BOOST_TEST(got_f.tangent == want_f.tangent, boost::test_tools::tolerance(1e-13));
+
+    // A value that keeps the rows: a tangent per element of every row.
+    const auto probabilities = [](auto x) { return stag::softmax(stag::matmul(x, V) + c); };
+    const auto dv = tensor_from<stag::tensor<double, 3, 4>>(numbers(12, 0.2));
+    const auto got_p = stag::jvp(probabilities(X), stag::primals(X = xs, V = v0, c = c0), stag::tangents(V = dv, X = dxs));
+    const auto want_p = stag::jvp(probabilities(R::X), stag::primals(R::X = xf, V = v0, c = c0), stag::tangents(V = dv, R::X = dxf));
+    static_assert(std::is_same_v<std::remove_cvref_t<decltype(got_p.tangent)>, stag::tensor<double, dynamic, 4>>);
+    BOOST_TEST(got_p.tangent.rows() == 4u);
+    for (std::size_t e = 0; e < 16; ++e) {
+        BOOST_TEST(got_p.value.data()[e] == want_p.value.elements[e], boost::test_tools::tolerance(1e-14));
+        BOOST_TEST(got_p.tangent.data()[e] == want_p.tangent.elements[e], boost::test_tools::tolerance(1e-13));
+    }
+
+    // hvp: the Hessian in the shared variables times their tangents.
+    const auto got_h = stag::hvp(regression(X, y), stag::primals(X = xs, y = ys, W = w0, b = b0), stag::tangents(W = dw, b = db));
+    const auto want_h = stag::hvp(regression(R::X, R::y), stag::primals(R::X = xf, R::y = yf, W = w0, b = b0), stag::tangents(W = dw, b = db));
+    BOOST_TEST(got_h.value == want_h.value, boost::test_tools::tolerance(1e-13));
+    check_close(got_h.grad[W], want_h.grad[W], 1e-13);
+    check_close(got_h.hvp[W], want_h.hvp[W], 1e-13);
+    check_close(got_h.hvp[b], want_h.hvp[b], 1e-13);
+    const auto got_fh = stag::hvp(f(X), stag::primals(X = xs, w = w1), stag::tangents(w = dw1));
+    const auto want_fh = stag::hvp(f(R::X), stag::primals(R::X = xf, w = w1), stag::tangents(w = dw1));
+    check_close(got_fh.hvp[w], want_fh.hvp[w], 1e-13);
+
+    // hessian, row by row.
+    const auto got_H = stag::hessian(f(X), w)(X = xs, w = w1);
+    const auto want_H = stag::hessian(f(R::X), w)(R::X = xf, w = w1);
+    BOOST_TEST(got_H.value == want_H.value, boost::test_tools::tolerance(1e-13));
+    for (std::size_t e = 0; e < 3; ++e) check_close(got_H.row(w, e)[w], want_H.row(w, e)[w], 1e-13);
+    const auto got_R = stag::hessian(regression(X, y), W, b)(X = xs, y = ys, W = w0, b = b0);
+    const auto want_R = stag::hessian(regression(R::X, R::y), W, b)(R::X = xf, R::y = yf, W = w0, b = b0);
+    for (std::size_t e = 0; e < 3; ++e) {
+        check_close(got_R.row(W, e)[W], want_R.row(W, e)[W], 1e-13);
+        check_close(got_R.row(W, e)[b], want_R.row(W, e)[b], 1e-13);
+    }
+    check_close(got_R.row(b, 0)[W], want_R.row(b, 0)[W], 1e-13);
+
+    // jacobian: of a value with static shape (the axis summed away), and of several outputs.
+    const auto column_sums = [](auto x, auto t) { return stag::sum<0>(stag::tanh(stag::matmul(x, W) * t + x)); };
+    const auto got_J = stag::jacobian(column_sums(X, y), W, b)(X = xs, y = ys, W = w0, b = b0);
+    const auto want_J = stag::jacobian(column_sums(R::X, R::y), W, b)(R::X = xf, R::y = yf, W = w0, b = b0);
+    BOOST_TEST(got_J.size() == 3u);
+    for (std::size_t e = 0; e < 3; ++e) {
+        BOOST_TEST(got_J.values(e) == want_J.values(e), boost::test_tools::tolerance(1e-13));
+        check_close(got_J[e][W], want_J[e][W], 1e-13);
+        check_close(got_J[e][b], want_J[e][b], 1e-13);
+    }
+    const auto got_K = stag::jacobian(stag::outputs(regression(X, y), f(X), stag::sum(b * b)), W, b, w)(X = xs, y = ys, W = w0, b = b0, w = w1);
+    const auto want_K = stag::jacobian(stag::outputs(regression(R::X, R::y), f(R::X), stag::sum(b * b)), W, b, w)(R::X = xf, R::y = yf, W = w0, b = b0, w = w1);
+    for (std::size_t i = 0; i < 3; ++i) {
+        BOOST_TEST(got_K.values[i] == want_K.values[i], boost::test_tools::tolerance(1e-13));
+        check_close(got_K[i][W], want_K[i][W], 1e-13);
+        check_close(got_K[i][b], want_K[i][b], 1e-13);
+        check_close(got_K[i][w], want_K[i][w], 1e-13);
+    }
+
+    // A tangent along the run-time axis holds as many rows as its primal.
+    const auto three = numbers(9, 1.0);
+    try {
+        (void)stag::jvp(regression(X, y), stag::primals(X = xs, y = ys, W = w0, b = b0), stag::tangents(X = three));
+        BOOST_FAIL("no error");
+    } catch (const std::invalid_argument& e) {
+        BOOST_TEST(std::string(e.what()) == "stag: jvp: the tangent of X has 3 rows but its primal has 4");
+    }
+}
+
+BOOST_AUTO_TEST_CASE(printed_over_the_rows) {
+    // The printers show the run-time axis as "rows"; a mean divides by stag::1/rows, the variable
+    // the call binds to 1 / the number of rows.
+    BOOST_TEST(stag::to_string(regression(X, y)) == "stag::1/rows * sum(square(matmul(X, W) + b - y)) + 0.01 * sum(square(W))");
+    const std::string dot = stag::to_dot(regression(X, y));
+    BOOST_TEST(dot.find("label=\"X\\nrows x 3\"") != std::string::npos, dot);
+    BOOST_TEST(dot.find("label=\"matmul\\nrows x 1\"") != std::string::npos, dot);
+    BOOST_TEST(dot.find("18446744073709551615") == std::string::npos, dot);
+    BOOST_TEST(stag::to_latex(stag::sum(stag::square(X))) == "\\operatorname{sum}\\left(X^{2}\\right)");
+}
+
 BOOST_AUTO_TEST_CASE(check_grad_over_the_rows) {
     // check_grad: a line per element of each variable the rows share, none for X and y; the
     // sums used nonlinearly too.

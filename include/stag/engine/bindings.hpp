@@ -154,6 +154,36 @@ inline constexpr bool is_rows_binding = false;
 template <class V, class E>
 inline constexpr bool is_rows_binding<rows_binding<V, E>> = true;
 
+/// Whether node N is a variable declared with a run-time axis.
+template <class N>
+inline constexpr bool rows_variable = false;
+template <class Name, class T>
+inline constexpr bool rows_variable<var_t<Name, T>> = is_dynamic_tensor<T>;
+
+/// Whether some flag is set (an array, not a fold: clang nests a fold over a graph's nodes as
+/// deeply as it has nodes, and stops at 256).
+template <std::size_t N>
+constexpr bool any_of(const bool (&flags)[N]) noexcept {
+    for (bool f : flags)
+        if (f) return true;
+    return false;
+}
+
+template <class List>
+struct lists_rows_variable;
+template <class... Ks>
+struct lists_rows_variable<graph::node_list<Ks...>> {
+    static constexpr bool flags[] = {rows_variable<graph::node_t<Ks>>..., false};
+    static constexpr bool value = any_of(flags);
+};
+
+/// Whether F is an expression with a run-time axis: one of its variables is declared with one.
+template <class F>
+inline constexpr bool has_run_time_axis = [] {
+    if constexpr (expression<F>) return lists_rows_variable<graph::nodes_t<F>>::value;
+    else return false;
+}();
+
 /// Storage of a run-time number of rows other than a contiguous range: <stag/eigen.hpp> makes an
 /// Eigen matrix with a run-time number of rows one (`value`, `row_size`, `element`, `transposed`,
 /// and `view` where a temporary refers to the caller's numbers, as a Map does). `row_size` 0: the

@@ -1,6 +1,7 @@
 // stag::d: symbolic differentiation, producing a new (simplified) expression type.
 #pragma once
 
+#include <stag/engine/bindings.hpp>
 #include <stag/engine/chain.hpp>
 #include <stag/engine/symbolic.hpp>
 
@@ -57,7 +58,11 @@ constexpr auto d(const F& f, const V&) {
     static_assert(expression<F> || detail::is_failed<F>, "stag: d(f, v): f must be a stag expression");
     static_assert(variable<V> || detail::is_failed<F>, "stag: d(f, v): v must be a variable such as stag::var<\"x\">");
     if constexpr (!expression<F> || !variable<V>) return detail::failed{};
-    else if constexpr (tensor_expression<F>) {
+    else if constexpr (detail::has_run_time_axis<F>) {
+        static_assert(!detail::has_run_time_axis<F>, "stag: d(f, v): f has a run-time axis (stag::dynamic); its gradient as an expression would "
+                                                     "need ops that mix rows. Take the gradient with stag::grad or stag::value_and_grad");
+        return detail::failed{};
+    } else if constexpr (tensor_expression<F>) {
         constexpr bool number = scalar_node<F>;
         static_assert(number, "stag: d(f, v): f is tensor-valued; d takes a number-valued f such as a loss. For a tensor-valued f use stag::jacobian or stag::jvp");
         if constexpr (number) return detail::reverse_derive<V>(f);

@@ -7,11 +7,15 @@
 #include <stag/engine/eval.hpp>
 #include <stag/engine/gradient.hpp>
 #include <stag/engine/outputs.hpp>
+#include <stag/engine/rows.hpp>
 
 #include <algorithm>
 #include <array>
 #include <cstddef>
 #include <memory>
+#include <span>
+#include <stdexcept>
+#include <string>
 #include <tuple>
 #include <type_traits>
 #include <utility>
@@ -36,14 +40,14 @@ inline constexpr bool is_binding_pack<binding_pack<Bs...>> = true;
 
 template <class... Bs>
 constexpr auto primals(const Bs&... bs) {
-    constexpr bool ok = (is_binding<Bs> && ...);
+    constexpr bool ok = ((is_binding<Bs> || detail::is_rows_binding<Bs>) && ...);
     static_assert(ok, "stag: primals(...): pass bindings such as x = 1.0");
     if constexpr (ok) return binding_pack<Bs...>{{bs...}};
     else return detail::failed{};  // jvp adds no second error
 }
 template <class... Ts>
 constexpr auto tangents(const Ts&... ts) {
-    constexpr bool ok = (is_binding<Ts> && ...);
+    constexpr bool ok = ((is_binding<Ts> || detail::is_rows_binding<Ts>) && ...);
     static_assert(ok, "stag: tangents(...): pass bindings such as x = 1.0");
     if constexpr (ok) return binding_pack<Ts...>{{ts...}};
     else return detail::failed{};
@@ -117,10 +121,41 @@ struct dual_copy<D, V, true> {
     bound_ref<V, T> bound() noexcept { return {&get()}; }
 };
 
-/// The elements of a bound value (a number, a tensor, a std::array or span) as a pointer.
+/// A variable's values along a run-time axis (a rows binding B's) as dual numbers D, on the heap:
+/// their number is known at the call. The copy keeps B's layout, which the call checks.
+template <class D, class B>
+struct rows_dual_copy {
+    std::vector<D> held;
+    std::size_t count = 0;
+    std::size_t given_row = 0;
+    bool strided = false;
+    void shape_like(const B& b) {
+        count = b.values.size();
+        given_row = b.given_row;
+        strided = b.strided;
+        held.resize(count);
+    }
+    D* data() noexcept { return held.data(); }
+    rows_binding<typename B::var, D> bound() const noexcept { return {std::span<const D>(held), given_row, strided}; }
+};
+
+/// The run-time check of a tangent along a run-time axis (only jvp takes one): whole rows, laid out
+/// as the variable's, as many as its primal's copy c holds.
+template <class C, class T>
+void tangent_rows_agree(const C& c, const T& t) {
+    const std::size_t rows = rows_held("jvp", t);
+    const std::size_t primal = c.count / T::var::value_type::row_size;
+    if (rows != primal)
+        throw std::invalid_argument("stag: jvp: the tangent of " + std::string(name_v<typename T::var::name>) + " has " + std::to_string(rows) +
+                                    " rows but its primal has " + std::to_string(primal));
+}
+
+/// The elements of a bound value (a number, a tensor, a std::array or span, a rows binding's
+/// numbers) as a pointer.
 template <class B>
 const auto* bound_elements(const B& b) noexcept {
-    return elements_of(b.get());
+    if constexpr (is_rows_binding<B>) return b.values.data();
+    else return elements_of(b.get());
 }
 
 /// The bindings of one sweep over duals D: the primal bindings, those of the variables in Vars
@@ -132,7 +167,8 @@ struct dual_bindings<D, graph::node_list<Vs...>, Bs...> {
     using S = typename D::value_type;
     /// The copy of binding B's variable where it is in Vs; nothing otherwise.
     template <class B>
-    using copy_t = std::conditional_t<(binding_count<typename B::var, binding<Vs, int>...> == 1), dual_copy<D, typename B::var>, std::monostate>;
+    using copy_t = std::conditional_t<(binding_count<typename B::var, binding<Vs, int>...> != 1), std::monostate,
+                                      std::conditional_t<is_rows_binding<B>, rows_dual_copy<D, B>, dual_copy<D, typename B::var>>>;
     std::tuple<copy_t<Bs>...> copies;
 
     explicit dual_bindings(const std::tuple<Bs...>& bs) {
@@ -142,6 +178,7 @@ struct dual_bindings<D, graph::node_list<Vs...>, Bs...> {
     void fill(const B& b) {
         if constexpr (!std::is_same_v<std::tuple_element_t<I, std::tuple<copy_t<Bs>...>>, std::monostate>) {
             auto& c = std::get<I>(copies);
+            if constexpr (is_rows_binding<B>) c.shape_like(b);
             const auto* from = bound_elements(b);
             for (std::size_t e = 0; e < c.count; ++e) c.data()[e] = D(static_cast<S>(from[e]));
         }
@@ -156,6 +193,7 @@ struct dual_bindings<D, graph::node_list<Vs...>, Bs...> {
         constexpr std::size_t at = name_position<typename T::var::name, typename Bs::var::name...>::value;
         if constexpr (at < sizeof...(Bs)) {  // else a variable the expression does not use
             auto& c = std::get<at>(copies);
+            if constexpr (is_rows_binding<T>) tangent_rows_agree(c, t);
             const auto* from = bound_elements(t);
             for (std::size_t e = 0; e < c.count; ++e) c.data()[e].tangent = static_cast<S>(from[e]);
         }
@@ -176,7 +214,18 @@ struct dual_bindings<D, graph::node_list<Vs...>, Bs...> {
 template <class S, class R>
 auto split_duals(const R& r) {
     if constexpr (is_dual_v<R>) return value_and_tangent<S>{r.value, r.tangent};
-    else if constexpr (!is_tensor<R>) return value_and_tangent<S>{static_cast<S>(r), S(0)};  // no tangent given
+    else if constexpr (is_dynamic_tensor<R>) {  // rows of a run-time axis
+        using T = tensor_of<S, typename R::shape_type>;
+        value_and_tangent<T> out{T(r.rows()), T(r.rows())};
+        for (std::size_t e = 0; e < r.size(); ++e) {
+            if constexpr (is_dual_v<typename R::value_type>) {
+                out.value.data()[e] = r.data()[e].value;
+                out.tangent.data()[e] = r.data()[e].tangent;
+            } else
+                out.value.data()[e] = r.data()[e];
+        }
+        return out;
+    } else if constexpr (!is_tensor<R>) return value_and_tangent<S>{static_cast<S>(r), S(0)};  // no tangent given
     else {
         using T = tensor_of<S, typename R::shape_type>;
         value_and_tangent<T> out;
@@ -195,7 +244,7 @@ auto split_duals(const R& r) {
 
 template <class F, class... Bs, class... Ts>
 auto tensor_jvp(const F& f, const std::tuple<Bs...>& bs, const std::tuple<Ts...>& ts) {
-    using S = typename scalar_type<graph::nodes_t<F>, environment<Bs...>>::type;
+    using S = call_scalar_t<F, Bs...>;
     dual_bindings<dual<S>, graph::node_list<typename Ts::var...>, Bs...> duals(bs);
     duals.set_tangents(ts);
     return split_duals<S>(duals.call(bs, [&](const auto&... b) { return eval(f, b...); }));
@@ -215,7 +264,7 @@ constexpr auto jvp(const F& f, const Primals& at, const Tangents& along) {
     static_assert(packs, "stag: jvp(f, primals(...), tangents(...)): pass the bindings through stag::primals and stag::tangents");
     if constexpr (expression<F> && packs && !detail::is_failed<Primals> && !detail::is_failed<Tangents>) {
         return [&]<class... Bs, class... Ts>(const binding_pack<Bs...>& p, const binding_pack<Ts...>& t) {
-            if constexpr (detail::binding_check<graph::nodes_t<F>, Bs...>::value && detail::tangents_check<graph::node_list<Bs...>, Ts...>()) {
+            if constexpr (detail::bindings_fit<F, Bs...>() && detail::tangents_check<graph::node_list<Bs...>, Ts...>()) {
                 if constexpr (tensor_expression<F>) return detail::tensor_jvp(f, p.bindings, t.bindings);
                 else return detail::jvp_sweep(f, p.bindings, t.bindings);
             } else
@@ -270,7 +319,7 @@ void split_gradient(const gradient<D, Vs...>& from, gradient<S, Vs...>& values, 
 
 template <class F, class... Bs, class... Ts>
 auto hvp_sweep(const F& f, const std::tuple<Bs...>& bs, const std::tuple<Ts...>& ts) {
-    using S = typename scalar_type<graph::nodes_t<F>, environment<Bs...>>::type;
+    using S = call_scalar_t<F, Bs...>;
     dual_bindings<dual<S>, graph::node_list<typename Ts::var...>, Bs...> duals(bs);
     duals.set_tangents(ts);
     const auto r = duals.call(bs, [&](const auto&... b) { return value_and_grad(f, typename Ts::var{}...)(b...); });
@@ -295,7 +344,8 @@ auto hvp(const F& f, const Primals& at, const Tangents& along) {
     static_assert(packs, "stag: hvp(f, primals(...), tangents(...)): pass the bindings through stag::primals and stag::tangents");
     if constexpr (expression<F> && packs && !detail::is_failed<Primals> && !detail::is_failed<Tangents>) {
         return [&]<class... Bs, class... Ts>(const binding_pack<Bs...>& p, const binding_pack<Ts...>& t) {
-            if constexpr (detail::binding_check<graph::nodes_t<F>, Bs...>::value && detail::tangents_check<graph::node_list<Bs...>, Ts...>())
+            if constexpr (detail::grad_arguments_fit<false, F, typename Ts::var...>() && detail::bindings_fit<F, Bs...>() &&
+                          detail::tangents_check<graph::node_list<Bs...>, Ts...>())
                 return detail::hvp_sweep(f, p.bindings, t.bindings);
             else
                 return value_grad_and_hvp<detail::failed>{};
@@ -347,6 +397,29 @@ void tensor_outputs_jacobian(const Root& root, const Env& env, S* values, G* row
 }
 }  // namespace detail
 
+namespace detail {
+/// The seed of a Jacobian's rows over a run-time axis: a variable of f's shape.
+using rows_seed_name = boost::hana::string<'s', 't', 'a', 'g', ':', ':', 's', 'e', 'e', 'd'>;
+
+/// A Jacobian over a run-time axis, row by row: for each element e of f (of static shape, the
+/// axis summed away), one value_and_grad pass over the rows of <seed, f>, seed the unit vector e;
+/// row(e, f's element e, its gradient with respect to Vs).
+template <class S, class... Vs, class F, class Row, class... Bs>
+void rows_jacobian(const F& f, Row&& row, const Bs&... bs) {
+    using Out = node_shape_t<F>;
+    using T = typename root_value<S, Out>::type;
+    using Seed = var_t<rows_seed_name, std::conditional_t<std::is_same_v<Out, std::index_sequence<>>, deduce, T>>;
+    const auto pass = value_and_grad(inner(Seed{}, f), Vs{}...);
+    T unit{};
+    for (std::size_t e = 0; e < shape_count<Out>::value; ++e) {
+        elements_of(unit)[e] = S(1);
+        const auto r = pass(bs..., Seed{} = unit);
+        elements_of(unit)[e] = S(0);
+        row(e, r.value, r.grad);
+    }
+}
+}  // namespace detail
+
 template <class Outputs, class... Vs>
 struct jacobian_fn;
 template <class... Fs, class... Vs>
@@ -355,7 +428,21 @@ struct jacobian_fn<std::tuple<Fs...>, Vs...> {
     template <class... Bs>
     constexpr auto operator()(const Bs&... bs) const {
         using Root = detail::joined_t<Fs...>;
-        if constexpr (detail::binding_check<graph::nodes_t<Root>, Bs...>::value) {
+        if constexpr ((detail::has_run_time_axis<Fs> || ...)) {
+            // Over a run-time axis: the outputs stacked into one vector, its Jacobian row by row.
+            const auto stacked = std::apply([](const Fs&... f) { return stack<0>(f...); }, fs);
+            using F = std::remove_cvref_t<decltype(stacked)>;
+            if constexpr (detail::bindings_fit<F, Bs...>()) {
+                using S = detail::call_scalar_t<F, Bs...>;
+                jacobian_matrix<S, sizeof...(Fs), Vs...> j{};
+                detail::rows_jacobian<S, Vs...>(stacked, [&](std::size_t e, S value, const gradient<S, Vs...>& g) {
+                    j.values[e] = value;
+                    j.rows[e] = g;
+                }, bs...);
+                return j;
+            } else
+                return detail::failed{};
+        } else if constexpr (detail::binding_check<graph::nodes_t<Root>, Bs...>::value) {
             using Env = detail::environment<Bs...>;
             using S = typename detail::scalar_type<graph::nodes_t<Root>, Env>::type;
             jacobian_matrix<S, sizeof...(Fs), Vs...> j{};
@@ -390,7 +477,20 @@ struct tensor_jacobian_fn {
     template <class... Bs>
     auto operator()(const Bs&... bs) const {
         using List = graph::nodes_t<F>;
-        if constexpr (detail::binding_check<List, Bs...>::value && detail::report_shapes<F>()) {
+        if constexpr (detail::has_run_time_axis<F>) {
+            if constexpr (detail::bindings_fit<F, Bs...>()) {
+                using S = detail::call_scalar_t<F, Bs...>;
+                using Out = node_shape_t<F>;
+                tensor_jacobian<S, Out, Vs...> j;
+                j.rows.resize(detail::shape_count<Out>::value);
+                detail::rows_jacobian<S, Vs...>(f, [&](std::size_t e, S value, const gradient<S, Vs...>& g) {
+                    detail::elements_of(j.values)[e] = value;
+                    j.rows[e] = g;
+                }, bs...);
+                return j;
+            } else
+                return detail::failed{};
+        } else if constexpr (detail::binding_check<List, Bs...>::value && detail::report_shapes<F>()) {
             using Env = detail::environment<Bs...>;
             using S = typename detail::scalar_type<List, Env>::type;
             using Out = node_shape_t<graph::node_t<graph::type_at<List::size - 1, List>>>;
@@ -412,7 +512,7 @@ template <class... Fs, class... Vs>
 constexpr auto jacobian(const std::tuple<Fs...>& fs, const Vs&...) {
     constexpr bool numbers = (detail::number_valued<Fs>::value && ...);
     static_assert(numbers, "stag: jacobian(outputs(...), vars...) takes number-valued outputs; give a tensor-valued expression by itself: jacobian(f, vars...)");
-    if constexpr (numbers && (detail::check_grad_arguments<Fs, Vs...>() && ...)) return jacobian_fn<std::tuple<Fs...>, Vs...>{fs};
+    if constexpr (numbers && (detail::grad_arguments_fit<true, Fs, Vs...>() && ...)) return jacobian_fn<std::tuple<Fs...>, Vs...>{fs};
     else return detail::failed{};
 }
 /// `jacobian(f, W, b)(bindings...)` of one expression. For a tensor expression, `J[e][W]` is the
@@ -423,7 +523,7 @@ template <class F, class... Vs>
     requires expression<F>
 constexpr auto jacobian(const F& f, const Vs&... vs) {
     if constexpr (!tensor_expression<F>) return jacobian(outputs(f), vs...);
-    else if constexpr (detail::check_grad_arguments<F, Vs...>()) return tensor_jacobian_fn<F, Vs...>{f};
+    else if constexpr (detail::grad_arguments_fit<true, F, Vs...>()) return tensor_jacobian_fn<F, Vs...>{f};
     else return detail::failed{};
 }
 
@@ -517,9 +617,8 @@ struct tensor_hessian_fn {
     F f;
     template <class... Bs>
     auto operator()(const Bs&... bs) const {
-        using List = graph::nodes_t<F>;
-        if constexpr (detail::binding_check<List, Bs...>::value && detail::report_shapes<F>()) {
-            using S = typename detail::scalar_type<List, detail::environment<Bs...>>::type;
+        if constexpr (detail::bindings_fit<F, Bs...>() && detail::report_shapes<F>()) {
+            using S = detail::call_scalar_t<F, Bs...>;
             constexpr std::size_t K = hessian_lanes;
             using D = dual<S, tangent_lanes<S, K>>;
             const std::tuple<Bs...> bound{bs...};
@@ -572,7 +671,7 @@ struct tensor_hessian_fn {
 /// std::vector; `H.row(W, e)[b]`.
 template <class F, class... Vs>
 constexpr auto hessian(const F& f, const Vs&...) {
-    if constexpr (!detail::check_grad_arguments<F, Vs...>()) return detail::failed{};
+    if constexpr (!detail::grad_arguments_fit<false, F, Vs...>()) return detail::failed{};
     else if constexpr (tensor_expression<F>) return tensor_hessian_fn<F, Vs...>{f};
     else return hessian_fn<F, Vs...>{f};
 }

@@ -12,6 +12,7 @@
 // row; below the tensor sweep's threshold (docs/tensors.md) nothing is allocated at all.
 #pragma once
 
+#include <stag/core/dual.hpp>
 #include <stag/engine/bindings.hpp>
 #include <stag/engine/eval.hpp>
 #include <stag/engine/gradient.hpp>
@@ -52,14 +53,15 @@ constexpr auto map_sum(const F& f, const Rows&...) {
 namespace detail {
 
 /// How a per-row binding each(x, xs) holds its rows: as values of x (Flat false), or, for a tensor
-/// variable x, as the elements of its rows one after the other (Flat true, Size elements a row).
+/// variable x, as the elements of its rows one after the other (Flat true, Size elements a row),
+/// numbers or stag::dual numbers (jvp and hvp over a run-time axis bind those).
 template <class V, class T>
 struct row_layout {
     static constexpr bool flat = false;
     static constexpr std::size_t size = 1;
 };
 template <class V, class T>
-    requires(is_tensor<typename V::value_type> && std::is_arithmetic_v<T>)
+    requires(is_tensor<typename V::value_type> && (std::is_arithmetic_v<T> || is_dual_v<T>))
 struct row_layout<V, T> {
     static constexpr bool flat = true;
     static constexpr std::size_t size = V::value_type::size();

@@ -47,36 +47,6 @@ namespace stag {
 
 namespace detail {
 
-/// Whether node N is a variable declared with a run-time axis.
-template <class N>
-inline constexpr bool rows_variable = false;
-template <class Name, class T>
-inline constexpr bool rows_variable<var_t<Name, T>> = is_dynamic_tensor<T>;
-
-/// Whether some flag is set (an array, not a fold: clang nests a fold over a graph's nodes as
-/// deeply as it has nodes, and stops at 256).
-template <std::size_t N>
-constexpr bool any_of(const bool (&flags)[N]) noexcept {
-    for (bool f : flags)
-        if (f) return true;
-    return false;
-}
-
-template <class List>
-struct lists_rows_variable;
-template <class... Ks>
-struct lists_rows_variable<graph::node_list<Ks...>> {
-    static constexpr bool flags[] = {rows_variable<graph::node_t<Ks>>..., false};
-    static constexpr bool value = any_of(flags);
-};
-
-/// Whether F is an expression with a run-time axis: one of its variables is declared with one.
-template <class F>
-inline constexpr bool has_run_time_axis = [] {
-    if constexpr (expression<F>) return lists_rows_variable<graph::nodes_t<F>>::value;
-    else return false;
-}();
-
 /// Whether a variable with a run-time axis is below node N.
 struct declared_with_rows {
     template <class V>
@@ -425,6 +395,27 @@ constexpr bool rows_bindings_check() {
     return binding_check<graph::nodes_t<F>, typename checked_as<Bs>::type..., binding<rows_reciprocal_t, double>>::value;
 }
 
+/// The scalar type of a call of f with bindings Bs (rows bindings among them where f has a run-time
+/// axis): what the tools that bind dual numbers (jvp, hvp, hessian) build their duals of.
+template <bool Rows, class F, class... Bs>
+struct call_scalar {
+    using type = std::common_type_t<typename element_of_binding<Bs>::type...>;
+};
+template <class F, class... Bs>
+struct call_scalar<false, F, Bs...> {
+    using type = typename scalar_type<graph::nodes_t<F>, environment<Bs...>>::type;
+};
+template <class F, class... Bs>
+using call_scalar_t = typename call_scalar<has_run_time_axis<F>, F, Bs...>::type;
+
+/// Whether bindings Bs fit f, with stag's error where they do not: the binding check, after the
+/// check of the run-time axis where f has one.
+template <class F, class... Bs>
+constexpr bool bindings_fit() {
+    if constexpr (has_run_time_axis<F>) return report_shapes<F>() && rows_check<graph::nodes_t<F>>::value && rows_bindings_check<F, Bs...>();
+    else return binding_check<graph::nodes_t<F>, Bs...>::value;
+}
+
 /// The sums' values, each summed over the rows by a pass of its own (tensors elementwise).
 template <class Plan, class F, class Fixed, class Along, std::size_t... I>
 auto sums_over_rows(const F& f, const Fixed& fixed, const Along& along, std::size_t n, std::index_sequence<I...>) {
@@ -487,7 +478,7 @@ constexpr void variable_is_shared_by_every_row() {
 }
 
 template <class F, class... Vs>
-constexpr bool rows_grad_arguments() {
+constexpr bool rows_arguments_shared() {
     static_assert((variable<Vs> && ...), "stag: grad(f, vars...): differentiate with respect to variables");
     if constexpr (!(variable<Vs> && ...)) return false;
     else if constexpr (!report_shapes<F>() || !rows_check<graph::nodes_t<F>>::value) return false;
@@ -496,11 +487,33 @@ constexpr bool rows_grad_arguments() {
         if constexpr (constexpr std::size_t at = first_false(shared); at < sizeof...(Vs)) {
             variable_is_shared_by_every_row<spelled<typename graph::type_at<at, graph::node_list<Vs...>>::name>, false>();
             return false;
-        } else {
-            constexpr bool one = shape_count<node_shape_t<F>>::value == 1 && !row_shaped<F>;
-            static_assert(one, "stag: grad(f, ...): f must have one element; reduce the run-time axis with stag::sum or stag::mean");
-            return one;
-        }
+        } else
+            return true;
+    }
+}
+template <class F, class... Vs>
+constexpr bool rows_grad_arguments() {
+    if constexpr (!rows_arguments_shared<F, Vs...>()) return false;
+    else {
+        constexpr bool one = shape_count<node_shape_t<F>>::value == 1 && !row_shaped<F>;
+        static_assert(one, "stag: grad(f, ...): f must have one element; reduce the run-time axis with stag::sum or stag::mean");
+        return one;
+    }
+}
+
+/// Whether f may be differentiated with respect to Vs, with stag's error where not: grad's checks,
+/// and those of the run-time axis where f has one (what hvp, hessian and jacobian check first). A
+/// Jacobian's f may have several elements, but not a value per row.
+template <bool Jacobian, class F, class... Vs>
+constexpr bool grad_arguments_fit() {
+    if constexpr (!check_grad_arguments<F, Vs...>()) return false;
+    else if constexpr (!has_run_time_axis<F>) return true;
+    else if constexpr (!Jacobian) return rows_grad_arguments<F, Vs...>();
+    else if constexpr (!rows_arguments_shared<F, Vs...>()) return false;
+    else {
+        static_assert(!row_shaped<F>, "stag: jacobian(f, ...): f has a value per row of the run-time axis, so the size of its Jacobian is "
+                                      "known only at the call; sum the axis away (stag::sum<0>), or take the rows' tangents with stag::jvp");
+        return !row_shaped<F>;
     }
 }
 

@@ -329,7 +329,10 @@ template <class F, class... Vs>
 std::string emit_scalar_c(const F& f, std::string_view name, bool with_gradient);
 template <class F, class... Vs>
 std::string emit_c(const F& f, std::string_view name, bool with_gradient) {
-    if constexpr (tensor_expression<F>) return emit_tensor_c<F, Vs...>(f, name, with_gradient);
+    static_assert(!has_run_time_axis<F>, "stag: to_c: an expression with a run-time axis (stag::dynamic) has no C form; "
+                                         "emit it over a fixed number of rows (a static tensor type), or per row");
+    if constexpr (has_run_time_axis<F>) return std::string();
+    else if constexpr (tensor_expression<F>) return emit_tensor_c<F, Vs...>(f, name, with_gradient);
     else return emit_scalar_c<F, Vs...>(f, name, with_gradient);
 }
 
@@ -422,11 +425,12 @@ inline std::string dot_escape(const std::string& s) {
     return out;
 }
 
-/// A tensor node's shape as the second line of its DOT label ("\\n8 x 4"); nothing for a number.
+/// A tensor node's shape as the second line of its DOT label ("\\n8 x 4"); nothing for a number. A
+/// run-time axis shows as "rows" ("\\nrows x 4").
 template <std::size_t... D>
 std::string dot_shape_of(std::index_sequence<D...>) {
     std::string out;
-    ((out += out.empty() ? "\\n" : " x ", out += std::to_string(D)), ...);
+    ((out += out.empty() ? "\\n" : " x ", out += D == dynamic ? "rows" : std::to_string(D)), ...);
     return out;
 }
 template <class Shape>
@@ -447,8 +451,13 @@ std::string emit_dot(const F& f, bool with_adjoints) {
         auto node = [&]<std::size_t K>(std::integral_constant<std::size_t, K>) {
             using N = graph::node_t<graph::type_at<K, List>>;
             constexpr auto kind = graph::node_traits<N>::kind;
-            const std::string id = "n" + std::to_string(K);
-            out += "  " + id + " [label=\"" + dot_escape(dot_label<List, K>(f)) + dot_shape<node_shape_t<N>>() + "\"";
+            // Appended piece by piece: g++ 12 warns (-Wrestrict, wrongly) on a chain of + here.
+            out += "  n";
+            out += std::to_string(K);
+            out += " [label=\"";
+            out += dot_escape(dot_label<List, K>(f));
+            out += dot_shape<node_shape_t<N>>();
+            out += '"';
             if constexpr (kind == graph::node_kind::variable) out += ", shape=ellipse, style=filled, fillcolor=\"#dbe9f6\"";
             else if constexpr (kind != graph::node_kind::op) out += ", shape=plaintext";
             if (K == n - 1) out += ", penwidth=2";

@@ -93,7 +93,10 @@ auto tensor_trace(const F& f, const Env& env, graph::node_list<Vs...>) {
 template <class F, class... Bs>
 auto trace(const F& f, const Bs&... bs) {
     static_assert(expression<F>, "stag: trace(f, bindings...): f must be a stag expression");
-    if constexpr (tensor_expression<F>) {
+    static_assert(!detail::has_run_time_axis<F>, "stag: trace(f, bindings...): f has a run-time axis (stag::dynamic), whose nodes have a value "
+                                                 "per row; trace the same expression over a fixed number of rows");
+    if constexpr (detail::has_run_time_axis<F>) return detail::failed{};
+    else if constexpr (tensor_expression<F>) {
         using List = graph::nodes_t<F>;
         if constexpr (detail::binding_check<List, Bs...>::value && detail::report_shapes<F>())
             return [&]<class... Ks>(graph::node_list<Ks...>*) {
