@@ -134,17 +134,19 @@ void check_tensor_grad(grad_check& out, const F& f, const Bs&... bs) {
     static_assert(one_element, "stag: check_grad(f, bindings...): f must have one element; reduce a tensor with stag::sum or stag::mean first");
     if constexpr (one_element) check_variables<S, List>(out, f, Env{record<Bs...>{bs...}}, bs...);
 }
+/// check_variables for the variables bound in Shared (a tuple of bindings taken from bs), visited in
+/// List's order: the others (data along an axis, per-step inputs) have no line. Each difference
+/// evaluates f with all of bs. (check_grad over a run-time axis and of loops.)
+template <class S, class List, class F, class... Shared, class... Bs>
+void check_shared_variables(grad_check& out, const F& f, const std::tuple<Shared...>& shared, const Bs&... bs) {
+    const environment<Shared...> env{std::apply([](const auto&... b) { return record<Shared...>{b...}; }, shared)};
+    check_variables<S, List>(out, f, env, bs...);
+}
 /// check_grad of an expression over a run-time axis: a line per element of every variable the rows
 /// share, f evaluated over all the rows for each difference; the variables with the axis have none.
 template <class F, class... Bs>
 void check_rows_grad(grad_check& out, const F& f, const Bs&... bs) {
-    using S = decltype(eval(f, bs...));
-    std::apply(
-        [&](const auto&... shared) {
-            using Env = environment<std::remove_cvref_t<decltype(shared)>...>;
-            check_variables<S, graph::nodes_t<F>>(out, f, Env{record<std::remove_cvref_t<decltype(shared)>...>{shared...}}, bs...);
-        },
-        split_bindings<bound_to_rows>(bs...).first);
+    check_shared_variables<decltype(eval(f, bs...)), graph::nodes_t<F>>(out, f, split_bindings<bound_to_rows>(bs...).first, bs...);
 }
 }  // namespace detail
 

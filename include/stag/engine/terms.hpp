@@ -178,12 +178,13 @@ auto grad(const terms_t<Terms...>& sum, const Vs&...) {
 }
 
 namespace detail {
-/// check_grad of a loop for the variables its `=` bindings bind (Fixed, a tuple of them).
-template <class S, class F, class... Fixed, class... Bs>
-void check_loop_grad(grad_check& out, const F& f, const std::tuple<Fixed...>& fixed, const Bs&... bs) {
-    const environment<Fixed...> env{std::apply([](const auto&... b) { return record<Fixed...>{b...}; }, fixed)};
-    check_variables<S, graph::node_list<graph::key<typename Fixed::var>...>>(out, f, env, bs...);
-}
+/// The variables a tuple of bindings binds, in order, as a node list.
+template <class Bindings>
+struct variables_bound_in;
+template <class... B>
+struct variables_bound_in<std::tuple<B...>> {
+    using type = graph::node_list<graph::key<typename B::var>...>;
+};
 }  // namespace detail
 
 /// check_grad of a loop (scan, map_sum, a sum of terms): a line per element of every variable bound
@@ -193,7 +194,9 @@ template <class F, class... Bs>
     requires detail::is_loop<F>
 grad_check check_grad(const F& f, const Bs&... bs) {
     grad_check out;
-    detail::check_loop_grad<decltype(eval(f, bs...))>(out, f, detail::split_runtime_bindings(bs...).first, bs...);
+    const auto fixed = detail::split_runtime_bindings(bs...).first;
+    using Variables = typename detail::variables_bound_in<std::remove_const_t<decltype(fixed)>>::type;
+    detail::check_shared_variables<decltype(eval(f, bs...)), Variables>(out, f, fixed, bs...);
     return out;
 }
 
