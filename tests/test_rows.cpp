@@ -388,6 +388,90 @@ BOOST_AUTO_TEST_CASE(printed_over_the_rows) {
     BOOST_TEST(stag::to_latex(stag::sum(stag::square(X))) == "\\operatorname{sum}\\left(X^{2}\\right)");
 }
 
+/// Rows that read sums over all the rows: centring by the column means, and standardising (whose
+/// spread is itself a mean over centred rows, so reads nest), in a loss that also uses the sums
+/// directly.
+constexpr auto centred = [](auto x) {
+    const auto u = stag::matmul(x, V) + c;
+    return stag::sum(stag::square(u - stag::mean<0>(u))) + stag::sum(stag::tanh(stag::mean<0>(u)));
+};
+constexpr auto standardised = [](auto x) {
+    const auto u = x - stag::mean<0>(x);
+    const auto z = u / stag::sqrt(stag::mean<0>(stag::square(u)) + 0.1);
+    return stag::mean(stag::log(1.0 + stag::square(stag::matmul(z, V) + c)));
+};
+
+template <std::size_t N>
+void rows_reading_sums_agree() {
+    const auto xs = numbers(3 * N, 1.0);
+    using R = fixed_rows<N>;
+    const auto xf = tensor_from<stag::tensor<double, N, 3>>(xs);
+    const auto want = stag::value_and_grad(centred(R::X), V, c)(R::X = xf, V = v0, c = c0);
+    const auto got = stag::value_and_grad(centred(X), V, c)(X = xs, V = v0, c = c0);
+    BOOST_TEST(want.value != 0.0);
+    BOOST_TEST(got.value == want.value, boost::test_tools::tolerance(1e-12));
+    check_close(got.grad[V], want.grad[V]);
+    check_close(got.grad[c], want.grad[c]);
+    const auto want_s = stag::value_and_grad(standardised(R::X), V, c)(R::X = xf, V = v0, c = c0);
+    const auto got_s = stag::value_and_grad(standardised(X), V, c)(X = xs, V = v0, c = c0);
+    BOOST_TEST(got_s.value == want_s.value, boost::test_tools::tolerance(1e-12));
+    check_close(got_s.grad[V], want_s.grad[V]);
+    check_close(got_s.grad[c], want_s.grad[c]);
+    BOOST_TEST(stag::eval(standardised(X), X = xs, V = v0, c = c0) == want_s.value, boost::test_tools::tolerance(1e-12));
+    // A value per row that reads a sum: the centred rows themselves.
+    const auto rows = stag::eval(X - stag::mean<0>(X), X = xs);
+    const auto want_rows = stag::eval(R::X - stag::mean<0>(R::X), R::X = xf);
+    BOOST_TEST(rows.rows() == N);
+    for (std::size_t e = 0; e < 3 * N; ++e) BOOST_TEST(rows.data()[e] == want_rows.elements[e], boost::test_tools::tolerance(1e-14));
+}
+
+BOOST_AUTO_TEST_CASE(rows_that_read_sums_over_all_rows) {
+    // Two lengths in one binary, each against the same model over static rows; the rest of the
+    // tools on the same models.
+    rows_reading_sums_agree<5>();
+    rows_reading_sums_agree<2>();
+    const auto xs = numbers(12, 1.0), dxs = numbers(12, 0.3);
+    using R = fixed_rows<4>;
+    const auto xf = tensor_from<stag::tensor<double, 4, 3>>(xs);
+    const auto dxf = tensor_from<stag::tensor<double, 4, 3>>(dxs);
+    const auto dv = tensor_from<stag::tensor<double, 3, 4>>(numbers(12, 0.2));
+
+    const auto got_t = stag::jvp(standardised(X), stag::primals(X = xs, V = v0, c = c0), stag::tangents(V = dv, X = dxs));
+    const auto want_t = stag::jvp(standardised(R::X), stag::primals(R::X = xf, V = v0, c = c0), stag::tangents(V = dv, R::X = dxf));
+    BOOST_TEST(want_t.tangent != 0.0);
+    BOOST_TEST(got_t.tangent == want_t.tangent, boost::test_tools::tolerance(1e-12));
+
+    const auto got_h = stag::hvp(centred(X), stag::primals(X = xs, V = v0, c = c0), stag::tangents(V = dv, c = c0));
+    const auto want_h = stag::hvp(centred(R::X), stag::primals(R::X = xf, V = v0, c = c0), stag::tangents(V = dv, c = c0));
+    check_close(got_h.hvp[V], want_h.hvp[V], 1e-12);
+    check_close(got_h.hvp[c], want_h.hvp[c], 1e-12);
+
+    const auto got_H = stag::hessian(standardised(X), c)(X = xs, V = v0, c = c0);
+    const auto want_H = stag::hessian(standardised(R::X), c)(R::X = xf, V = v0, c = c0);
+    for (std::size_t e = 0; e < 4; ++e) check_close(got_H.row(c, e)[c], want_H.row(c, e)[c], 1e-12);
+
+    const auto check = stag::check_grad(standardised(X), X = xs, V = v0, c = c0);
+    BOOST_TEST(check.entries.size() == 16u);
+    BOOST_TEST(check.passed(1e-6), check);
+
+    // Into the caller's storage: into overwrites what the destination held, and equals .grad.
+    stag::tensor<double, 3, 4> gV{};
+    stag::tensor<double, 4> gc{};
+    gV.elements[0] = 99.0;
+    const double value = stag::value_and_grad(centred(X), V, c).into(gV, gc)(X = xs, V = v0, c = c0);
+    const auto whole = stag::value_and_grad(centred(X), V, c)(X = xs, V = v0, c = c0);
+    BOOST_TEST(value == whole.value);
+    check_close(gV, whole.grad[V], 0.0);
+    check_close(gc, whole.grad[c], 0.0);
+
+    // One row: every centred row is zero; no rows: the means are an error.
+    const auto a_row = numbers(3, 1.0);
+    const auto one = stag::value_and_grad(stag::sum(stag::square(X - stag::mean<0>(X))), V)(X = a_row, V = v0);
+    BOOST_TEST(one.value == 0.0);
+    const std::vector<double> none;
+    BOOST_CHECK_THROW((void)stag::eval(centred(X), X = none, V = v0, c = c0), std::invalid_argument);
+}
+
 BOOST_AUTO_TEST_CASE(check_grad_over_the_rows) {
     // check_grad: a line per element of each variable the rows share, none for X and y; the
     // sums used nonlinearly too.

@@ -33,6 +33,7 @@
 
 #include <boost/hana/string.hpp>
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <span>
@@ -87,7 +88,7 @@ struct role_of {
 };
 
 /// What is wrong with node N on the run-time axis (0: nothing).
-enum class rows_fault { none, reads_a_sum, mixes_rows, drops_the_axis, dynamic_inside };
+enum class rows_fault { none, mixes_rows, drops_the_axis, dynamic_inside };
 
 template <class Shape>
 struct dynamic_past_leading;
@@ -107,9 +108,7 @@ constexpr rows_fault fault_of() {
     if constexpr (!op_node<N> || role == rows_role::fixed || role == rows_role::sum) return rows_fault::none;
     else return []<class Op, class... Args>(std::type_identity<expr_base<Op, Args...>>) {
         if constexpr (role == rows_role::row) {
-            if constexpr (((role_of<Args>::value == rows_role::sum || role_of<Args>::value == rows_role::outer) || ...))
-                return rows_fault::reads_a_sum;
-            else if constexpr (!op_keeps_rows_apart<Op, node_shape_t<Args>...>) return rows_fault::mixes_rows;
+            if constexpr (!op_keeps_rows_apart<Op, node_shape_t<Args>...>) return rows_fault::mixes_rows;
             else if constexpr (dynamic_past_leading<node_shape_t<N>>::value) return rows_fault::dynamic_inside;
             else return rows_fault::none;
         } else {  // outer: above the sums, or an op that drops the axis
@@ -121,9 +120,6 @@ constexpr rows_fault fault_of() {
 
 template <class N, rows_fault Fault>
 constexpr bool node_keeps_to_the_rows() {
-    static_assert(Fault != rows_fault::reads_a_sum,
-                  "stag: a value per row of the run-time axis reads a sum over all rows (as x - mean<0>(x) does): not supported; "
-                  "only the outer expression, above the sums, may use them");
     static_assert(Fault != rows_fault::mixes_rows,
                   "stag: an operation would mix the rows of the run-time axis (it works along that axis, or its op does not "
                   "declare rows_apart): apply it along another axis, or to values without the run-time axis");
@@ -244,28 +240,142 @@ struct outer_former {
     }
 };
 
-/// The positions of the sum nodes among F's unique nodes (an index_sequence): a constexpr array of
-/// them, then the sequence read off it (no recursion over the nodes).
-template <class List, class Is = std::make_index_sequence<List::size>>
-struct sums_in;
-template <class List, std::size_t... I>
-struct sums_in<List, std::index_sequence<I...>> {
-    static constexpr bool is_sum[] = {role_of<graph::node_t<graph::type_at<I, List>>>::value == rows_role::sum..., false};
+/// The variable standing for node I of the unique nodes where rows read it (see roles_in::is_read).
+template <std::size_t I>
+using rows_read_name = boost::hana::string<'s', 't', 'a', 'g', ':', ':', 'r', 'e', 'a', 'd', ' ', char('0' + I / 100 % 10),
+                                           char('0' + I / 10 % 10), char('0' + I % 10)>;
+
+/// The positions where a constexpr array of flags (with one false past the end) is true, as an
+/// index_sequence: the positions counted into an array, then the sequence read off it (no
+/// recursion over the nodes).
+template <const auto& Flags>
+struct flagged_positions {
     static constexpr std::size_t count = [] {
         std::size_t c = 0;
-        for (bool b : is_sum) c += b;
+        for (bool b : Flags) c += b;
         return c;
     }();
     static constexpr std::array<std::size_t, count + 1> at = [] {
         std::array<std::size_t, count + 1> r{};
-        std::size_t c = 0;
-        for (std::size_t i = 0; i < List::size; ++i)
-            if (is_sum[i]) r[c++] = i;
+        std::size_t c = 0, i = 0;
+        for (bool b : Flags) {
+            if (b) r[c++] = i;
+            ++i;
+        }
         return r;
     }();
     template <std::size_t... J>
     static constexpr auto read(std::index_sequence<J...>) -> std::index_sequence<at[J]...>;
     using type = decltype(read(std::make_index_sequence<count>{}));
+};
+
+/// Which nodes a row node reads among those that are not per row (see roles_in::is_read).
+template <std::size_t N, class Info>
+constexpr std::array<bool, N> read_flags(const rows_role (&role)[N], const std::array<Info, N - 1>& nodes) {
+    std::array<bool, N> r{};
+    for (std::size_t i = 0; i + 1 < N; ++i)
+        if (role[i] == rows_role::row)
+            for (std::size_t j = 0; j < nodes[i].arity; ++j)
+                if (const std::size_t c = nodes[i].child[j]; role[c] == rows_role::sum || role[c] == rows_role::outer) r[c] = true;
+    return r;
+}
+
+/// The roles of F's unique nodes, in order (with one more, fixed, past the end).
+template <class List, class Is = std::make_index_sequence<List::size>>
+struct roles_in;
+template <class List, std::size_t... I>
+struct roles_in<List, std::index_sequence<I...>> {
+    static constexpr rows_role of[] = {role_of<graph::node_t<graph::type_at<I, List>>>::value..., rows_role::fixed};
+    static constexpr bool is_sum[] = {(role_of<graph::node_t<graph::type_at<I, List>>>::value == rows_role::sum)..., false};
+    /// The nodes that a row node reads but that are not per row themselves (a sum over the rows, or
+    /// a value above sums, as mean<0>(x) in x - mean<0>(x)): each is computed over all the rows
+    /// before the rows that read it.
+    static constexpr std::array<bool, List::size + 1> is_read = read_flags(of, graph::info<List>::nodes);
+};
+
+/// The positions of the sum nodes among F's unique nodes (an index_sequence).
+template <class List>
+struct sums_in : flagged_positions<roles_in<List>::is_sum> {};
+/// The positions of the nodes that rows read (see roles_in::is_read).
+template <class List>
+struct reads_in : flagged_positions<roles_in<List>::is_read> {};
+
+/// F with each node that rows read replaced by its variable (of scalar type S), wherever it stands.
+template <class List, class S>
+struct reads_former {
+    template <class Path, class N>
+    static constexpr auto apply(const N& n) {
+        if constexpr (!op_node<N> || role_of<N>::value == rows_role::fixed) return n;
+        else {
+            constexpr std::size_t i = outer_former<List, S>::template index<N, Path>;
+            if constexpr (roles_in<List>::is_read[i]) {
+                static_assert(i < 1000, "stag: an expression over a run-time axis has more than 1000 nodes");
+                return var_t<rows_read_name<i>, typename root_value<S, node_shape_t<N>>::type>{};
+            } else
+                return rebuild<Path>(n, std::type_identity<pattern_t<N>>{}, std::make_index_sequence<is_op_node<N>::arity>{});
+        }
+    }
+    template <class Path, class N, class Op, class... Args, std::size_t... I>
+    static constexpr auto rebuild(const N& n, std::type_identity<expr_base<Op, Args...>>, std::index_sequence<I...>) {
+        return expr<Op, decltype(apply<typename path_to<Path, I>::type>(arg<I>(n)))...>(
+            apply<typename path_to<Path, I>::type>(arg<I>(n))...);
+    }
+};
+
+/// The variable bound to the weight of read I at level L: the derivative of the rest with respect
+/// to it. A read may itself hold rows that read sums; it is differentiated with the weights of the
+/// level above bound, so each level names its own.
+template <std::size_t L, std::size_t I>
+using rows_read_weight_name = boost::hana::string<'s', 't', 'a', 'g', ':', ':', 'd', 'r', 'e', 'a', 'd', ' ', char('0' + L), ' ',
+                                                  char('0' + I / 100 % 10), char('0' + I / 10 % 10), char('0' + I % 10)>;
+template <class N>
+inline constexpr std::string_view variable_name = {};
+template <class Name, class T>
+inline constexpr std::string_view variable_name<var_t<Name, T>> = name_v<Name>;
+/// The level of the weights of the reads of an expression: one more than that of any weight it holds.
+template <class List>
+struct weight_level;
+template <class... Ks>
+struct weight_level<graph::node_list<Ks...>> {
+    static constexpr std::size_t value = [] {
+        constexpr std::string_view prefix = "stag::dread ";
+        std::size_t level = 0;
+        for (std::string_view name : {variable_name<graph::node_t<Ks>>..., std::string_view{}})
+            if (name.size() > prefix.size() && name.substr(0, prefix.size()) == prefix)
+                level = std::max(level, std::size_t(name[prefix.size()] - '0') + 1);
+        return level;
+    }();
+};
+
+/// Rows that read sums, planned for scalar type S: F = rest(F, read_I...), read_I the nodes rows
+/// read (reads), each computed over all the rows first and bound to its variable in the rest. The
+/// gradient is the rest's with respect to the variables, plus sum_I <d rest / d read_I, d read_I>:
+/// a sweep of the rest that keeps its derivatives with respect to the reads, then one of
+/// sum_I <those derivatives as constants, read_I>. Each part is an expression over the run-time
+/// axis in its own right (a read may itself hold rows that read sums).
+template <class F, class S>
+struct reading_plan {
+    using List = graph::nodes_t<F>;
+    using reads = typename reads_in<List>::type;
+    template <std::size_t I>
+    using value = typename root_value<S, node_shape_t<graph::node_t<graph::type_at<I, List>>>>::type;
+    template <std::size_t I>
+    using read_var = var_t<rows_read_name<I>, value<I>>;
+    template <std::size_t I>
+    static constexpr decltype(auto) read(const F& f) {
+        return graph::node_in<graph::type_at<I, List>>(f);
+    }
+    static constexpr auto rest(const F& f) { return reads_former<List, S>::template apply<graph::path<>>(f); }
+    /// The variable bound to d rest / d read_I (the weight of read I), named with its level.
+    static constexpr std::size_t level = weight_level<List>::value;
+    static_assert(level < 10, "stag: rows that read sums of rows that read sums, nested more than 10 deep");
+    template <std::size_t I>
+    using weight_var = var_t<rows_read_weight_name<level % 10, I>, value<I>>;
+    /// sum_I <weight_I, read_I>.
+    template <std::size_t... I>
+    static constexpr auto weighted(const F& f, std::index_sequence<I...>) {
+        return (inner(weight_var<I>{}, read<I>(f)) + ...);
+    }
 };
 
 /// A call over a run-time axis planned: F's outer expression, its sums' per-row parts and their
@@ -428,6 +538,32 @@ auto sums_over_rows(const F& f, const Fixed& fixed, const Along& along, std::siz
     return std::tuple{one(std::integral_constant<std::size_t, I>{})...};
 }
 
+/// Rows that read sums: the values of the nodes they read, each from an eval over all the rows,
+/// then g(plan, values, the positions of the reads, 0 ... their number - 1).
+template <class F, class G, class... Bs>
+auto reading_call(const F& f, const G& g, const Bs&... bs) {
+    using P = reading_plan<F, std::common_type_t<typename element_of_binding<Bs>::type...>>;
+    return [&]<std::size_t... I>(std::index_sequence<I...> reads) {
+        const std::tuple<typename P::template value<I>...> values{eval(P::template read<I>(f), bs...)...};
+        return g(P{}, values, reads, std::make_index_sequence<sizeof...(I)>{});
+    }(typename P::reads{});
+}
+
+/// value_and_grad of rows that read sums (see reading_plan), in the Sweeper protocol.
+template <class... Vs, class F, class K, class... Bs>
+auto reading_sweep(const F& f, const K& k, const Bs&... bs) {
+    using S = std::common_type_t<typename element_of_binding<Bs>::type...>;
+    return k(std::type_identity<S>{}, [&](auto&... ds) {
+        return reading_call(f, [&]<class P, std::size_t... I, std::size_t... J>(P, const auto& values, std::index_sequence<I...> reads, std::index_sequence<J...>) {
+            std::tuple<typename P::template value<I>...> weights{};
+            const S v = value_and_grad(P::rest(f), Vs{}..., typename P::template read_var<I>{}...)
+                            .accumulate_into(ds..., std::get<J>(weights)...)(bs..., (typename P::template read_var<I>{} = std::get<J>(values))...);
+            (void)value_and_grad(P::weighted(f, reads), Vs{}...).accumulate_into(ds...)(bs..., (typename P::template weight_var<I>{} = std::get<J>(weights))...);
+            return v;
+        }, bs...);
+    });
+}
+
 /// value_and_grad over a run-time axis, with respect to the shared variables Vs: k(type of S, go),
 /// go(ds...) adding the gradient to ds and returning the value (see summed_gradient_fn).
 template <class Plan, class... Vs, class F, class Fixed, class Along, std::size_t... I, class K>
@@ -463,11 +599,12 @@ auto rows_sweep(const F& f, const Fixed& fixed, const Along& along, std::size_t 
 struct rows_sweeper {
     template <class... Vs, class F, class K, class... Bs>
     static auto run(const F& f, const char* what, const K& k, const Bs&... bs) {
-        if constexpr (rows_bindings_check<F, Bs...>())
+        if constexpr (!rows_bindings_check<F, Bs...>()) return failed{};
+        else if constexpr (reads_in<graph::nodes_t<F>>::count > 0) return reading_sweep<Vs...>(f, k, bs...);
+        else
             return rows_call<F>(what, [&]<class Plan>(Plan, const auto& fixed, const auto& along, std::size_t n) {
                 return rows_sweep<Plan, Vs...>(f, fixed, along, n, typename Plan::sums{}, k);
             }, bs...);
-        else return failed{};
     }
 };
 
@@ -543,7 +680,13 @@ constexpr auto grad(const F& f, const Vs&...) {
 template <class F, class... Bs>
     requires detail::has_run_time_axis<F>
 auto eval(const F& f, const Bs&... bs) {
-    if constexpr (detail::report_shapes<F>() && detail::rows_check<graph::nodes_t<F>>::value && detail::rows_bindings_check<F, Bs...>())
+    if constexpr (!detail::report_shapes<F>() || !detail::rows_check<graph::nodes_t<F>>::value || !detail::rows_bindings_check<F, Bs...>())
+        return detail::failed{};
+    else if constexpr (detail::reads_in<graph::nodes_t<F>>::count > 0)
+        return detail::reading_call(f, [&]<class P, std::size_t... I, std::size_t... J>(P, const auto& values, std::index_sequence<I...>, std::index_sequence<J...>) {
+            return eval(P::rest(f), bs..., (typename P::template read_var<I>{} = std::get<J>(values))...);
+        }, bs...);
+    else
         return detail::rows_call<F>("eval", [&]<class Plan>(Plan, const auto& fixed, const auto& along, std::size_t n) {
             using S = typename Plan::scalar;
             if constexpr (detail::row_shaped<F>) {
@@ -564,8 +707,6 @@ auto eval(const F& f, const Bs&... bs) {
                     }(std::make_index_sequence<sizeof...(I)>{});
                 }(typename Plan::sums{});
         }, bs...);
-    else
-        return detail::failed{};
 }
 
 }  // namespace stag
