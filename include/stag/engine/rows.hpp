@@ -549,17 +549,30 @@ auto reading_call(const F& f, const G& g, const Bs&... bs) {
     }(typename P::reads{});
 }
 
+/// The variables Vs, as a test for involves.
+template <class... Vs>
+struct among {
+    template <class V>
+    static constexpr bool holds = is_listed<V, Vs...>;
+};
+
 /// value_and_grad of rows that read sums (see reading_plan), in the Sweeper protocol.
 template <class... Vs, class F, class K, class... Bs>
 auto reading_sweep(const F& f, const K& k, const Bs&... bs) {
     using S = std::common_type_t<typename element_of_binding<Bs>::type...>;
     return k(std::type_identity<S>{}, [&](auto&... ds) {
         return reading_call(f, [&]<class P, std::size_t... I, std::size_t... J>(P, const auto& values, std::index_sequence<I...> reads, std::index_sequence<J...>) {
-            std::tuple<typename P::template value<I>...> weights{};
-            const S v = value_and_grad(P::rest(f), Vs{}..., typename P::template read_var<I>{}...)
-                            .accumulate_into(ds..., std::get<J>(weights)...)(bs..., (typename P::template read_var<I>{} = std::get<J>(values))...);
-            (void)value_and_grad(P::weighted(f, reads), Vs{}...).accumulate_into(ds...)(bs..., (typename P::template weight_var<I>{} = std::get<J>(weights))...);
-            return v;
+            // Where no read depends on Vs (the means of the data, as in standardising inputs), the
+            // rest's gradient is the whole.
+            if constexpr (!(involves<graph::node_t<graph::type_at<I, typename P::List>>, among<Vs...>>::value || ...))
+                return value_and_grad(P::rest(f), Vs{}...).accumulate_into(ds...)(bs..., (typename P::template read_var<I>{} = std::get<J>(values))...);
+            else {
+                std::tuple<typename P::template value<I>...> weights{};
+                const S v = value_and_grad(P::rest(f), Vs{}..., typename P::template read_var<I>{}...)
+                                .accumulate_into(ds..., std::get<J>(weights)...)(bs..., (typename P::template read_var<I>{} = std::get<J>(values))...);
+                (void)value_and_grad(P::weighted(f, reads), Vs{}...).accumulate_into(ds...)(bs..., (typename P::template weight_var<I>{} = std::get<J>(weights))...);
+                return v;
+            }
         }, bs...);
     });
 }
