@@ -1,12 +1,18 @@
 #!/usr/bin/env bash
-# Reruns the benchmarks and writes docs/benchmarks.md: run-time medians and ratios to hand-written
-# code (bench_scalar), stag against the C++ AD libraries that are installed (bench_peers) with a
-# bar chart of the ratios (docs/peers.png, needs Debian's gnuplot), and the compile-time tables
-# (compile_time.sh, compile_peers.sh).
-# Usage: benchmarks/report.sh            (from anywhere; builds with the gcc preset)
+# Reruns the benchmarks and writes a report: run-time medians and ratios to hand-written code
+# (bench_scalar, bench_tensor, bench_vmap), stag against the C++ AD libraries that are installed
+# (bench_peers) with a bar chart of the ratios (docs/peers.png, needs Debian's gnuplot), and the
+# compile-time tables (compile_time.sh, compile_peers.sh).
+# Usage: benchmarks/report.sh [OUT]      (from anywhere; builds with the gcc preset; OUT defaults
+#                                         to build/benchmarks-report.md)
+# docs/benchmarks.md is kept by hand: it also holds runs this script does not make (bench_sequence,
+# bench_ceres, the GPU), each table with its command, machine and date. Copy from the report the
+# sections that changed; the report never overwrites it.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+out=$(realpath -m "${1:-$root/build/benchmarks-report.md}")
 cd "$root"
+mkdir -p "$(dirname "$out")"
 cmake --preset gcc > /dev/null
 cmake --build --preset gcc --target bench_scalar bench_tensor bench_peers bench_vmap > /dev/null
 bench=build/gcc/benchmarks/bench_scalar
@@ -279,5 +285,5 @@ compiler=$(g++ --version | head -n 1)
   echo "h(0) = x, h(k+1) = tanh(h(k) * y + h(k)) with respect to x and y, one translation unit, \`-O2\`."
   echo
   benchmarks/compile_time.sh
-} > docs/benchmarks.md
-echo "wrote docs/benchmarks.md"
+} > "$out"
+echo "wrote $out"
