@@ -450,6 +450,21 @@ BOOST_AUTO_TEST_CASE(rows_that_read_sums_over_all_rows) {
     const auto want_H = stag::hessian(standardised(R::X), c)(R::X = xf, V = v0, c = c0);
     for (std::size_t e = 0; e < 4; ++e) check_close(got_H.row(c, e)[c], want_H.row(c, e)[c], 1e-12);
 
+    // Reads of both kinds in one model (the data's means, and means that depend on V and c), and
+    // a Jacobian of two outputs through them.
+    const auto both = [](auto x) { return standardised(x) + 0.5 * centred(x - stag::mean<0>(x)); };
+    const auto want_b = stag::value_and_grad(both(R::X), V, c)(R::X = xf, V = v0, c = c0);
+    const auto got_b = stag::value_and_grad(both(X), V, c)(X = xs, V = v0, c = c0);
+    BOOST_TEST(got_b.value == want_b.value, boost::test_tools::tolerance(1e-12));
+    check_close(got_b.grad[V], want_b.grad[V]);
+    check_close(got_b.grad[c], want_b.grad[c]);
+    const auto got_J = stag::jacobian(stag::outputs(centred(X), standardised(X)), c)(X = xs, V = v0, c = c0);
+    const auto want_J = stag::jacobian(stag::outputs(centred(R::X), standardised(R::X)), c)(R::X = xf, V = v0, c = c0);
+    for (std::size_t i = 0; i < 2; ++i) {
+        BOOST_TEST(got_J.values[i] == want_J.values[i], boost::test_tools::tolerance(1e-12));
+        check_close(got_J[i][c], want_J[i][c]);
+    }
+
     const auto check = stag::check_grad(standardised(X), X = xs, V = v0, c = c0);
     BOOST_TEST(check.entries.size() == 16u);
     BOOST_TEST(check.passed(1e-6), check);
