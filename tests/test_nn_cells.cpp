@@ -2,7 +2,8 @@
 // plain C++, their gradients against central differences, an LSTM over a sequence as a scan on
 // the packed state (h, c) against the same steps unrolled, the same LSTM carrying h and c as two
 // states (stag::carry) against it and over 200 steps against central differences, a number and a
-// tensor carried together, and two LSTM layers stacked in one scan.
+// tensor carried together, two LSTM layers stacked in one scan, and both cells over a batch of
+// samples (a sample per row), in a scan too.
 #define BOOST_TEST_MODULE nn_cells
 #include <boost/test/unit_test.hpp>
 
@@ -30,6 +31,14 @@ constexpr auto U = stag::var<"U", T<4 * H, H>>;
 constexpr auto b = stag::var<"b", T<4 * H>>;
 
 double sigmoid(double v) { return 1 / (1 + std::exp(-v)); }
+
+/// Row i of a matrix, as a vector.
+template <std::size_t R, std::size_t C>
+T<C> row_of(const T<R, C>& m, std::size_t i) {
+    T<C> r{};
+    for (std::size_t e = 0; e < C; ++e) r(e) = m(i, e);
+    return r;
+}
 
 struct lstm_values {
     T<I> xv{0.4, -0.9};
@@ -97,6 +106,81 @@ BOOST_AUTO_TEST_CASE(gru_cell_follows_its_equations) {
     }
     const auto report = stag::check_grad(stag::sum(stag::square(next)), x = xv, h = hv, Wg = w, Ug = u, bi = vi, bh = vh);
     BOOST_TEST(report.passed(1e-7), report);
+}
+
+// A batch of samples steps at once (a sample per row, the weights shared): each row as the cell
+// on that sample alone, the gradient the sum of the samples' gradients; the GRU the same.
+BOOST_AUTO_TEST_CASE(cells_over_a_batch_of_samples) {
+    constexpr std::size_t Bn = 2;
+    constexpr auto xb = stag::var<"xb", T<Bn, I>>;
+    constexpr auto hb = stag::var<"hb", T<Bn, H>>;
+    constexpr auto cb = stag::var<"cb", T<Bn, H>>;
+    const lstm_values p;
+    T<Bn, I> xv;
+    T<Bn, H> hv, cv;
+    fill(xv, 0.7);
+    fill(hv, 1.1);
+    fill(cv, 1.9);
+    const auto next = stag::nn::lstm_cell(xb, hb, cb, W, U, b);
+    const auto loss = stag::sum(next.h * next.c) + stag::sum(stag::square(next.h));
+    const auto batched = stag::value_and_grad(loss, W, U, b, hb)(xb = xv, hb = hv, cb = cv, W = p.w, U = p.u, b = p.bv);
+    const auto single = stag::nn::lstm_cell(x, h, c, W, U, b);
+    const auto one = stag::sum(single.h * single.c) + stag::sum(stag::square(single.h));
+    double value = 0;
+    T<4 * H, I> gw{};
+    T<4 * H> gb{};
+    for (std::size_t i = 0; i < Bn; ++i) {
+        const auto r = stag::value_and_grad(one, W, b, h)(x = row_of(xv, i), h = row_of(hv, i), c = row_of(cv, i), W = p.w, U = p.u, b = p.bv);
+        value += r.value;
+        for (std::size_t e = 0; e < gw.size(); ++e) gw.data()[e] += r.grad[W].data()[e];
+        for (std::size_t e = 0; e < gb.size(); ++e) gb.data()[e] += r.grad[b].data()[e];
+        for (std::size_t e = 0; e < H; ++e) BOOST_TEST(batched.grad[hb](i, e) == r.grad[h](e), boost::test_tools::tolerance(1e-13));
+    }
+    BOOST_TEST(batched.value == value, boost::test_tools::tolerance(1e-13));
+    for (std::size_t e = 0; e < gw.size(); ++e) BOOST_TEST(batched.grad[W].data()[e] == gw.data()[e], boost::test_tools::tolerance(1e-13));
+    for (std::size_t e = 0; e < gb.size(); ++e) BOOST_TEST(batched.grad[b].data()[e] == gb.data()[e], boost::test_tools::tolerance(1e-13));
+
+    constexpr auto Wg = stag::var<"Wg", T<3 * H, I>>;
+    constexpr auto Ug = stag::var<"Ug", T<3 * H, H>>;
+    constexpr auto bi = stag::var<"bi", T<3 * H>>;
+    constexpr auto bh = stag::var<"bh", T<3 * H>>;
+    T<3 * H, I> w;
+    T<3 * H, H> u;
+    T<3 * H> vi, vh;
+    fill(w, 0.4);
+    fill(u, 0.5);
+    fill(vi, 0.6);
+    fill(vh, 0.7);
+    const T<Bn, H> gru = stag::eval(stag::nn::gru_cell(xb, hb, Wg, Ug, bi, bh), xb = xv, hb = hv, Wg = w, Ug = u, bi = vi, bh = vh);
+    for (std::size_t i = 0; i < Bn; ++i) {
+        const T<H> want = stag::eval(stag::nn::gru_cell(x, h, Wg, Ug, bi, bh), x = row_of(xv, i), h = row_of(hv, i), Wg = w, Ug = u, bi = vi, bh = vh);
+        for (std::size_t e = 0; e < H; ++e) BOOST_TEST(gru(i, e) == want(e), boost::test_tools::tolerance(1e-14));
+    }
+    const auto report = stag::check_grad(stag::sum(stag::square(stag::nn::gru_cell(xb, hb, Wg, Ug, bi, bh))), xb = xv, hb = hv, Wg = w, Ug = u, bi = vi, bh = vh);
+    BOOST_TEST(report.passed(1e-7), report);
+
+    // A batch of sequences in one scan: the packed state B x 2H, each step's input B x I.
+    constexpr auto sb = stag::var<"sb", T<Bn, 2 * H>>;
+    constexpr auto s = stag::var<"s", T<2 * H>>;
+    const auto step_b = stag::nn::lstm_step(xb, sb, W, U, b);
+    const auto loop_b = stag::scan(step_b, stag::sum(stag::square(stag::slice<1, 0, H>(step_b))), sb, xb);
+    const auto step = stag::nn::lstm_step(x, s, W, U, b);
+    const auto loop = stag::scan(step, stag::sum(stag::square(stag::slice<0, 0, H>(step))), s, x);
+    std::vector<T<Bn, I>> xs(5);
+    for (std::size_t t = 0; t < xs.size(); ++t) fill(xs[t], 0.3 * double(t));
+    const T<Bn, 2 * H> s0{};
+    const auto rb = stag::value_and_grad(loop_b, W, U, b)(sb = s0, stag::steps(xb, xs), W = p.w, U = p.u, b = p.bv);
+    double total = 0;
+    T<4 * H, H> gu{};
+    for (std::size_t i = 0; i < Bn; ++i) {
+        std::vector<T<I>> sample(xs.size());
+        for (std::size_t t = 0; t < xs.size(); ++t) sample[t] = row_of(xs[t], i);
+        const auto r = stag::value_and_grad(loop, U)(s = T<2 * H>{}, stag::steps(x, sample), W = p.w, U = p.u, b = p.bv);
+        total += r.value;
+        for (std::size_t e = 0; e < gu.size(); ++e) gu.data()[e] += r.grad[U].data()[e];
+    }
+    BOOST_TEST(rb.value == total, boost::test_tools::tolerance(1e-13));
+    for (std::size_t e = 0; e < gu.size(); ++e) BOOST_TEST(rb.grad[U].data()[e] == gu.data()[e], boost::test_tools::tolerance(1e-12));
 }
 
 // An LSTM over a sequence: stag::scan carries the packed state s = (h, c); each step's loss reads h.

@@ -19,6 +19,7 @@
 #include <stag/ops/tensor.hpp>
 
 #include <cstddef>
+#include <type_traits>
 
 namespace stag::nn {
 
@@ -34,13 +35,31 @@ template <class E>
 inline constexpr std::size_t length_of = stag::detail::dims<node_shape_t<E>>::of[0];
 template <class E>
 inline constexpr std::size_t rank_of = stag::detail::dims<node_shape_t<E>>::rank;
-/// w x, as x w^T where w is small enough for a scan to hoist its transpose (see above).
+/// The features of one sample: a vector's length, or the columns of a batch (a sample per row).
+template <class E>
+inline constexpr std::size_t features_of = rank_of<E> == 0 ? 0 : stag::detail::dims<node_shape_t<E>>::of[rank_of<E> == 0 ? 0 : rank_of<E> - 1];
+/// Whether x, h (and c) are one sample each (vectors) or batches of as many samples (a sample per
+/// row), h and c of one shape.
+template <class X, class Hs, class... Cs>
+inline constexpr bool samples_fit = [] {
+    if constexpr ((rank_of<X> != rank_of<Hs>) || (rank_of<X> != 1 && rank_of<X> != 2) || !(std::is_same_v<node_shape_t<Hs>, node_shape_t<Cs>> && ...))
+        return false;
+    else if constexpr (rank_of<X> == 2) return length_of<X> == length_of<Hs>;
+    else return true;
+}();
+/// w x, as x w^T where w is small enough for a scan to hoist its transpose (see above), and always
+/// for a batch (x w^T is then B x 4H, a sample per row).
 template <class Wt, class X>
 constexpr auto times(const Wt& w, const X& x) {
-    if constexpr (stag::detail::shape_count<node_shape_t<Wt>>::value * sizeof(double) <= stag::detail::stack_sweep_bytes)
+    if constexpr (rank_of<X> == 2 || stag::detail::shape_count<node_shape_t<Wt>>::value * sizeof(double) <= stag::detail::stack_sweep_bytes)
         return matmul(x, transpose(w));
     else
         return matmul(w, x);
+}
+/// The gates' columns [Begin, End) of z: along its last axis.
+template <std::size_t Begin, std::size_t End, class Z>
+constexpr auto gate(const Z& z) {
+    return slice<rank_of<Z> - 1, Begin, End>(z);
 }
 /// Whether w is Rows x Cols.
 template <class W, std::size_t Rows, std::size_t Cols>
@@ -55,21 +74,23 @@ inline constexpr bool vector_of = std::is_same_v<node_shape_t<B>, std::index_seq
 /// cell, output:
 ///     z = w x + u h + b,  i = sigmoid(z[0, H)),  f = sigmoid(z[H, 2H)),  g = tanh(z[2H, 3H)),
 ///     o = sigmoid(z[3H, 4H)),  c' = f c + i g,  h' = o tanh(c').
-/// Returns {h', c'}.
+/// Returns {h', c'}. A batch of B samples steps at once: x of B x I, h and c of B x H, a sample
+/// per row (z = x w^T + h u^T + b, the gates' columns), the weights shared.
 template <expression X, expression Hs, expression Cs, expression W, expression U, expression B>
 constexpr auto lstm_cell(const X& x, const Hs& h, const Cs& c, const W& w, const U& u, const B& b) {
-    constexpr bool vectors = detail::rank_of<X> == 1 && detail::rank_of<Hs> == 1 && std::is_same_v<node_shape_t<Hs>, node_shape_t<Cs>>;
-    static_assert(vectors, "stag: nn::lstm_cell(x, h, c, w, u, b): x, h and c must be vectors, h and c of one length");
-    if constexpr (vectors) {
-        constexpr std::size_t n = detail::length_of<Hs>, in = detail::length_of<X>;
+    constexpr bool samples = detail::samples_fit<X, Hs, Cs>;
+    static_assert(samples, "stag: nn::lstm_cell(x, h, c, w, u, b): x, h and c must be vectors (one sample), or matrices of as many rows "
+                           "(a batch, a sample per row); h and c of one shape");
+    if constexpr (samples) {
+        constexpr std::size_t n = detail::features_of<Hs>, in = detail::features_of<X>;
         constexpr bool fit = detail::matrix_of<W, 4 * n, in> && detail::matrix_of<U, 4 * n, n> && detail::vector_of<B, 4 * n>;
         static_assert(fit, "stag: nn::lstm_cell(x, h, c, w, u, b): for h of H and x of I, w must be 4H x I, u 4H x H and b of 4H");
         if constexpr (fit) {
             const auto z = detail::times(w, x) + detail::times(u, h) + b;
-            const auto i = sigmoid(slice<0, 0, n>(z));
-            const auto f = sigmoid(slice<0, n, 2 * n>(z));
-            const auto g = tanh(slice<0, 2 * n, 3 * n>(z));
-            const auto o = sigmoid(slice<0, 3 * n, 4 * n>(z));
+            const auto i = sigmoid(detail::gate<0, n>(z));
+            const auto f = sigmoid(detail::gate<n, 2 * n>(z));
+            const auto g = tanh(detail::gate<2 * n, 3 * n>(z));
+            const auto o = sigmoid(detail::gate<3 * n, 4 * n>(z));
             const auto next_c = f * c + i * g;
             const auto next_h = o * tanh(next_c);
             return lstm_state<decltype(next_h), decltype(next_c)>{next_h, next_c};
@@ -80,15 +101,16 @@ constexpr auto lstm_cell(const X& x, const Hs& h, const Cs& c, const W& w, const
 }
 
 /// An LSTM step on a packed state s = (h, c), a vector of 2H numbers, for stag::scan, whose state
-/// is one variable: the next (h', c') packed the same way. Its h' is `slice<0, 0, H>` of it.
+/// is one variable: the next (h', c') packed the same way. Its h' is `slice<0, 0, H>` of it. For a
+/// batch, s is B x 2H (each row a sample's h and then c), x is B x I, and h' is `slice<1, 0, H>`.
 template <expression X, expression S, expression W, expression U, expression B>
 constexpr auto lstm_step(const X& x, const S& s, const W& w, const U& u, const B& b) {
-    constexpr bool even = detail::rank_of<S> == 1 && detail::length_of<S> % 2 == 0;
-    static_assert(even, "stag: nn::lstm_step(x, s, w, u, b): s must be a vector of 2H numbers, h and then c");
+    constexpr bool even = (detail::rank_of<S> == 1 || detail::rank_of<S> == 2) && detail::features_of<S> % 2 == 0;
+    static_assert(even, "stag: nn::lstm_step(x, s, w, u, b): s must be a vector of 2H numbers, h and then c (or B x 2H for a batch)");
     if constexpr (even) {
-        constexpr std::size_t n = detail::length_of<S> / 2;
-        const auto next = lstm_cell(x, slice<0, 0, n>(s), slice<0, n, 2 * n>(s), w, u, b);
-        return concat<0>(next.h, next.c);
+        constexpr std::size_t n = detail::features_of<S> / 2;
+        const auto next = lstm_cell(x, detail::gate<0, n>(s), detail::gate<n, 2 * n>(s), w, u, b);
+        return concat<detail::rank_of<S> - 1>(next.h, next.c);
     } else
         return stag::detail::failed{};
 }
@@ -98,20 +120,22 @@ constexpr auto lstm_step(const X& x, const S& s, const W& w, const U& u, const B
 /// order reset, update, new:
 ///     a = w x + bi,  e = u h + bh,  r = sigmoid(a[0, H) + e[0, H)),  z = sigmoid(a[H, 2H) + e[H, 2H)),
 ///     n = tanh(a[2H, 3H) + r e[2H, 3H)),  h' = (1 - z) n + z h.
+/// A batch of B samples steps at once: x of B x I and h of B x H, a sample per row.
 template <expression X, expression Hs, expression W, expression U, expression Bi, expression Bh>
 constexpr auto gru_cell(const X& x, const Hs& h, const W& w, const U& u, const Bi& bi, const Bh& bh) {
-    constexpr bool vectors = detail::rank_of<X> == 1 && detail::rank_of<Hs> == 1;
-    static_assert(vectors, "stag: nn::gru_cell(x, h, w, u, bi, bh): x and h must be vectors");
-    if constexpr (vectors) {
-        constexpr std::size_t n = detail::length_of<Hs>, in = detail::length_of<X>;
+    constexpr bool samples = detail::samples_fit<X, Hs>;
+    static_assert(samples, "stag: nn::gru_cell(x, h, w, u, bi, bh): x and h must be vectors (one sample), or matrices of as many rows "
+                           "(a batch, a sample per row)");
+    if constexpr (samples) {
+        constexpr std::size_t n = detail::features_of<Hs>, in = detail::features_of<X>;
         constexpr bool fit = detail::matrix_of<W, 3 * n, in> && detail::matrix_of<U, 3 * n, n> && detail::vector_of<Bi, 3 * n> && detail::vector_of<Bh, 3 * n>;
         static_assert(fit, "stag: nn::gru_cell(x, h, w, u, bi, bh): for h of H and x of I, w must be 3H x I, u 3H x H, bi and bh of 3H");
         if constexpr (fit) {
             const auto a = detail::times(w, x) + bi;
             const auto e = detail::times(u, h) + bh;
-            const auto r = sigmoid(slice<0, 0, n>(a) + slice<0, 0, n>(e));
-            const auto z = sigmoid(slice<0, n, 2 * n>(a) + slice<0, n, 2 * n>(e));
-            const auto candidate = tanh(slice<0, 2 * n, 3 * n>(a) + r * slice<0, 2 * n, 3 * n>(e));
+            const auto r = sigmoid(detail::gate<0, n>(a) + detail::gate<0, n>(e));
+            const auto z = sigmoid(detail::gate<n, 2 * n>(a) + detail::gate<n, 2 * n>(e));
+            const auto candidate = tanh(detail::gate<2 * n, 3 * n>(a) + r * detail::gate<2 * n, 3 * n>(e));
             return (c<1> - z) * candidate + z * h;
         } else
             return stag::detail::failed{};
