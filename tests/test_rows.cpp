@@ -485,6 +485,20 @@ BOOST_AUTO_TEST_CASE(rows_that_read_sums_over_all_rows) {
     BOOST_TEST(one.value == 0.0);
     const std::vector<double> none;
     BOOST_CHECK_THROW((void)stag::eval(centred(X), X = none, V = v0, c = c0), std::invalid_argument);
+    try {
+        (void)stag::value_and_grad(centred(X), V)(X = none, V = v0, c = c0);
+        BOOST_FAIL("no error");
+    } catch (const std::invalid_argument& e) {
+        BOOST_TEST(std::string(e.what()) == "stag: value_and_grad: a mean over a run-time axis of no rows");
+    }
+    // Lengths that disagree, named under the caller's name.
+    const auto ys = numbers(3, 1.0);
+    try {
+        (void)stag::grad(stag::sum(stag::square(X - stag::mean<0>(X))) + stag::sum(y), V)(X = xs, y = ys, V = v0);
+        BOOST_FAIL("no error");
+    } catch (const std::invalid_argument& e) {
+        BOOST_TEST(std::string(e.what()) == "stag: grad: X has 4 values along the run-time axis but y has 3");
+    }
 }
 
 BOOST_AUTO_TEST_CASE(check_grad_over_the_rows) {

@@ -613,7 +613,12 @@ struct rows_sweeper {
     template <class... Vs, class F, class K, class... Bs>
     static auto run(const F& f, const char* what, const K& k, const Bs&... bs) {
         if constexpr (!rows_bindings_check<F, Bs...>()) return failed{};
-        else if constexpr (reads_in<graph::nodes_t<F>>::count > 0) return reading_sweep<Vs...>(f, k, bs...);
+        else if constexpr (reads_in<graph::nodes_t<F>>::count > 0) {
+            // The rows' run-time checks first, under the caller's name (the parts' own calls would
+            // name eval).
+            (void)rows_call<F>(what, [](auto, const auto&, const auto&, std::size_t n) { return n; }, bs...);
+            return reading_sweep<Vs...>(f, k, bs...);
+        }
         else
             return rows_call<F>(what, [&]<class Plan>(Plan, const auto& fixed, const auto& along, std::size_t n) {
                 return rows_sweep<Plan, Vs...>(f, fixed, along, n, typename Plan::sums{}, k);
