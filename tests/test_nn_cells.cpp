@@ -32,6 +32,23 @@ constexpr auto b = stag::var<"b", T<4 * H>>;
 
 double sigmoid(double v) { return 1 / (1 + std::exp(-v)); }
 
+/// A GRU's weights and biases, and their values.
+constexpr auto Wg = stag::var<"Wg", T<3 * H, I>>;
+constexpr auto Ug = stag::var<"Ug", T<3 * H, H>>;
+constexpr auto bi = stag::var<"bi", T<3 * H>>;
+constexpr auto bh = stag::var<"bh", T<3 * H>>;
+struct gru_values {
+    T<3 * H, I> w;
+    T<3 * H, H> u;
+    T<3 * H> vi, vh;
+    gru_values() {
+        fill(w, 0.4);
+        fill(u, 0.5);
+        fill(vi, 0.6);
+        fill(vh, 0.7);
+    }
+};
+
 /// Row i of a matrix, as a vector.
 template <std::size_t R, std::size_t C>
 T<C> row_of(const T<R, C>& m, std::size_t i) {
@@ -77,19 +94,10 @@ BOOST_AUTO_TEST_CASE(lstm_cell_follows_its_equations) {
 }
 
 BOOST_AUTO_TEST_CASE(gru_cell_follows_its_equations) {
-    constexpr auto Wg = stag::var<"Wg", T<3 * H, I>>;
-    constexpr auto Ug = stag::var<"Ug", T<3 * H, H>>;
-    constexpr auto bi = stag::var<"bi", T<3 * H>>;
-    constexpr auto bh = stag::var<"bh", T<3 * H>>;
     const T<I> xv{0.4, -0.9};
     const T<H> hv{0.1, -0.3, 0.2};
-    T<3 * H, I> w;
-    T<3 * H, H> u;
-    T<3 * H> vi, vh;
-    fill(w, 0.4);
-    fill(u, 0.5);
-    fill(vi, 0.6);
-    fill(vh, 0.7);
+    const gru_values g;
+    const auto& [w, u, vi, vh] = g;
     const auto next = stag::nn::gru_cell(x, h, Wg, Ug, bi, bh);
     const T<H> hs = stag::eval(next, x = xv, h = hv, Wg = w, Ug = u, bi = vi, bh = vh);
     double a[3 * H], e[3 * H];
@@ -140,17 +148,8 @@ BOOST_AUTO_TEST_CASE(cells_over_a_batch_of_samples) {
     for (std::size_t e = 0; e < gw.size(); ++e) BOOST_TEST(batched.grad[W].data()[e] == gw.data()[e], boost::test_tools::tolerance(1e-13));
     for (std::size_t e = 0; e < gb.size(); ++e) BOOST_TEST(batched.grad[b].data()[e] == gb.data()[e], boost::test_tools::tolerance(1e-13));
 
-    constexpr auto Wg = stag::var<"Wg", T<3 * H, I>>;
-    constexpr auto Ug = stag::var<"Ug", T<3 * H, H>>;
-    constexpr auto bi = stag::var<"bi", T<3 * H>>;
-    constexpr auto bh = stag::var<"bh", T<3 * H>>;
-    T<3 * H, I> w;
-    T<3 * H, H> u;
-    T<3 * H> vi, vh;
-    fill(w, 0.4);
-    fill(u, 0.5);
-    fill(vi, 0.6);
-    fill(vh, 0.7);
+    const gru_values g;
+    const auto& [w, u, vi, vh] = g;
     const T<Bn, H> gru = stag::eval(stag::nn::gru_cell(xb, hb, Wg, Ug, bi, bh), xb = xv, hb = hv, Wg = w, Ug = u, bi = vi, bh = vh);
     for (std::size_t i = 0; i < Bn; ++i) {
         const T<H> want = stag::eval(stag::nn::gru_cell(x, h, Wg, Ug, bi, bh), x = row_of(xv, i), h = row_of(hv, i), Wg = w, Ug = u, bi = vi, bh = vh);

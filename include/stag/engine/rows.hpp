@@ -215,6 +215,17 @@ struct path_to<graph::path<P...>, I> {
     using type = graph::path<P..., I>;
 };
 
+/// Node n, found at Path, rebuilt over Former::apply<path of argument I>(argument I) for each I.
+template <class Former, class Path, class N, class Op, class... Args, std::size_t... I>
+constexpr auto rebuild_along(const N& n, std::type_identity<expr_base<Op, Args...>>, std::index_sequence<I...>) {
+    return expr<Op, decltype(Former::template apply<typename path_to<Path, I>::type>(arg<I>(n)))...>(
+        Former::template apply<typename path_to<Path, I>::type>(arg<I>(n))...);
+}
+template <class Former, class Path, class N>
+constexpr auto rebuild_along(const N& n) {
+    return rebuild_along<Former, Path>(n, std::type_identity<pattern_t<N>>{}, std::make_index_sequence<is_op_node<N>::arity>{});
+}
+
 /// The outer expression of F: each sum node replaced by its variable (S: the scalar type of the
 /// call, of which a tensor-valued sum's variable is declared).
 template <class List, class S>
@@ -229,14 +240,9 @@ struct outer_former {
             static_assert(i < 1000, "stag: an expression over a run-time axis has more than 1000 nodes");
             return var_t<rows_sum_name<i>, typename root_value<S, node_shape_t<N>>::type>{};
         } else if constexpr (role_of<N>::value == rows_role::outer && op_node<N>)
-            return rebuild<Path>(n, std::type_identity<pattern_t<N>>{}, std::make_index_sequence<is_op_node<N>::arity>{});
+            return rebuild_along<outer_former, Path>(n);
         else
             return n;
-    }
-    template <class Path, class N, class Op, class... Args, std::size_t... I>
-    static constexpr auto rebuild(const N& n, std::type_identity<expr_base<Op, Args...>>, std::index_sequence<I...>) {
-        return expr<Op, decltype(apply<typename path_to<Path, I>::type>(arg<I>(n)))...>(
-            apply<typename path_to<Path, I>::type>(arg<I>(n))...);
     }
 };
 
@@ -269,6 +275,13 @@ struct flagged_positions {
     using type = decltype(read(std::make_index_sequence<count>{}));
 };
 
+/// Which nodes have role R.
+template <std::size_t N>
+constexpr std::array<bool, N> with_role(const rows_role (&role)[N], rows_role r) {
+    std::array<bool, N> out{};
+    for (std::size_t i = 0; i + 1 < N; ++i) out[i] = role[i] == r;
+    return out;
+}
 /// Which nodes a row node reads among those that are not per row (see roles_in::is_read).
 template <std::size_t N, class Info>
 constexpr std::array<bool, N> read_flags(const rows_role (&role)[N], const std::array<Info, N - 1>& nodes) {
@@ -286,7 +299,9 @@ struct roles_in;
 template <class List, std::size_t... I>
 struct roles_in<List, std::index_sequence<I...>> {
     static constexpr rows_role of[] = {role_of<graph::node_t<graph::type_at<I, List>>>::value..., rows_role::fixed};
-    static constexpr bool is_sum[] = {(role_of<graph::node_t<graph::type_at<I, List>>>::value == rows_role::sum)..., false};
+    // (Read through functions: clang 14 does not take `of` as a constant inside an initializer of
+    // this class.)
+    static constexpr std::array<bool, List::size + 1> is_sum = with_role(of, rows_role::sum);
     /// The nodes that a row node reads but that are not per row themselves (a sum over the rows, or
     /// a value above sums, as mean<0>(x) in x - mean<0>(x)): each is computed over all the rows
     /// before the rows that read it.
@@ -312,13 +327,8 @@ struct reads_former {
                 static_assert(i < 1000, "stag: an expression over a run-time axis has more than 1000 nodes");
                 return var_t<rows_read_name<i>, typename root_value<S, node_shape_t<N>>::type>{};
             } else
-                return rebuild<Path>(n, std::type_identity<pattern_t<N>>{}, std::make_index_sequence<is_op_node<N>::arity>{});
+                return rebuild_along<reads_former, Path>(n);
         }
-    }
-    template <class Path, class N, class Op, class... Args, std::size_t... I>
-    static constexpr auto rebuild(const N& n, std::type_identity<expr_base<Op, Args...>>, std::index_sequence<I...>) {
-        return expr<Op, decltype(apply<typename path_to<Path, I>::type>(arg<I>(n)))...>(
-            apply<typename path_to<Path, I>::type>(arg<I>(n))...);
     }
 };
 
@@ -425,11 +435,15 @@ struct rows_plan {
         return (constant_weight<I>() && ...);
     }
     static constexpr bool affine = affine_of(sums{});
-    /// Whether F takes a mean over the run-time axis (which needs at least one row).
-    static constexpr bool takes_a_mean = []<class... Ks>(graph::node_list<Ks...>) {
-        constexpr bool reciprocal[] = {std::is_same_v<graph::node_t<Ks>, rows_reciprocal_t>..., false};
-        return any_of(reciprocal);
-    }(List{});
+};
+
+/// Whether an expression takes a mean over the run-time axis (which needs at least one row).
+template <class List>
+struct takes_a_mean;
+template <class... Ks>
+struct takes_a_mean<graph::node_list<Ks...>> {
+    static constexpr bool reciprocal[] = {std::is_same_v<graph::node_t<Ks>, rows_reciprocal_t>..., false};
+    static constexpr bool value = any_of(reciprocal);
 };
 
 // ---- bindings -------------------------------------------------------------------------------------
@@ -486,6 +500,16 @@ struct bound_to_rows {
 /// What every call over a run-time axis does first: split the bindings, check the rows and find
 /// their number, bind 1 / that number; then g(plan, the other bindings with that one, the per-row
 /// bindings, the number of rows).
+/// The number of rows of F's rows bindings (a tuple of them), with the run-time checks named after
+/// `what`: whole rows, lengths that agree, a mean over at least one row.
+template <class F, class Rows>
+std::size_t rows_number(const char* what, const Rows& rows) {
+    const std::size_t n = std::apply([&](const auto&... r) { return common_length(what, [&](const auto& b) { return rows_held(what, b); }, r...); }, rows);
+    if (takes_a_mean<graph::nodes_t<F>>::value && n == 0)
+        throw std::invalid_argument(std::string("stag: ") + what + ": a mean over a run-time axis of no rows");
+    return n;
+}
+
 template <class F, class G, class... Bs>
 auto rows_call(const char* what, const G& g, const Bs&... bs) {
     using S = std::common_type_t<typename element_of_binding<Bs>::type...>;
@@ -493,8 +517,7 @@ auto rows_call(const char* what, const G& g, const Bs&... bs) {
     const auto split = split_bindings<bound_to_rows>(bs...);
     const auto& fixed = split.first;
     const auto& rows = split.second;
-    const std::size_t n = std::apply([&](const auto&... r) { return common_length(what, [&](const auto& b) { return rows_held(what, b); }, r...); }, rows);
-    if (Plan::takes_a_mean && n == 0) throw std::invalid_argument(std::string("stag: ") + what + ": a mean over a run-time axis of no rows");
+    const std::size_t n = rows_number<F>(what, rows);
     const auto all = std::tuple_cat(fixed, std::tuple{rows_reciprocal_t{} = n == 0 ? S(0) : S(1) / S(n)});
     const auto along = std::apply([](const auto&... r) { return std::tuple{per_row(r)...}; }, rows);
     return g(Plan{}, all, along, n);
@@ -549,13 +572,6 @@ auto reading_call(const F& f, const G& g, const Bs&... bs) {
     }(typename P::reads{});
 }
 
-/// The variables Vs, as a test for involves.
-template <class... Vs>
-struct among {
-    template <class V>
-    static constexpr bool holds = is_listed<V, Vs...>;
-};
-
 /// value_and_grad of rows that read sums (see reading_plan), in the Sweeper protocol.
 template <class... Vs, class F, class K, class... Bs>
 auto reading_sweep(const F& f, const K& k, const Bs&... bs) {
@@ -564,13 +580,13 @@ auto reading_sweep(const F& f, const K& k, const Bs&... bs) {
         return reading_call(f, [&]<class P, std::size_t... I, std::size_t... J>(P, const auto& values, std::index_sequence<I...> reads, std::index_sequence<J...>) {
             // Where no read depends on Vs (the means of the data, as in standardising inputs), the
             // rest's gradient is the whole.
-            if constexpr (!(involves<graph::node_t<graph::type_at<I, typename P::List>>, among<Vs...>>::value || ...))
+            if constexpr (!(involves<graph::node_t<graph::type_at<I, typename P::List>>, named_among<Vs...>>::value || ...))
                 return value_and_grad(P::rest(f), Vs{}...).accumulate_into(ds...)(bs..., (typename P::template read_var<I>{} = std::get<J>(values))...);
             else {
                 std::tuple<typename P::template value<I>...> weights{};
                 const S v = value_and_grad(P::rest(f), Vs{}..., typename P::template read_var<I>{}...)
                                 .accumulate_into(ds..., std::get<J>(weights)...)(bs..., (typename P::template read_var<I>{} = std::get<J>(values))...);
-                (void)value_and_grad(P::weighted(f, reads), Vs{}...).accumulate_into(ds...)(bs..., (typename P::template weight_var<I>{} = std::get<J>(weights))...);
+                grad(P::weighted(f, reads), Vs{}...).accumulate_into(ds...)(bs..., (typename P::template weight_var<I>{} = std::get<J>(weights))...);
                 return v;
             }
         }, bs...);
@@ -616,7 +632,7 @@ struct rows_sweeper {
         else if constexpr (reads_in<graph::nodes_t<F>>::count > 0) {
             // The rows' run-time checks first, under the caller's name (the parts' own calls would
             // name eval).
-            (void)rows_call<F>(what, [](auto, const auto&, const auto&, std::size_t n) { return n; }, bs...);
+            (void)rows_number<F>(what, split_bindings<bound_to_rows>(bs...).second);
             return reading_sweep<Vs...>(f, k, bs...);
         }
         else

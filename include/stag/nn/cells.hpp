@@ -37,7 +37,7 @@ template <class E>
 inline constexpr std::size_t rank_of = stag::detail::dims<node_shape_t<E>>::rank;
 /// The features of one sample: a vector's length, or the columns of a batch (a sample per row).
 template <class E>
-inline constexpr std::size_t features_of = rank_of<E> == 0 ? 0 : stag::detail::dims<node_shape_t<E>>::of[rank_of<E> == 0 ? 0 : rank_of<E> - 1];
+inline constexpr std::size_t features_of = stag::detail::dims<node_shape_t<E>>::of[rank_of<E> == 0 ? 0 : rank_of<E> - 1];
 /// Whether x, h (and c) are one sample each (vectors) or batches of as many samples (a sample per
 /// row), h and c of one shape.
 template <class X, class Hs, class... Cs>
