@@ -336,14 +336,12 @@ using namespace stag_problems;
     const auto r = stag::value_and_grad(p2, a, b, c, d, e)(a = v[0], b = v[1], c = v[2], d = v[3], e = v[4]);
     return {r.value, {r.grad[a], r.grad[b], r.grad[c], r.grad[d], r.grad[e]}};
 }
-// P3 to P6: a tensor variable is bound to the input array itself (no copy); the gradient comes in
-// stag::tensor values, copied into the result as every contender's is.
+// P3 and P4: a tensor variable is bound to the input array itself (no copy), and the gradient is
+// written straight into the result's array (`into`), where the hand-written code writes it.
 template <std::size_t N, class F>
 result<N> stag_over_vector(const F& f, const std::array<double, N>& in) {
-    const auto r = stag::value_and_grad(f, v<N>)(v<N> = in);
     result<N> out;  // written in full below
-    out.value = r.value;
-    std::copy(r.grad[v<N>].begin(), r.grad[v<N>].end(), out.grad.begin());
+    out.value = stag::value_and_grad(f, v<N>).into(out.grad)(v<N> = in);
     return out;
 }
 template <std::size_t N>

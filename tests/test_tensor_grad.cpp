@@ -938,6 +938,13 @@ BOOST_AUTO_TEST_CASE(gradients_into_the_callers_storage) {
     BOOST_CHECK_THROW(stag::grad(f, W, b).into(gw, std::span<double, 3>(shared.data() + 6, 3))(
                           W = w, b = std::span<const double, 3>(shared.data() + 5, 3), xv = x1),
                       std::invalid_argument);  // overlapping by one element
+    // Two tensors or two std::arrays of one type share storage only as one object: that is what
+    // is compared for them.
+    std::array<double, 3> same_array{};
+    BOOST_CHECK_THROW(stag::grad(f, W, b).into(gw, same_array)(W = w, b = same_array, xv = x1), std::invalid_argument);
+    std::array<double, 3> other_array{v(0), v(1), v(2)};
+    stag::grad(f, W, b).into(gw, same_array)(W = w, b = other_array, xv = x1);
+    BOOST_TEST(same_array == (std::array<double, 3>{g1.grad[b].data()[0], g1.grad[b].data()[1], g1.grad[b].data()[2]}));
     // Two destinations that share storage: an error naming both, for into and accumulate_into.
     std::array<double, 8> both{};
     try {

@@ -12,6 +12,7 @@
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <type_traits>
 #include <utility>
@@ -240,18 +241,38 @@ inline bool overlaps(byte_range a, byte_range b) noexcept { return a.at < b.at +
 template <class D, class T>
 inline constexpr bool may_overlap =
     storage_count<D>() > 0 && storage_count<T>() > 0 && !(is_tensor<D> && is_tensor<T> && !std::is_same_v<D, T>);
+/// Whether storage of types D and T at a and b overlaps: for two stag::tensors or two std::arrays
+/// of one type, only when they are the same object (one comparison, not two).
+template <class T>
+inline constexpr bool owns_its_elements = is_tensor<T>;
+template <class E, std::size_t N>
+inline constexpr bool owns_its_elements<std::array<E, N>> = true;
+template <class D, class T>
+bool shares_storage(byte_range a, byte_range b) noexcept {
+    if constexpr (owns_its_elements<D> && std::is_same_v<D, T>) return a.at == b.at;
+    else return overlaps(a, b);
+}
 
+// The errors, out of line: the checks are a few comparisons in the caller's code, and the code
+// that builds the messages stays out of it (inlined, it keeps the sweep's frame from being
+// shrink-wrapped).
+[[noreturn, gnu::cold, gnu::noinline]] inline void destination_shares_binding(std::string_view var, std::string_view bound) {
+    throw std::invalid_argument(std::string("stag: into(...): the destination of the gradient with respect to ") + std::string(var) +
+                                " shares storage with the value bound to " + std::string(bound) +
+                                "; the sweep reads that value while it writes the gradient: give the gradient its own storage");
+}
+[[noreturn, gnu::cold, gnu::noinline]] inline void destinations_share(std::string_view a, std::string_view b) {
+    throw std::invalid_argument(std::string("stag: into(...): the destinations of the gradients with respect to ") + std::string(a) + " and " +
+                                std::string(b) + " share storage: give each gradient its own");
+}
 /// A run-time error if the destination of the gradient with respect to V, of type D at `to`,
 /// shares storage with the value of binding B: the sweep would overwrite what it still reads.
 template <class V, class D, class B>
 void check_destination_against(byte_range to, const B& b) {
     using T = std::remove_cvref_t<decltype(b.get())>;
     if constexpr (may_overlap<D, T>) {
-        if (overlaps(to, storage_of(b.get())))
-            throw std::invalid_argument(std::string("stag: into(...): the destination of the gradient with respect to ") +
-                                        std::string(name_v<typename V::name>) + " shares storage with the value bound to " +
-                                        std::string(name_v<typename B::var::name>) +
-                                        "; the sweep reads that value while it writes the gradient: give the gradient its own storage");
+        if (shares_storage<D, T>(to, storage_of(b.get())))
+            destination_shares_binding(name_v<typename V::name>, name_v<typename B::var::name>);
     }
 }
 /// The same for destination I (variable V) of g against every binding.
@@ -270,12 +291,10 @@ void check_destinations_apart(const G& g) {
     using DI = std::remove_cvref_t<decltype(g.template get<I>())>;
     using DJ = std::remove_cvref_t<decltype(g.template get<J>())>;
     if constexpr (I < J && may_overlap<DI, DJ>) {
-        if (overlaps(storage_of(g.template get<I>()), storage_of(g.template get<J>()))) {
+        if (shares_storage<DI, DJ>(storage_of(g.template get<I>()), storage_of(g.template get<J>()))) {
             using VI = graph::type_at<I, graph::node_list<Vs...>>;
             using VJ = graph::type_at<J, graph::node_list<Vs...>>;
-            throw std::invalid_argument(std::string("stag: into(...): the destinations of the gradients with respect to ") +
-                                        std::string(name_v<typename VI::name>) + " and " + std::string(name_v<typename VJ::name>) +
-                                        " share storage: give each gradient its own");
+            destinations_share(name_v<typename VI::name>, name_v<typename VJ::name>);
         }
     }
 }

@@ -78,7 +78,7 @@ struct op_rule {
     template <class S, std::size_t J, class Slot>
     [[gnu::always_inline]] static constexpr void push(const S* v, S* adj, std::size_t self) {
         if constexpr (Slot::active)
-            adj[Slot::index(self)] += tree_eval<S, Lanes>(chain_term<Op, J>(
+            adj[Slot::index(self)] += chain_value<S, Lanes>(chain_term<Op, J>(
                 lit_t<S>{adj[self]}, lit_t<decltype(Slots::read(v, self))>{Slots::read(v, self)}..., lit_t<S>{v[self]}));
     }
     template <class S, std::size_t... Js>
@@ -94,7 +94,7 @@ struct op_rule {
     template <class S, std::size_t J, class Slot>
     [[gnu::always_inline]] static constexpr S tangent_term(const S* v, const S* t, std::size_t self) {
         if constexpr (Slot::active)
-            return static_cast<S>(tree_eval<S, Lanes>(chain_term<Op, J>(
+            return static_cast<S>(chain_value<S, Lanes>(chain_term<Op, J>(
                 lit_t<S>{t[Slot::index(self)]}, lit_t<decltype(Slots::read(v, self))>{Slots::read(v, self)}..., lit_t<S>{v[self]})));
         else
             return S(0);

@@ -593,8 +593,8 @@ struct tensor_pass {
                                              lit_t<S>{reads::of[sizeof...(K)] ? v[L::offset[I] + e] : S{}});
         // The ops' vectorisable forms where the forward loop uses them (element, above).
         if constexpr (!lane_loop<S>(L::count[I]))
-            if (!std::is_constant_evaluated()) return static_cast<S>(tree_eval<S, false>(local));
-        return static_cast<S>(tree_eval<S, true>(local));
+            if (!std::is_constant_evaluated()) return static_cast<S>(chain_value<S, false>(local));
+        return static_cast<S>(chain_value<S, true>(local));
     }
     /// Argument K of node I at e where the term reads it; a zero it does not use otherwise (the
     /// forward sweep may not have stored it).
