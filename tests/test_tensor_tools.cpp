@@ -205,6 +205,44 @@ BOOST_AUTO_TEST_CASE(hessian_of_a_loss_of_tensor_variables) {
     }
 }
 
+BOOST_AUTO_TEST_CASE(hessians_of_several_outputs_of_a_tensor_model) {
+    // The Jacobian of both outputs over dual numbers: one forward sweep for both per
+    // stag::hessian_lanes rows. Each output's Hessian is the one hessian gives it alone; a variable
+    // no output uses keeps rows of zeros.
+    const data d;
+    constexpr auto unused = stag::var<"unused", T<2>>;
+    constexpr auto second = stag::sum(hidden * hidden) * s + stag::sum(b1);  // shares hidden with loss
+    const auto H = stag::hessian(stag::outputs(loss, second), W1, unused, b1, s)(W1 = d.w1, b1 = d.v1, W2 = d.w2, x = d.xin, s = d.sv);
+    static_assert(H.size() == 2);
+    const auto H0 = stag::hessian(loss, W1, unused, b1, s)(W1 = d.w1, b1 = d.v1, W2 = d.w2, x = d.xin, s = d.sv);
+    const auto H1 = stag::hessian(second, W1, unused, b1, s)(W1 = d.w1, b1 = d.v1, x = d.xin, s = d.sv);
+    auto same = [&](const auto& a, const auto& b) {
+        BOOST_TEST(a.value == b.value, boost::test_tools::tolerance(1e-15));
+        BOOST_TEST(a.grad[s] == b.grad[s], boost::test_tools::tolerance(1e-15));
+        BOOST_TEST(a.rows.size() == 15u + 2u + 5u + 1u);
+        for (std::size_t r = 0; r < a.rows.size(); ++r) {
+            for (std::size_t k = 0; k < 15; ++k) BOOST_TEST(a.rows[r][W1].data()[k] == b.rows[r][W1].data()[k], boost::test_tools::tolerance(1e-14));
+            for (std::size_t k = 0; k < 5; ++k) BOOST_TEST(a.rows[r][b1](k) == b.rows[r][b1](k), boost::test_tools::tolerance(1e-14));
+            BOOST_TEST(a.rows[r][s] == b.rows[r][s], boost::test_tools::tolerance(1e-14));
+            BOOST_TEST(a.rows[r][unused](1) == 0.0);
+        }
+    };
+    same(H[0], H0);
+    same(H[1], H1);
+    // d2(second) / ds db1_k = 0 and d2(second) / ds2 = 0: second is linear in s and in b1's sum.
+    BOOST_TEST(H[1][s][s] == 0.0);
+    // A row of the second output against central differences of its gradient.
+    for (std::size_t k = 0; k < 5; ++k) {
+        T<5> up = d.v1, down = d.v1;
+        up(k) += h;
+        down(k) -= h;
+        const auto gu = stag::grad(second, W1)(W1 = d.w1, b1 = up, x = d.xin, s = d.sv);
+        const auto gd = stag::grad(second, W1)(W1 = d.w1, b1 = down, x = d.xin, s = d.sv);
+        for (std::size_t e = 0; e < 15; ++e)
+            BOOST_TEST(H[1].row(b1, k)[W1].data()[e] == (gu[W1].data()[e] - gd[W1].data()[e]) / (2 * h), boost::test_tools::tolerance(1e-7));
+    }
+}
+
 BOOST_AUTO_TEST_CASE(hessian_rows_come_several_per_sweep) {
     // stag::hessian_lanes rows per sweep: the 15 + 5 + 1 rows here take three sweeps, the last one
     // partly filled, and a variable f does not use (not bound) keeps rows of zeros between them.

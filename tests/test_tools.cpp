@@ -133,6 +133,33 @@ BOOST_AUTO_TEST_CASE(hessian_against_d_of_d_and_finite_differences) {
     BOOST_TEST(Hf[x][x] == 0.0f);
 }
 
+BOOST_AUTO_TEST_CASE(hessians_of_several_outputs) {
+    // One sweep for every output and its first derivatives: each Hessian as hessian(f_i) gives it.
+    const auto f = stag::exp(x * y) + x * x * x * z;
+    const auto g = stag::sin(x * y) * z;  // shares x * y with f
+    const auto H = stag::hessian(stag::outputs(f, g, x * y), x, y, z)(x = 0.3, y = -0.7, z = 2.0);
+    static_assert(H.size() == 3);
+    const auto Hf = stag::hessian(f, x, y, z)(x = 0.3, y = -0.7, z = 2.0);
+    const auto Hg = stag::hessian(g, x, y, z)(x = 0.3, y = -0.7, z = 2.0);
+    auto same = [&](const auto& a, const auto& b) {
+        BOOST_TEST(a.value == b.value);
+        BOOST_TEST(a.grad[x] == b.grad[x]);
+        BOOST_TEST(a.grad[z] == b.grad[z]);
+        BOOST_TEST(a[x][x] == b[x][x]);
+        BOOST_TEST(a[x][y] == b[x][y]);
+        BOOST_TEST(a[y][z] == b[y][z]);
+        BOOST_TEST(a[z][z] == b[z][z]);
+    };
+    same(H[0], Hf);
+    same(H[1], Hg);
+    STAG_CHECK_CLOSE(H[1][y][z], 0.3 * std::cos(0.3 * -0.7), 1e-15);
+    BOOST_TEST(H[2].value == 0.3 * -0.7);
+    BOOST_TEST(H[2][x][y] == 1.0);
+    BOOST_TEST(H[2][x][x] == 0.0);
+    BOOST_TEST(H[2][z][z] == 0.0);
+    static_assert(stag::hessian(stag::outputs(x * x * y, x * y), x, y)(x = 2.0, y = 3.0)[0][x][x] == 6.0);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(inspection)

@@ -21,13 +21,15 @@ template <bool Assign, class S, class T>
     if constexpr (Assign) to = x;
     else to += x;
 }
-/// term(0) + ... + term(N - 1), in 16 interleaved partial sums added pairwise at the end: the
-/// compiler keeps them in vector registers, so a long sum runs at the adder's throughput rather
-/// than its latency (a plain `s += term(e)` loop may not be vectorised without -ffast-math, since
-/// that reorders the additions). The order of the additions is fixed, so results are reproducible.
+/// term(0) + ... + term(N - 1), in 16 interleaved partial sums (32 from 64 terms on) added pairwise
+/// at the end: the compiler keeps them in vector registers, so a long sum runs at the adder's
+/// throughput rather than its latency (a plain `s += term(e)` loop may not be vectorised without
+/// -ffast-math, since that reorders the additions; with 16 sums, two 512-bit registers, a sum of
+/// 256 doubles still waited on its additions). The order of the additions is fixed by N, so
+/// results are reproducible.
 template <class S, std::size_t N, class Term>
 [[gnu::always_inline]] constexpr S sum_of(Term term) {
-    constexpr std::size_t lanes = 16;  // the partial sums below assume 16
+    constexpr std::size_t lanes = N >= 64 ? 32 : 16;
     if constexpr (N < lanes) {
         S s = negative_zero<S>();
         for (std::size_t e = 0; e < N; ++e) s += term(e);
@@ -41,8 +43,12 @@ template <class S, std::size_t N, class Term>
         for (std::size_t l = 0; e + l < N; ++l) lane[l] += term(e + l);
         // Pairwise, each step a loop of constant length that the compiler unrolls (a loop over the
         // width would be left as branches and reloads).
-        S half[8], quarter[4];
-        for (std::size_t l = 0; l < 8; ++l) half[l] = lane[l] + lane[l + 8];
+        S half[16], quarter[4];
+        if constexpr (lanes == 32) {
+            for (std::size_t l = 0; l < 16; ++l) half[l] = lane[l] + lane[l + 16];
+            for (std::size_t l = 0; l < 8; ++l) half[l] = half[l] + half[l + 8];
+        } else
+            for (std::size_t l = 0; l < 8; ++l) half[l] = lane[l] + lane[l + 8];
         for (std::size_t l = 0; l < 4; ++l) quarter[l] = half[l] + half[l + 4];
         return (quarter[0] + quarter[2]) + (quarter[1] + quarter[3]);
     }

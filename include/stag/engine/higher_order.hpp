@@ -612,6 +612,60 @@ struct tensor_hessian {
     }
 };
 
+namespace detail {
+/// The Hessians of M outputs of a tensor model: forward over reverse, `run(bindings...)` (a
+/// value_and_grad, or a jacobian of several outputs) over dual numbers with hessian_lanes
+/// tangents, each lane seeded at one element of a variable; `take(result, i)` gives output i's
+/// value and gradient, whose tangents are rows of its Hessian. One sweep serves all M outputs, so
+/// each unique node is computed once for them all (per hessian_lanes rows).
+template <class S, std::size_t M, class... Vs, class Run, class Take, class... Bs>
+void tensor_hessians(std::array<tensor_hessian<S, Vs...>, M>& hs, const Run& run, const Take& take, const Bs&... bs) {
+    constexpr std::size_t K = hessian_lanes;
+    using D = dual<S, tangent_lanes<S, K>>;
+    const std::tuple<Bs...> bound{bs...};
+    dual_bindings<D, graph::node_list<Vs...>, Bs...> duals(bound);
+    constexpr std::size_t total = (std::size_t{0} + ... + shape_count<node_shape_t<Vs>>::value);
+    for (auto& h : hs) h.rows.resize(total);
+    // Row r is seeded by a unit tangent at one element of a variable's copy: `unit[r]` (none for a
+    // variable the outputs do not use, which is not bound: its rows stay zero).
+    std::vector<D*> unit(total, nullptr);
+    std::size_t at = 0;
+    auto units_of = [&]<class V>(std::type_identity<V>) {
+        constexpr std::size_t b = name_position<typename V::name, typename Bs::var::name...>::value;
+        constexpr std::size_t count = shape_count<node_shape_t<V>>::value;
+        if constexpr (b < sizeof...(Bs)) {
+            D* x = std::get<b>(duals.copies).data();
+            for (std::size_t e = 0; e < count; ++e) unit[at + e] = x + e;
+        }
+        at += count;
+    };
+    (units_of(std::type_identity<Vs>{}), ...);
+    std::vector<std::size_t> seeded;
+    for (std::size_t r = 0; r < total; ++r)
+        if (unit[r]) seeded.push_back(r);
+    // K rows per sweep: lane k of the tangents carries row seeded[first + k].
+    for (std::size_t first = 0; first < seeded.size(); first += K) {
+        const std::size_t n = std::min(K, seeded.size() - first);
+        for (std::size_t k = 0; k < n; ++k) unit[seeded[first + k]]->tangent.lane[k] = S(1);
+        const auto r = duals.call(bound, run);
+        for (std::size_t k = 0; k < n; ++k) unit[seeded[first + k]]->tangent.lane[k] = S(0);
+        for (std::size_t i = 0; i < M; ++i) {
+            const auto [value, grad] = take(r, i);
+            split_gradient(grad, hs[i].grad, [&](std::size_t k) -> auto& { return hs[i].rows[seeded[first + k]]; }, n);
+            hs[i].value = value.value;
+        }
+    }
+    if (seeded.empty()) {  // no bound variable: the values and the gradients by a plain sweep
+        const auto r = run(bs...);
+        for (std::size_t i = 0; i < M; ++i) {
+            const auto [value, grad] = take(r, i);
+            hs[i].value = value;
+            hs[i].grad = grad;
+        }
+    }
+}
+}  // namespace detail
+
 template <class F, class... Vs>
 struct tensor_hessian_fn {
     F f;
@@ -619,47 +673,57 @@ struct tensor_hessian_fn {
     auto operator()(const Bs&... bs) const {
         if constexpr (detail::bindings_fit<F, Bs...>() && detail::report_shapes<F>()) {
             using S = detail::call_scalar_t<F, Bs...>;
-            constexpr std::size_t K = hessian_lanes;
-            using D = dual<S, tangent_lanes<S, K>>;
-            const std::tuple<Bs...> bound{bs...};
-            detail::dual_bindings<D, graph::node_list<Vs...>, Bs...> duals(bound);
-            tensor_hessian<S, Vs...> h;
-            constexpr std::size_t total = (std::size_t{0} + ... + detail::shape_count<node_shape_t<Vs>>::value);
-            h.rows.resize(total);
-            // Row r is seeded by a unit tangent at one element of a variable's copy: `unit[r]` (none
-            // for a variable f does not use, which is not bound: its rows stay zero).
-            std::vector<D*> unit(total, nullptr);
-            std::size_t at = 0;
-            auto units_of = [&]<class V>(std::type_identity<V>) {
-                constexpr std::size_t b = detail::name_position<typename V::name, typename Bs::var::name...>::value;
-                constexpr std::size_t count = detail::shape_count<node_shape_t<V>>::value;
-                if constexpr (b < sizeof...(Bs)) {
-                    D* x = std::get<b>(duals.copies).data();
-                    for (std::size_t e = 0; e < count; ++e) unit[at + e] = x + e;
-                }
-                at += count;
-            };
-            (units_of(std::type_identity<Vs>{}), ...);
-            std::vector<std::size_t> seeded;
-            for (std::size_t r = 0; r < total; ++r)
-                if (unit[r]) seeded.push_back(r);
-            // K rows per sweep: lane k of the tangents carries row seeded[first + k].
-            for (std::size_t first = 0; first < seeded.size(); first += K) {
-                const std::size_t n = std::min(K, seeded.size() - first);
-                for (std::size_t k = 0; k < n; ++k) unit[seeded[first + k]]->tangent.lane[k] = S(1);
-                const auto r = duals.call(bound, [&](const auto&... b2) { return value_and_grad(f, Vs{}...)(b2...); });
-                for (std::size_t k = 0; k < n; ++k) unit[seeded[first + k]]->tangent.lane[k] = S(0);
-                detail::split_gradient(r.grad, h.grad, [&](std::size_t k) -> auto& { return h.rows[seeded[first + k]]; }, n);
-                h.value = r.value.value;
-            }
-            if (seeded.empty()) {  // no bound variable: the value and the gradient by a plain sweep
-                const auto r = value_and_grad(f, Vs{}...)(bs...);
-                h.value = r.value;
-                h.grad = r.grad;
-            }
-            return h;
+            std::array<tensor_hessian<S, Vs...>, 1> h;
+            detail::tensor_hessians<S, 1, Vs...>(
+                h, [&](const auto&... b2) { return value_and_grad(f, Vs{}...)(b2...); },
+                [](const auto& r, std::size_t) { return std::pair<const decltype(r.value)&, const decltype(r.grad)&>(r.value, r.grad); }, bs...);
+            return std::move(h[0]);
         } else
             return detail::failed{};
+    }
+};
+
+/// The Hessians of several number-valued outputs, `hessian(outputs(f, g), x, y)`: `H[i]` is output
+/// i's, as hessian(f, x, y) would give it.
+template <class... Fs, class... Vs>
+struct hessian_fn<std::tuple<Fs...>, Vs...> {
+    std::tuple<Fs...> fs;
+    static constexpr std::size_t M = sizeof...(Fs);
+    template <class... Bs>
+    constexpr auto operator()(const Bs&... bs) const {
+        using Root = detail::joined_t<Fs...>;
+        if constexpr (!detail::binding_check<graph::nodes_t<Root>, Bs...>::value)
+            return detail::failed{};
+        else if constexpr (detail::tensor_graph<graph::nodes_t<Root>>::value) {
+            // Forward over reverse: the Jacobian of all the outputs (one forward sweep, one backward
+            // sweep per output) over dual numbers.
+            using S = typename detail::scalar_type<graph::nodes_t<Root>, detail::environment<Bs...>>::type;
+            std::array<tensor_hessian<S, Vs...>, M> h;
+            detail::tensor_hessians<S, M, Vs...>(
+                h, [&](const auto&... b2) { return jacobian(fs, Vs{}...)(b2...); },
+                [](const auto& r, std::size_t i) { return std::pair<const decltype(r.values[i])&, const decltype(r.rows[i])&>(r.values[i], r.rows[i]); },
+                bs...);
+            return h;
+        } else {
+            // One graph of every output and its symbolic first derivatives: one forward sweep for
+            // all of them, then a backward sweep from each output and each of its derivatives.
+            constexpr std::size_t n = sizeof...(Vs);
+            const auto derivatives = [](const auto& f) { return std::tuple{d(f, Vs{})...}; };
+            const auto root = detail::join_tuple(std::apply([&](const Fs&... f) { return std::tuple_cat(std::tuple{f...}, derivatives(f)...); }, fs));
+            using Env = detail::environment<Bs...>;
+            using S = typename detail::scalar_type<graph::nodes_t<Root>, Env>::type;
+            std::array<hessian_matrix<S, Vs...>, M> h{};
+            detail::sweep_outputs<M * (1 + n), Vs...>(
+                root, Env{detail::record<Bs...>{bs...}}, [&]<std::size_t I>(std::integral_constant<std::size_t, I>, auto value, auto take) {
+                    // The root lists the outputs, then output 0's derivatives, output 1's, ...
+                    if constexpr (I < M) {
+                        h[I].value = static_cast<S>(value);
+                        ((h[I].grad[Vs{}] = static_cast<S>(take(Vs{}))), ...);
+                    } else
+                        ((h[(I - M) / n].rows[(I - M) % n][Vs{}] = static_cast<S>(take(Vs{}))), ...);
+                });
+            return h;
+        }
     }
 };
 
@@ -674,6 +738,17 @@ constexpr auto hessian(const F& f, const Vs&...) {
     if constexpr (!detail::grad_arguments_fit<false, F, Vs...>()) return detail::failed{};
     else if constexpr (tensor_expression<F>) return tensor_hessian_fn<F, Vs...>{f};
     else return hessian_fn<F, Vs...>{f};
+}
+/// `hessian(outputs(f, g), x, y)(bindings...)`: `H[i]`, the Hessian of output i as hessian(f, x, y)
+/// gives it, for all the outputs at once: each unique node of all the outputs (and, for a number
+/// model, of their first derivatives) is computed once, not once per output. The outputs are
+/// numbers, of a number model or a tensor model.
+template <class... Fs, class... Vs>
+constexpr auto hessian(const std::tuple<Fs...>& fs, const Vs&...) {
+    constexpr bool numbers = (detail::number_valued<Fs>::value && ...);
+    static_assert(numbers, "stag: hessian(outputs(...), vars...) takes number-valued outputs");
+    if constexpr (numbers && (detail::grad_arguments_fit<false, Fs, Vs...>() && ...)) return hessian_fn<std::tuple<Fs...>, Vs...>{fs};
+    else return detail::failed{};
 }
 
 }  // namespace stag
