@@ -21,7 +21,7 @@ template <bool Assign, class S, class T>
     if constexpr (Assign) to = x;
     else to += x;
 }
-/// term(0) + ... + term(N - 1), in 16 interleaved partial sums (32 from 64 terms on) added pairwise
+/// term(0) + ... + term(N - 1), in 16 interleaved partial sums (32 from 256 terms on) added pairwise
 /// at the end: the compiler keeps them in vector registers, so a long sum runs at the adder's
 /// throughput rather than its latency (a plain `s += term(e)` loop may not be vectorised without
 /// -ffast-math, since that reorders the additions; with 16 sums, two 512-bit registers, a sum of
@@ -29,7 +29,7 @@ template <bool Assign, class S, class T>
 /// results are reproducible.
 template <class S, std::size_t N, class Term>
 [[gnu::always_inline]] constexpr S sum_of(Term term) {
-    constexpr std::size_t lanes = N >= 64 ? 32 : 16;
+    constexpr std::size_t lanes = N >= 256 ? 32 : 16;
     if constexpr (N < lanes) {
         S s = negative_zero<S>();
         for (std::size_t e = 0; e < N; ++e) s += term(e);
