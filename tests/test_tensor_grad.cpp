@@ -341,7 +341,9 @@ constexpr std::size_t views() {
 // and there are exactly four.
 static_assert(views() == 8);
 static_assert(loops() == 4);
-static_assert(stag::detail::layout<List>::total < 21 * n);  // 20 elementwise nodes and 3 numbers; the views would add 8 n
+// 20 elementwise nodes, each from a multiple of the slab's alignment, and 3 numbers; the views
+// would add 8 more nodes.
+static_assert(stag::detail::layout<List>::total <= 20 * stag::detail::aligned_up(n) + stag::detail::slab_alignment);
 // What a push reads, found on the types of its term: a sum nothing, a product the other factor (not
 // itself, nor the result), exp and tanh their result.
 static_assert(stag::detail::term_reads<stag::add_op, 0, 2>::of == std::array<bool, 3>{false, false, false});

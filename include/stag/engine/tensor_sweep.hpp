@@ -76,21 +76,25 @@ inline constexpr bool states_backward = requires(S* to, const S* g, P... args) {
 /// or else in one heap allocation per sweep, released when it ends (a model with megabytes of
 /// intermediates then does not overflow a thread's stack).
 inline constexpr std::size_t stack_sweep_bytes = 128 * 1024;
+/// Each slab starts at a multiple of slab_alignment numbers, on the stack at a 64-byte boundary,
+/// as layout's offsets assume (a cache line of doubles).
 template <class S, std::size_t N, std::size_t Slabs, bool OnStack = N * sizeof(S) <= stack_sweep_bytes>
 struct sweep_storage {
-    std::array<S, N * Slabs> on_stack;
+    static constexpr std::size_t stride = aligned_up(N);
+    alignas(alignof(S) > 64 ? alignof(S) : 64) std::array<S, stride * Slabs> on_stack;
     constexpr explicit sweep_storage(workspace*) noexcept {}
-    constexpr S* slab(std::size_t i) noexcept { return on_stack.data() + i * N; }
+    constexpr S* slab(std::size_t i) noexcept { return on_stack.data() + i * stride; }
 };
 template <class S, std::size_t N, std::size_t Slabs>
 struct sweep_storage<S, N, Slabs, false> {
+    static constexpr std::size_t stride = aligned_up(N);
     S* owned = nullptr;
     S* base;
-    constexpr explicit sweep_storage(workspace* ws) : base(ws ? ws->template numbers<S>(N * Slabs) : (owned = new S[N * Slabs])) {}
+    constexpr explicit sweep_storage(workspace* ws) : base(ws ? ws->template numbers<S>(stride * Slabs) : (owned = new S[stride * Slabs])) {}
     sweep_storage(const sweep_storage&) = delete;
     sweep_storage& operator=(const sweep_storage&) = delete;
     constexpr ~sweep_storage() { delete[] owned; }
-    constexpr S* slab(std::size_t i) noexcept { return base + i * N; }
+    constexpr S* slab(std::size_t i) noexcept { return base + i * stride; }
 };
 
 /// Whether gradient storage G adds the gradient to what it holds (gradient_into's accumulate)

@@ -331,6 +331,26 @@ constexpr std::array<std::size_t, N + 1> prefix_sums(const std::array<std::size_
     for (std::size_t i = 0; i < N; ++i) at[i + 1] = at[i] + counts[i];
     return at;
 }
+/// The numbers a sweep's slab is aligned to (64 bytes of doubles), and each node of four elements
+/// or more within it: a vector load or store of a node's elements then never splits a cache line.
+/// (AVX2 code that keeps a node's values in the slab, 16 registers being too few for a whole sweep,
+/// otherwise reads and writes them across lines.)
+inline constexpr std::size_t slab_alignment = 8;
+constexpr std::size_t aligned_up(std::size_t n, std::size_t to = slab_alignment) noexcept { return (n + to - 1) / to * to; }
+/// The offsets of nodes of these element counts in a slab: packed, those of four elements or more
+/// starting at a multiple of slab_alignment; the last entry is the slab's length.
+template <std::size_t N>
+constexpr std::array<std::size_t, N + 1> aligned_offsets(const std::array<std::size_t, N>& counts) noexcept {
+    std::array<std::size_t, N + 1> at{};
+    std::size_t next = 0;
+    for (std::size_t i = 0; i < N; ++i) {
+        if (counts[i] >= 4) next = aligned_up(next);
+        at[i] = next;
+        next += counts[i];
+    }
+    at[N] = next;
+    return at;
+}
 
 /// Where the tensor engine keeps each node's elements: node i at `offset[i]` in the slab of values
 /// (and at the same place in the slab of adjoints), `count[i]` of them. A variable takes no room:
@@ -347,7 +367,7 @@ struct layout<List, graph::node_list<Ks...>> {
             if (views<List>::view[i]) r[i] = 0;  // read in place: no values of its own
         return r;
     }();
-    static constexpr auto offset = prefix_sums(stored);
+    static constexpr auto offset = aligned_offsets(stored);
     static constexpr std::size_t total = offset[sizeof...(Ks)];
 };
 }  // namespace detail
