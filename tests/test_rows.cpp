@@ -347,6 +347,15 @@ BOOST_AUTO_TEST_CASE(forward_mode_jacobians_and_second_derivatives_over_the_rows
         check_close(got_R.row(W, e)[b], want_R.row(W, e)[b], 1e-13);
     }
     check_close(got_R.row(b, 0)[W], want_R.row(b, 0)[W], 1e-13);
+    // The Hessians of two outputs at once.
+    const auto got_2 = stag::hessian(stag::outputs(f(X), stag::sum(stag::square(stag::matmul(X, w)))), w)(X = xs, w = w1);
+    const auto want_2 = stag::hessian(stag::sum(stag::square(stag::matmul(R::X, w))), w)(R::X = xf, w = w1);
+    BOOST_TEST(got_2[0].value == want_H.value, boost::test_tools::tolerance(1e-13));
+    BOOST_TEST(got_2[1].value == want_2.value, boost::test_tools::tolerance(1e-13));
+    for (std::size_t e = 0; e < 3; ++e) {
+        check_close(got_2[0].row(w, e)[w], want_H.row(w, e)[w], 1e-13);
+        check_close(got_2[1].row(w, e)[w], want_2.row(w, e)[w], 1e-13);
+    }
 
     // jacobian: of a value with static shape (the axis summed away), and of several outputs.
     const auto column_sums = [](auto x, auto t) { return stag::sum<0>(stag::tanh(stag::matmul(x, W) * t + x)); };

@@ -689,22 +689,29 @@ template <class... Fs, class... Vs>
 struct hessian_fn<std::tuple<Fs...>, Vs...> {
     std::tuple<Fs...> fs;
     static constexpr std::size_t M = sizeof...(Fs);
+    /// Forward over reverse: the Jacobian of all the outputs (one forward sweep, one backward sweep
+    /// per output; over a run-time axis, jacobian's pass over the rows per output) over duals.
+    template <class S, class... Bs>
+    auto over_duals(const Bs&... bs) const {
+        std::array<tensor_hessian<S, Vs...>, M> h;
+        detail::tensor_hessians<S, M, Vs...>(
+            h, [&](const auto&... b2) { return jacobian(fs, Vs{}...)(b2...); },
+            [](const auto& r, std::size_t i) { return std::pair<const decltype(r.values[i])&, const decltype(r.rows[i])&>(r.values[i], r.rows[i]); },
+            bs...);
+        return h;
+    }
     template <class... Bs>
     constexpr auto operator()(const Bs&... bs) const {
         using Root = detail::joined_t<Fs...>;
-        if constexpr (!detail::binding_check<graph::nodes_t<Root>, Bs...>::value)
+        if constexpr ((detail::has_run_time_axis<Fs> || ...)) {
+            using F = decltype(stack<0>(std::declval<const Fs&>()...));
+            if constexpr (detail::bindings_fit<F, Bs...>()) return over_duals<detail::call_scalar_t<F, Bs...>>(bs...);
+            else return detail::failed{};
+        } else if constexpr (!detail::binding_check<graph::nodes_t<Root>, Bs...>::value)
             return detail::failed{};
-        else if constexpr (detail::tensor_graph<graph::nodes_t<Root>>::value) {
-            // Forward over reverse: the Jacobian of all the outputs (one forward sweep, one backward
-            // sweep per output) over dual numbers.
-            using S = typename detail::scalar_type<graph::nodes_t<Root>, detail::environment<Bs...>>::type;
-            std::array<tensor_hessian<S, Vs...>, M> h;
-            detail::tensor_hessians<S, M, Vs...>(
-                h, [&](const auto&... b2) { return jacobian(fs, Vs{}...)(b2...); },
-                [](const auto& r, std::size_t i) { return std::pair<const decltype(r.values[i])&, const decltype(r.rows[i])&>(r.values[i], r.rows[i]); },
-                bs...);
-            return h;
-        } else {
+        else if constexpr (detail::tensor_graph<graph::nodes_t<Root>>::value)
+            return over_duals<typename detail::scalar_type<graph::nodes_t<Root>, detail::environment<Bs...>>::type>(bs...);
+        else {
             // One graph of every output and its symbolic first derivatives: one forward sweep for
             // all of them, then a backward sweep from each output and each of its derivatives.
             constexpr std::size_t n = sizeof...(Vs);
