@@ -418,14 +418,17 @@ struct tensor_pass {
     static constexpr std::size_t no_run = ~std::size_t{0};
     /// Argument K of node I at its element e, in the stretch of a loop that starts at element B:
     /// through the view's piece there for a view, broadcast if need be otherwise. In a lean loop
-    /// (eval's) over the run that starts at node First, an argument of the loop is in `here`.
+    /// (eval's) over the run that starts at node First, an argument of the loop is in `here`, and a
+    /// one-element argument from outside the loop in `fixed` (fixed_args).
     template <std::size_t I, std::size_t K, std::size_t B, std::size_t First = no_run>
-    [[gnu::always_inline]] constexpr auto arg_at(std::size_t e, const S* here = nullptr) const noexcept {
+    [[gnu::always_inline]] constexpr auto arg_at(std::size_t e, const S* here = nullptr, const S* fixed = nullptr) const noexcept {
         constexpr std::size_t c = facts::nodes[I].child[K];
         if constexpr (First != no_run && c >= First && runs::of.wide[c]) {
             if constexpr (boolean<c>) return here[c - First] != S(0);
             else return here[c - First];
-        } else if constexpr (is_view<c>) {
+        } else if constexpr (fixed_slot<First>(c) != no_slot)
+            return fixed[fixed_slot<First>(c)];
+        else if constexpr (is_view<c>) {
             constexpr window_piece p = views_of::piece_at(c, B);
             return read<p.arg>(e - p.begin + p.from);
         } else
@@ -474,14 +477,14 @@ struct tensor_pass {
     /// (detail::lane_loop, lanes.hpp), by its value rule otherwise. (In constant expressions,
     /// where the standard library's functions may not be called, the vectorisable form always.)
     template <std::size_t I, std::size_t B, std::size_t First = no_run, std::size_t... J>
-    [[gnu::always_inline]] constexpr S element(std::size_t e, std::index_sequence<J...>, const S* here = nullptr) const {
+    [[gnu::always_inline]] constexpr S element(std::size_t e, std::index_sequence<J...>, const S* here = nullptr, const S* fixed = nullptr) const {
         using Op = typename node<I>::op;
-        if constexpr (requires { Op::lane_apply(arg_at<I, J, B, First>(e, here)...); }) {
+        if constexpr (requires { Op::lane_apply(arg_at<I, J, B, First>(e, here, fixed)...); }) {
             if constexpr (!lane_loop<S>(L::count[I]))
-                if (!std::is_constant_evaluated()) return static_cast<S>(Op::apply(arg_at<I, J, B, First>(e, here)...));
-            return static_cast<S>(Op::lane_apply(arg_at<I, J, B, First>(e, here)...));
+                if (!std::is_constant_evaluated()) return static_cast<S>(Op::apply(arg_at<I, J, B, First>(e, here, fixed)...));
+            return static_cast<S>(Op::lane_apply(arg_at<I, J, B, First>(e, here, fixed)...));
         } else
-            return static_cast<S>(Op::apply(arg_at<I, J, B, First>(e, here)...));
+            return static_cast<S>(Op::apply(arg_at<I, J, B, First>(e, here, fixed)...));
     }
     template <std::size_t I, std::size_t... J>
     [[gnu::always_inline]] constexpr void forward_op(std::index_sequence<J...> args) const {
@@ -509,6 +512,59 @@ struct tensor_pass {
     }
 
     using runs = fusion<List>;
+    /// The one-element arguments that the loop of the run starting at node First reads (numbers,
+    /// and one-element tensors, not computed in the loop): a lean loop reads them from locals filled
+    /// before it. Read from the slab, g++ reloads them every iteration (a store to the slab might
+    /// change them, for all it knows), in the loop's latch, and then gives up on vectorising the
+    /// loop ("latch block not empty"): ode's Runge-Kutta step ran element by element.
+    static constexpr std::size_t no_slot = ~std::size_t{0};
+    template <std::size_t First>
+    struct fixed_args {
+        /// Whether the loop reads node c as a one-element argument of its own.
+        static constexpr bool taken(std::size_t c) noexcept {
+            return L::count[c] == 1 && !views_of::view[c] && !(c >= First && runs::of.wide[c]) && !facts::nodes[c].piecewise_constant;
+        }
+        /// Each node's slot among the loop's fixed arguments (ascending by node), or `no_slot`.
+        static constexpr auto slots = [] {
+            std::array<std::size_t, List::size> r{};
+            std::array<bool, List::size> read{};
+            for (std::size_t i = First; i < runs::of.end[First]; ++i)
+                if (runs::of.wide[i])
+                    for (std::size_t j = 0; j < facts::nodes[i].arity; ++j) read[facts::nodes[i].child[j]] = true;
+            std::size_t k = 0;
+            for (std::size_t c = 0; c < List::size; ++c) r[c] = read[c] && taken(c) ? k++ : no_slot;
+            return r;
+        }();
+        static constexpr std::size_t n = [] {
+            std::size_t k = 0;
+            for (std::size_t c : slots) k += c != no_slot;
+            return k;
+        }();
+        /// The fixed arguments, by slot.
+        static constexpr auto nodes = [] {
+            std::array<std::size_t, n> r{};
+            for (std::size_t c = 0; c < List::size; ++c)
+                if (slots[c] != no_slot) r[slots[c]] = c;
+            return r;
+        }();
+    };
+    /// Node c's slot among the fixed arguments of the lean loop of the run that starts at node
+    /// First, or no_slot (also where no run is named).
+    template <std::size_t First>
+    static constexpr std::size_t fixed_slot(std::size_t c) noexcept {
+        if constexpr (First == no_run) return no_slot;
+        else return fixed_args<First>::slots[c];
+    }
+    /// The values of the fixed arguments of the run that starts at node First, by slot, for a lean
+    /// loop (none for a sweep that stores all).
+    template <std::size_t First, class Store>
+    [[gnu::always_inline]] constexpr auto fixed_values() const {
+        if constexpr (std::is_same_v<Store, store_all>) return std::array<S, 0>{};
+        else
+            return [&]<std::size_t... F>(std::index_sequence<F...>) {
+                return std::array<S, sizeof...(F)>{static_cast<S>(read<fixed_args<First>::nodes[F]>(0))...};
+            }(std::make_index_sequence<fixed_args<First>::n>{});
+    }
     /// Whether a forward sweep that stores Store keeps node I's values in the slab.
     template <std::size_t I, class Store>
     static constexpr bool kept() noexcept {
@@ -521,12 +577,13 @@ struct tensor_pass {
     template <class Store, std::size_t First, std::size_t... K>
     [[gnu::always_inline]] constexpr void forward_run(std::index_sequence<K...>) const {
         (forward_outside_loop<First + K>(), ...);
+        const auto fixed = fixed_values<First, Store>();
         for_each_stretch<First, First + sizeof...(K)>([&]<std::size_t B, std::size_t E>(std::integral_constant<std::size_t, B>, std::integral_constant<std::size_t, E>) {
             if constexpr (!std::is_same_v<Store, store_all>) {
                 STAG_INDEPENDENT_ITERATIONS
                 for (std::size_t e = B; e < E; ++e) {
                     S here[sizeof...(K)];  // the loop's elements e (the compiler keeps them in registers)
-                    (lean_in_loop<First, First + K, B, Store>(e, here), ...);
+                    (lean_in_loop<First, First + K, B, Store>(e, here, fixed.data()), ...);
                 }
             } else {
                 STAG_INDEPENDENT_ITERATIONS
@@ -535,9 +592,9 @@ struct tensor_pass {
         });
     }
     template <std::size_t First, std::size_t I, std::size_t B, class Store>
-    [[gnu::always_inline]] constexpr void lean_in_loop(std::size_t e, S* here) const {
+    [[gnu::always_inline]] constexpr void lean_in_loop(std::size_t e, S* here, const S* fixed) const {
         if constexpr (runs::of.wide[I]) {
-            here[I - First] = element<I, B, First>(e, std::make_index_sequence<facts::nodes[I].arity>{}, here);
+            here[I - First] = element<I, B, First>(e, std::make_index_sequence<facts::nodes[I].arity>{}, here, fixed);
             if constexpr (kept<I, Store>()) v[L::offset[I] + e] = here[I - First];
         }
     }
