@@ -548,31 +548,15 @@ struct hessian_matrix {
     }
 };
 
+/// hessian(f, vars...) of a number model: the one-output case of hessian(outputs(f), vars...).
 template <class F, class... Vs>
 struct hessian_fn {
     F f;
     template <class... Bs>
     constexpr auto operator()(const Bs&... bs) const {
-        // One graph of f and its symbolic first derivatives d f / d v_i (which share most of their
-        // nodes with f): one forward sweep, then a backward sweep from f for the gradient and one
-        // from each d f / d v_i for row i of the Hessian.
-        using Root = detail::joined_t<F, decltype(d(f, Vs{}))...>;
-        if constexpr (detail::binding_check<graph::nodes_t<Root>, Bs...>::value) {
-            using Env = detail::environment<Bs...>;
-            using S = typename detail::scalar_type<graph::nodes_t<F>, Env>::type;
-            hessian_matrix<S, Vs...> h{};
-            const Root root = detail::join_outputs(f, d(f, Vs{})...);
-            detail::sweep_outputs<1 + sizeof...(Vs), Vs...>(
-                root, Env{detail::record<Bs...>{bs...}}, [&]<std::size_t I>(std::integral_constant<std::size_t, I>, auto value, auto take) {
-                    if constexpr (I == 0) {
-                        h.value = static_cast<S>(value);
-                        ((h.grad[Vs{}] = static_cast<S>(take(Vs{}))), ...);
-                    } else
-                        ((h.rows[I - 1][Vs{}] = static_cast<S>(take(Vs{}))), ...);
-                });
-            return h;
-        } else
-            return detail::failed{};
+        auto h = hessian_fn<std::tuple<F>, Vs...>{std::tuple<F>{f}}(bs...);
+        if constexpr (detail::is_failed<decltype(h)>) return h;
+        else return h[0];
     }
 };
 
