@@ -201,8 +201,9 @@ struct scan_steps<S, Root, std::tuple<States...>, Fixed, Seqs> {
     static constexpr std::size_t n = List::size, K = sizeof...(States);
     /// The nodes of the output (0) and of each next state (1 + k).
     using at = output_facts<List, K + 1>;
-    /// The numbers one step keeps: its slab.
-    static constexpr std::size_t slab_size = L::total + 1;
+    /// The numbers one step keeps: its slab, rounded up so that each step's slab starts at a multiple
+    /// of slab_alignment numbers (the layout's offsets are aligned within a slab).
+    static constexpr std::size_t slab_size = aligned_up(L::total + 1);
 
     const Fixed& fixed;
     const Seqs& seqs;

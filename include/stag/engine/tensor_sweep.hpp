@@ -24,6 +24,7 @@
 
 #include <array>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <tuple>
 #include <type_traits>
@@ -41,23 +42,26 @@ public:
     workspace() = default;
     workspace(const workspace&) = delete;
     workspace& operator=(const workspace&) = delete;
-    /// Room for at least `count` numbers of type S (uninitialised), valid until the next request.
+    /// Room for at least `count` numbers of type S (uninitialised), valid until the next request,
+    /// starting at a 64-byte boundary (a cache line, as the sweeps' slab layout assumes).
     template <class S>
     S* numbers(std::size_t count) {
         static_assert(std::is_trivially_default_constructible_v<S> && std::is_trivially_destructible_v<S> &&
-                          alignof(S) <= __STDCPP_DEFAULT_NEW_ALIGNMENT__,
+                          alignof(S) <= line,
                       "stag: workspace: the sweep's number type must be a plain number type");
         const std::size_t bytes = count * sizeof(S);
         if (bytes > size_) {
-            buffer_ = std::make_unique_for_overwrite<std::byte[]>(bytes);  // (make_unique would zero it)
+            buffer_ = std::make_unique_for_overwrite<std::byte[]>(bytes + line);  // (make_unique would zero it)
             size_ = bytes;
         }
-        return reinterpret_cast<S*>(buffer_.get());
+        const auto at = reinterpret_cast<std::uintptr_t>(buffer_.get());
+        return reinterpret_cast<S*>(buffer_.get() + (line - at % line) % line);
     }
     /// The bytes it holds now.
     std::size_t size() const noexcept { return size_; }
 
 private:
+    static constexpr std::size_t line = 64;
     std::unique_ptr<std::byte[]> buffer_;
     std::size_t size_ = 0;
 };
@@ -90,7 +94,16 @@ struct sweep_storage<S, N, Slabs, false> {
     static constexpr std::size_t stride = aligned_up(N);
     S* owned = nullptr;
     S* base;
-    constexpr explicit sweep_storage(workspace* ws) : base(ws ? ws->template numbers<S>(stride * Slabs) : (owned = new S[stride * Slabs])) {}
+    /// Its own allocation, from a 64-byte boundary in it where numbers of type S can start there (at
+    /// compile time, where pointers have no address, from its start).
+    constexpr S* allocate() {
+        constexpr std::size_t pad = (64 + sizeof(S) - 1) / sizeof(S);
+        owned = new S[stride * Slabs + pad];
+        if (std::is_constant_evaluated() || 64 % sizeof(S) != 0) return owned;
+        const auto at = reinterpret_cast<std::uintptr_t>(owned);
+        return owned + (64 - at % 64) % 64 / sizeof(S);
+    }
+    constexpr explicit sweep_storage(workspace* ws) : base(ws ? ws->template numbers<S>(stride * Slabs) : allocate()) {}
     sweep_storage(const sweep_storage&) = delete;
     sweep_storage& operator=(const sweep_storage&) = delete;
     constexpr ~sweep_storage() { delete[] owned; }
