@@ -11,6 +11,7 @@
 #include <array>
 #include <cmath>
 #include <cstddef>
+#include <memory>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -191,6 +192,32 @@ BOOST_AUTO_TEST_CASE(numbers_hoisted_out_of_the_rows) {
     BOOST_TEST(r.grad[a] == da, boost::test_tools::tolerance(1e-14));
     BOOST_TEST(r.grad[b] == db, boost::test_tools::tolerance(1e-14));
     BOOST_TEST(stag::eval(m, stag::each(t, ts), a = 0.4, b = 1.1) == value, boost::test_tools::tolerance(1e-14));
+}
+
+BOOST_AUTO_TEST_CASE(a_large_shared_value_hoisted_to_the_heap) {
+    // tanh(M) of a 150 x 150 M (176 KiB, above the stack threshold) depends on no row: computed
+    // once per call into a heap allocation of its own, its adjoint there too. Against the same sum
+    // written out for the two rows.
+    using Big = stag::tensor<double, 150, 150>;
+    using row = stag::tensor<double, 150>;
+    static_assert(!stag::detail::held<Big>::in_place);
+    constexpr auto M = stag::var<"M", Big>;
+    constexpr auto r = stag::var<"r", row>;
+    constexpr auto r1 = stag::var<"r1", row>;
+    constexpr auto r2 = stag::var<"r2", row>;
+    const auto term = [&](auto v) { return stag::sum(stag::square(stag::matmul(stag::tanh(M), v))); };
+    auto m = std::make_unique<Big>();
+    for (std::size_t i = 0; i < m->size(); ++i) m->data()[i] = std::sin(0.37 * double(i));
+    std::vector<row> rows(2);
+    for (std::size_t i = 0; i < 150; ++i) {
+        rows[0](i) = std::cos(0.1 * double(i));
+        rows[1](i) = 0.01 * double(i % 7);
+    }
+    const auto got = stag::value_and_grad(stag::map_sum(term(r), r), M)(stag::each(r, rows), M = *m);
+    const auto want = stag::value_and_grad(term(r1) + term(r2), M)(r1 = rows[0], r2 = rows[1], M = *m);
+    BOOST_TEST(got.value == want.value, boost::test_tools::tolerance(1e-13));
+    for (std::size_t i = 0; i < m->size(); i += 97) BOOST_TEST(got.grad[M].data()[i] == want.grad[M].data()[i], boost::test_tools::tolerance(1e-12));
+    BOOST_TEST(stag::eval(stag::map_sum(term(r), r), stag::each(r, rows), M = *m) == want.value, boost::test_tools::tolerance(1e-13));
 }
 
 BOOST_AUTO_TEST_CASE(gradients_into_the_callers_storage) {

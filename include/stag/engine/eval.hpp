@@ -40,6 +40,14 @@ constexpr auto eval_in(workspace* ws, const F& f, const Bs&... bs) {
     } else
         return detail::failed{};
 }
+/// The value of the tensor expression N (a stateless node, its bindings checked by the caller)
+/// written into `out`, of its value's type: for values too large to pass through the stack.
+template <class N, class T, class... Bs>
+void eval_into(T& out, const Bs&... bs) {
+    using Env = environment<Bs...>;
+    using S = typename scalar_type<graph::nodes_t<N>, Env>::type;
+    tensor_eval_to<S>(N{}, Env{record<Bs...>{bs...}}, nullptr, elements_of(out));
+}
 }  // namespace detail
 
 /// Value of `f` for the bound variables: `stag::eval(f, x = 1.0, y = 2.0)`. Bindings come in any

@@ -16,6 +16,7 @@
 #include <boost/hana/string.hpp>
 
 #include <cstddef>
+#include <memory>
 #include <tuple>
 #include <type_traits>
 #include <utility>
@@ -62,12 +63,24 @@ struct declared_as<T> {
     using type = deduce;
 };
 
-/// Whether a hoistable node's value, of type T, is hoisted: its value and its adjoint are kept on
-/// the stack for the call, so a value larger than the tensor sweep's stack threshold
-/// (stack_sweep_bytes, 128 KiB) stays in the loop's body, computed row by row or step by step in the
-/// sweeps' own storage (heap or workspace) as if nothing were hoisted; its subexpressions may be.
+/// A hoisted node's value, or its adjoint (zero at first), of type T, kept for the call: in place
+/// (on the stack) while it fits the tensor sweep's stack threshold (stack_sweep_bytes, 128 KiB),
+/// otherwise in a heap allocation of its own, so that a value of any size is computed once per
+/// call rather than once per row or step.
+template <class T, bool InPlace = sizeof(T) <= stack_sweep_bytes>
+struct held {
+    static constexpr bool in_place = true;
+    T value{};
+    T& get() noexcept { return value; }
+    const T& get() const noexcept { return value; }
+};
 template <class T>
-inline constexpr bool fits_hoisting = sizeof(T) <= stack_sweep_bytes;
+struct held<T, false> {
+    static constexpr bool in_place = false;
+    std::unique_ptr<T> value = std::make_unique<T>();
+    T& get() noexcept { return *value; }
+    const T& get() const noexcept { return *value; }
+};
 
 /// The expression F with its hoistable nodes replaced by variables (Value::of<N>: the type of N's
 /// value, from the bindings that stay).
@@ -78,12 +91,9 @@ struct hoister {
     static constexpr auto apply(const N& n) {
         if constexpr (hoistable<N, Varying...>) {
             // (Value::of<N> asked only of a hoistable node: it evaluates N from the bindings that stay.)
-            if constexpr (fits_hoisting<typename Value::template of<N>>) {
-                constexpr std::size_t i = graph::position_of<graph::key<N>, List>::value;
-                static_assert(i < 1000, "stag: map_sum, scan: the expression of a row or a step has more than 1000 nodes");
-                return var_t<hoisted_name<i>, typename declared_as<typename Value::template of<N>>::type>{};
-            } else
-                return rebuild(n, std::type_identity<pattern_t<N>>{}, std::make_index_sequence<is_op_node<N>::arity>{});
+            constexpr std::size_t i = graph::position_of<graph::key<N>, List>::value;
+            static_assert(i < 1000, "stag: map_sum, scan: the expression of a row or a step has more than 1000 nodes");
+            return var_t<hoisted_name<i>, typename declared_as<typename Value::template of<N>>::type>{};
         } else if constexpr (op_node<N>)
             return rebuild(n, std::type_identity<pattern_t<N>>{}, std::make_index_sequence<is_op_node<N>::arity>{});
         else
@@ -138,7 +148,14 @@ struct hoist_plan {
     /// rather than generic lambdas: nvcc does not expand a lambda's pack inside another lambda.)
     template <class N>
     static auto value_of(const Fixed& fixed) {
-        return std::apply([](const auto&... bs) { return eval(N{}, bs...); }, fixed);
+        using T = typename value::template of<N>;
+        if constexpr (held<T>::in_place) return held<T>{std::apply([](const auto&... bs) { return eval(N{}, bs...); }, fixed)};
+        else {
+            // Computed where it is kept: a large value never passes through the stack.
+            held<T> h{std::make_unique_for_overwrite<T>()};
+            std::apply([&](const auto&... bs) { eval_into<N>(h.get(), bs...); }, fixed);
+            return h;
+        }
     }
     template <class... Hs>
     static auto values_of(std::tuple<Hs...>, const Fixed& fixed) {
@@ -148,7 +165,7 @@ struct hoist_plan {
     /// Their bindings (by reference for tensors: the values must outlive the calls).
     template <class Values, class... Hs, std::size_t... I>
     static auto bindings_of(std::tuple<Hs...>, const Values& vs, std::index_sequence<I...>) {
-        return std::tuple{(Hs{} = std::get<I>(vs))...};
+        return std::tuple{(Hs{} = std::get<I>(vs).get())...};
     }
     template <class Values>
     static auto bindings(const Values& vs) {
@@ -164,7 +181,7 @@ struct hoist_plan {
     static constexpr auto back() { return back_of(hoisted{}); }
 
     template <class... Hs>
-    static auto adjoints_of(std::tuple<Hs...>) -> std::tuple<typename value::template of<node_of<Hs>>...>;
+    static auto adjoints_of(std::tuple<Hs...>) -> std::tuple<held<typename value::template of<node_of<Hs>>>...>;
     /// The hoisted nodes' adjoints, one value of each one's type (value-initialised: zero).
     using adjoints = decltype(adjoints_of(hoisted{}));
 
@@ -175,7 +192,7 @@ struct hoist_plan {
         if constexpr (std::tuple_size_v<hoisted> > 0 && sizeof...(Ws) > 0)
             [&]<class... Hs, std::size_t... I>(std::tuple<Hs...>*, std::index_sequence<I...>) {
                 const auto to = grad(back(), Ws{}...).accumulate_into(ds...);
-                std::apply([&](const auto&... bs) { (void)to(bs..., (adjoint_of<Hs>{} = std::get<I>(a))...); }, fixed);
+                std::apply([&](const auto&... bs) { (void)to(bs..., (adjoint_of<Hs>{} = std::get<I>(a).get())...); }, fixed);
             }(static_cast<hoisted*>(nullptr), std::make_index_sequence<std::tuple_size_v<hoisted>>{});
     }
 };

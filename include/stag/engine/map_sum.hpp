@@ -131,7 +131,7 @@ auto map_sum_sweep(std::tuple<Hs...>, const Row& row_expression, const Shared& s
             // The destinations were checked once, against the shared bindings, by the caller; the
             // hoisted adjoints are this function's own: so the rows' sweeps skip that check (once
             // per row, it cost some 4% of a small mixture's time).
-            auto accumulate = row.accumulate_into(ds..., std::get<I>(adjoints)...);
+            auto accumulate = row.accumulate_into(ds..., std::get<I>(adjoints).get()...);
             accumulate.checked = false;
             for (std::size_t i = 0; i < n; ++i) total += call_row(i, fixed, along, [&](const auto&... bs) { return accumulate(bs...); });
         }(std::index_sequence_for<Hs...>{});

@@ -398,7 +398,7 @@ struct scan_sweeper {
             auto g = [&](auto&&... d) {
                 return gradient_into<true, graph::node_list<Vs..., U..., H...>, destination_t<decltype(d)>...>{
                     record<into_slot<destination_t<decltype(d)>>...>{destination_slot(std::forward<decltype(d)>(d))...}};
-            }(destination(Vs{})..., destination(U{})..., std::get<I>(hoisted)...);
+            }(destination(Vs{})..., destination(U{})..., std::get<I>(hoisted).get()...);
             using Act = graph::seeded_activity<typename Steps::List, typename Steps::at, Vs..., U..., H...>;
             std::fill_n(carried, W, S(0));
             const auto back = [&](std::size_t t, const S* ht, S* st) {

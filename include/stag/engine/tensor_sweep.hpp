@@ -873,6 +873,20 @@ struct root_value<S, std::index_sequence<>> {
     using type = S;
 };
 
+/// The value of the tensor graph f written to `to` (its elements, row-major): one forward sweep.
+template <class S, class F, class Env>
+constexpr void tensor_eval_to(const F& f, const Env& env, workspace* ws, S* to) {
+    using List = graph::nodes_t<F>;
+    using L = layout<List>;
+    constexpr std::size_t n = List::size;
+    const auto lits = gather_literals<S>(f);
+    sweep_storage<S, L::total + 1, 1> v(ws);
+    const tensor_pass<S, List, Env> pass{v.slab(0), nullptr, env, nullptr, lits.data()};
+    pass.template forward_sweep<store_none>(std::make_index_sequence<n>{});
+    const auto* root = pass.template value<n - 1>();
+    for (std::size_t e = 0; e < L::count[n - 1]; ++e) to[e] = static_cast<S>(root[e]);
+}
+
 /// eval over a tensor graph (its large intermediates in ws if given).
 template <class S, class F, class Env>
 constexpr auto tensor_eval(const F& f, const Env& env, workspace* ws = nullptr) {
@@ -880,17 +894,9 @@ constexpr auto tensor_eval(const F& f, const Env& env, workspace* ws = nullptr) 
         return failed{};
     } else {
         using List = graph::nodes_t<F>;
-        using L = layout<List>;
-        constexpr std::size_t n = List::size;
-        const auto lits = gather_literals<S>(f);
-        sweep_storage<S, L::total + 1, 1> v(ws);
-        const tensor_pass<S, List, Env> pass{v.slab(0), nullptr, env, nullptr, lits.data()};
-        pass.template forward_sweep<store_none>(std::make_index_sequence<n>{});
-        using R = typename root_value<S, node_shape_t<graph::node_t<graph::type_at<n - 1, List>>>>::type;
+        using R = typename root_value<S, node_shape_t<graph::node_t<graph::type_at<List::size - 1, List>>>>::type;
         R out;
-        const auto* root = pass.template value<n - 1>();
-        auto* to = elements_of(out);
-        for (std::size_t e = 0; e < L::count[n - 1]; ++e) to[e] = static_cast<S>(root[e]);
+        tensor_eval_to<S>(f, env, ws, elements_of(out));
         return out;
     }
 }

@@ -8,8 +8,7 @@
 // vector-times-matrix kernel), where w x is one short dot product per gate. In a scan the
 // transposes do not change from step to step, so they are computed once per call
 // (engine/hoist.hpp); in a graph unrolled by hand they are one node each, shared by every step.
-// Larger weights keep w x: their rows are long enough for dot products to vectorise, and a scan
-// would not hoist their transposes (it keeps no more than the threshold per value on the stack).
+// Larger weights keep w x: their rows are long enough for dot products to vectorise.
 #pragma once
 
 #include <stag/engine/tensor_sweep.hpp>
@@ -47,7 +46,7 @@ inline constexpr bool samples_fit = [] {
     else if constexpr (rank_of<X> == 2) return length_of<X> == length_of<Hs>;
     else return true;
 }();
-/// w x, as x w^T where w is small enough for a scan to hoist its transpose (see above), and always
+/// w x, as x w^T where w is at most the stack threshold (see above), and always
 /// for a batch (x w^T is then B x 4H, a sample per row).
 template <class Wt, class X>
 constexpr auto times(const Wt& w, const X& x) {
