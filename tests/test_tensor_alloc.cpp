@@ -10,7 +10,11 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdlib>
+#include <memory>
 #include <new>
+#include <span>
+#include <stdexcept>
+#include <string>
 #include <vector>
 
 namespace {
@@ -127,6 +131,47 @@ BOOST_AUTO_TEST_CASE(a_workspace_serves_repeated_large_sweeps_without_allocating
     BOOST_TEST(value == plain);
     BOOST_TEST(v == v_plain);
     for (std::size_t i = 0; i < a.size(); i += 37) BOOST_TEST(g2.data()[i] == g1.data()[i]);
+}
+
+BOOST_AUTO_TEST_CASE(eval_into_writes_a_value_of_any_size_where_the_caller_keeps_it) {
+    // A value of 1,000,000 doubles (8 MB, as large as the default stack): eval would return it by
+    // value; eval_into writes it into the caller's storage, here on the heap, and with a workspace
+    // allocates nothing once the workspace has grown.
+    using big = stag::tensor<double, 1000, 50, 20>;
+    constexpr auto A = stag::var<"A", big>;
+    constexpr auto s = stag::var<"s">;
+    const auto a = std::make_unique<big>();
+    for (std::size_t i = 0; i < a->size(); ++i) a->data()[i] = 0.001 * double(i % 101) - 0.05;
+    const auto f = stag::exp(A) * s + stag::square(A);
+    const auto out = std::make_unique<big>();
+    stag::workspace ws;
+    stag::eval_into(ws, *out, f, A = *a, s = 2.0);
+    const std::size_t before = allocations;
+    stag::eval_into(ws, *out, f, A = *a, s = 0.5);
+    BOOST_TEST(allocations == before);
+    for (std::size_t i = 0; i < a->size(); i += 9973) {
+        const double v = a->data()[i];
+        BOOST_TEST(out->data()[i] == std::exp(v) * 0.5 + v * v, boost::test_tools::tolerance(1e-15));
+    }
+    // Into a std::span (its size checked at the call), a std::array, or a number.
+    constexpr auto y = stag::var<"y", stag::tensor<double, 3>>;
+    const stag::tensor<double, 3> yv{1.0, 2.0, 3.0};
+    std::vector<double> held(3), wrong(4);
+    stag::eval_into(std::span<double>(held), y * s, y = yv, s = 2.0);
+    BOOST_TEST(held == (std::vector<double>{2.0, 4.0, 6.0}), boost::test_tools::per_element());
+    BOOST_CHECK_EXCEPTION(stag::eval_into(std::span<double>(wrong), y * s, y = yv, s = 2.0), std::invalid_argument, [](const auto& e) {
+        return std::string(e.what()) == "stag: eval_into(out, f, ...): out holds 4 numbers, f's value 3";
+    });
+    std::array<double, 3> arr{};
+    stag::eval_into(arr, y + s, y = yv, s = 1.0);
+    BOOST_TEST(arr[2] == 4.0);
+    double total = 0;
+    stag::eval_into(total, stag::sum(y) * s, y = yv, s = 3.0);
+    BOOST_TEST(total == 18.0);
+    // The destination may be a bound value: it is written after the sweep has read it.
+    stag::tensor<double, 3> z = yv;
+    stag::eval_into(z, y * y + y, y = z);
+    BOOST_TEST(z(2) == 12.0);
 }
 
 BOOST_AUTO_TEST_CASE(a_scan_allocates_once_per_call_whatever_its_length_and_not_at_all_in_a_workspace) {
