@@ -64,7 +64,7 @@ struct problem {
     }
     double step_length() const { return 2.0 / double(steps); }
     /// The state after one step from `from`.
-    void advance(const vec& from, vec& to) { to = stag::eval(ws, M::step, M::y = from, M::x = *x, M::one = unit, M::h = step_length()); }
+    void advance(const vec& from, vec& to) { stag::eval_into(ws, to, M::step, M::y = from, M::x = *x, M::one = unit, M::h = step_length()); }
 };
 
 template <std::size_t N>
