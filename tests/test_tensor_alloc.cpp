@@ -133,6 +133,31 @@ BOOST_AUTO_TEST_CASE(a_workspace_serves_repeated_large_sweeps_without_allocating
     for (std::size_t i = 0; i < a.size(); i += 37) BOOST_TEST(g2.data()[i] == g1.data()[i]);
 }
 
+BOOST_AUTO_TEST_CASE(a_workspace_sized_by_workspace_bytes_never_allocates) {
+    // stag::workspace_bytes(f), a constant expression, sizes a workspace up front: the first call
+    // of each of eval, eval_into and value_and_grad already allocates nothing.
+    using big = stag::tensor<double, 200, 200>;
+    constexpr auto A = stag::var<"A", big>;
+    constexpr auto f = stag::sum(stag::exp(A) * stag::sin(A) + stag::square(A));
+    constexpr std::size_t need = stag::workspace_bytes(f);
+    static_assert(need >= 2 * 40000 * sizeof(double));
+    static_assert(stag::workspace_bytes<float>(f) == need / 2);
+    static_assert(stag::workspace_bytes(stag::var<"u"> * stag::var<"v">) == 0);  // a number model: registers
+    static big a, g;
+    for (std::size_t i = 0; i < a.size(); ++i) a.data()[i] = 0.001 * double(i % 101) - 0.05;
+    stag::workspace ws(need);
+    BOOST_TEST(ws.size() == need);
+    const std::size_t before = allocations;
+    const double value = stag::value_and_grad(f, A).into(g).in(ws)(A = a);
+    const double v = stag::eval(ws, f, A = a);
+    static big e;
+    stag::eval_into(ws, e, stag::exp(A) * stag::sin(A), A = a);
+    BOOST_TEST(allocations == before);
+    BOOST_TEST(ws.size() == need);
+    BOOST_TEST(value == v, boost::test_tools::tolerance(1e-14));
+    BOOST_TEST(e.data()[7] == std::exp(a.data()[7]) * std::sin(a.data()[7]), boost::test_tools::tolerance(1e-15));
+}
+
 BOOST_AUTO_TEST_CASE(eval_into_writes_a_value_of_any_size_where_the_caller_keeps_it) {
     // A value of 1,000,000 doubles (8 MB, as large as the default stack): eval would return it by
     // value; eval_into writes it into the caller's storage, here on the heap, and with a workspace

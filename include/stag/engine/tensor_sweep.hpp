@@ -35,11 +35,14 @@ namespace stag {
 /// Memory a caller lends to tensor sweeps whose intermediates do not fit on the stack, so that
 /// repeated calls (a sum over data points, a loop over steps) reuse one buffer instead of
 /// allocating and releasing it every call: `grad(f, w).into(g).in(ws)`, `eval(ws, f, bindings...)`.
-/// It grows to the largest sweep it has served and keeps that size until it is destroyed. One
-/// workspace serves one call at a time: give each thread its own.
+/// It grows to the largest sweep it has served and keeps that size until it is destroyed; sized
+/// up front with stag::workspace_bytes(f), it never grows for eval and grad of f. One workspace
+/// serves one call at a time: give each thread its own.
 class workspace {
 public:
     workspace() = default;
+    /// Room for `bytes` from the start (stag::workspace_bytes(f)), so that no call allocates.
+    explicit workspace(std::size_t bytes) : buffer_(std::make_unique_for_overwrite<std::byte[]>(bytes + line)), size_(bytes) {}
     workspace(const workspace&) = delete;
     workspace& operator=(const workspace&) = delete;
     /// Room for at least `count` numbers of type S (uninitialised), valid until the next request,
@@ -982,4 +985,16 @@ constexpr R tensor_value_and_grad(const F& f, const Env& env) {
 }
 
 }  // namespace detail
+
+/// The bytes a stag::workspace needs so that `eval(ws, f, ...)`, `eval_into(ws, ...)` and the
+/// gradients of f `.in(ws)` never make it grow, for numbers of type S: the two slabs (values and
+/// adjoints) of f's sweep. Zero for a number model, whose sweeps keep everything in registers and
+/// locals. (A scan's or map_sum's needs depend on the run-time length: they grow the workspace once.)
+template <class S = double, class F>
+    requires expression<F>
+constexpr std::size_t workspace_bytes(const F&) noexcept {
+    using List = graph::nodes_t<F>;
+    if constexpr (!detail::tensor_graph<List>::value) return 0;
+    else return 2 * detail::aligned_up(detail::layout<List>::total + 1) * sizeof(S);
+}
 }  // namespace stag
