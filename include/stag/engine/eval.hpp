@@ -91,7 +91,9 @@ constexpr bool caller_storage() {
 
 template <class Out, class F, class... Bs>
 void eval_into_in(workspace* ws, Out& out, const F& f, const Bs&... bs) {
-    if constexpr (check_eval_arguments<F, Bs...>()) {
+    if constexpr (has_run_time_axis<F>)
+        static_assert(!has_run_time_axis<F>, "stag: eval_into(out, f, ...) takes static shapes; f has a run-time axis: use eval(f, ...)");
+    else if constexpr (check_eval_arguments<F, Bs...>()) {
         using List = graph::nodes_t<F>;
         using Env = environment<Bs...>;
         using S = typename scalar_type<List, Env>::type;
