@@ -8,6 +8,8 @@
 
 #include <stag/stag.hpp>
 
+#include "counting_op.hpp"
+
 #include <array>
 #include <cmath>
 #include <cstddef>
@@ -248,4 +250,31 @@ BOOST_AUTO_TEST_CASE(gradients_into_the_callers_storage) {
     auto m_copy = p.m;
     BOOST_CHECK_THROW(stag::grad(loglik, mu).into(m_copy)(stag::each(x, xs), alpha = p.a, mu = m_copy, logq = p.lq), std::invalid_argument);
     for (std::size_t i = 0; i < by_component::size(); ++i) BOOST_TEST(m_copy.data()[i] == p.m.data()[i]);
+}
+
+// A value that depends on no row is computed once per call, not once per row, in place (4 x 4) or
+// on the heap (150 x 150): counted(tanh(M)) counts its forward loops. Once for eval; for the
+// gradient once for the rows and once where its adjoint is taken back to M.
+BOOST_AUTO_TEST_CASE(a_shared_value_is_computed_once_per_call) {
+    auto check = [&]<std::size_t N>(std::integral_constant<std::size_t, N>) {
+        using Matrix = stag::tensor<double, N, N>;
+        using row = stag::tensor<double, N>;
+        constexpr auto M = stag::var<"M", Matrix>;
+        constexpr auto r = stag::var<"r", row>;
+        const auto term = stag::sum(stag::square(stag::matmul(stag_test::counted(stag::tanh(M)), r)));
+        auto m = std::make_unique<Matrix>();
+        for (std::size_t i = 0; i < m->size(); ++i) m->data()[i] = std::sin(0.37 * double(i));
+        std::vector<row> rows(9);
+        for (std::size_t k = 0; k < rows.size(); ++k)
+            for (std::size_t i = 0; i < N; ++i) rows[k](i) = std::cos(0.1 * double(i * k));
+        stag_test::counted_evaluations = 0;
+        const double value = stag::eval(stag::map_sum(term, r), stag::each(r, rows), M = *m);
+        BOOST_TEST(stag_test::counted_evaluations == 1u);
+        stag_test::counted_evaluations = 0;
+        const auto got = stag::value_and_grad(stag::map_sum(term, r), M)(stag::each(r, rows), M = *m);
+        BOOST_TEST(stag_test::counted_evaluations == 2u);
+        BOOST_TEST(got.value == value, boost::test_tools::tolerance(1e-14));
+    };
+    check(std::integral_constant<std::size_t, 4>{});
+    check(std::integral_constant<std::size_t, 150>{});
 }

@@ -5,6 +5,7 @@
 #define BOOST_TEST_MODULE scan
 #include <boost/test/unit_test.hpp>
 
+#include "counting_op.hpp"
 #include "op_checker.hpp"
 
 #include <array>
@@ -231,7 +232,7 @@ BOOST_AUTO_TEST_CASE(swapped_states_and_an_output_that_is_a_next_state) {
 // call, and its adjoint, summed over the steps, is taken back to the weights once: W is used both
 // so and directly, so its gradient has both parts. Against the model unrolled by hand (where the
 // transpose is one shared node) and the checkpointed loop.
-BOOST_AUTO_TEST_CASE(step_invariant_nodes_are_computed_once_per_call) {
+BOOST_AUTO_TEST_CASE(step_invariant_nodes_are_hoisted) {
     constexpr auto a = stag::var<"a">;
     const auto step = [&](auto state, auto in) {
         return stag::tanh(stag::matmul(stag::transpose(W), state) * stag::exp(a) + stag::matmul(W, state) + stag::matmul(U, in) + B);
@@ -430,4 +431,34 @@ BOOST_AUTO_TEST_CASE(large_step_invariant_values_are_hoisted_to_the_heap) {
     BOOST_TEST(r.value == g.value, boost::test_tools::tolerance(1e-13));
     for (std::size_t i = 0; i < m->size(); i += 97) BOOST_TEST(r.grad[M].data()[i] == g.grad[M].data()[i], boost::test_tools::tolerance(1e-12));
     for (std::size_t i = 0; i < 150; ++i) BOOST_TEST(r.grad[s](i) == g.grad[s](i), boost::test_tools::tolerance(1e-12));
+}
+
+// A step-invariant value is computed once per call, not once per step, in place (a 4 x 4 matrix)
+// or on the heap (150 x 150): counted(transpose(M)) counts its forward loops. Once for eval; for
+// the gradient once for the steps and once more where the hoisted value's adjoint is taken back to
+// M (a sweep over the invariant part alone).
+BOOST_AUTO_TEST_CASE(a_step_invariant_value_is_computed_once_per_call) {
+    auto check = [&]<std::size_t N>(std::integral_constant<std::size_t, N>) {
+        using Matrix = stag::tensor<double, N, N>;
+        constexpr auto M = stag::var<"M", Matrix>;
+        constexpr auto s = stag::var<"s", T<N>>;
+        constexpr auto e = stag::var<"e", T<N>>;
+        const auto next = stag::tanh(stag::matmul(s, stag_test::counted(stag::transpose(M))) * 0.01 + e);
+        const auto loop = stag::scan(next, stag::sum(stag::square(next)), s, e);
+        auto m = std::make_unique<Matrix>();
+        for (std::size_t i = 0; i < m->size(); ++i) m->data()[i] = std::sin(0.37 * double(i));
+        const T<N> s0{};
+        std::vector<T<N>> es(7);
+        for (std::size_t k = 0; k < es.size(); ++k)
+            for (std::size_t i = 0; i < N; ++i) es[k](i) = std::cos(0.1 * double(i + k));
+        stag_test::counted_evaluations = 0;
+        const double value = stag::eval(loop, s = s0, stag::steps(e, es), M = *m);
+        BOOST_TEST(stag_test::counted_evaluations == 1u);
+        stag_test::counted_evaluations = 0;
+        const auto r = stag::value_and_grad(loop, M, s)(s = s0, stag::steps(e, es), M = *m);
+        BOOST_TEST(stag_test::counted_evaluations == 2u);
+        BOOST_TEST(r.value == value, boost::test_tools::tolerance(1e-14));
+    };
+    check(std::integral_constant<std::size_t, 4>{});
+    check(std::integral_constant<std::size_t, 150>{});
 }

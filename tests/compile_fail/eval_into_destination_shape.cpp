@@ -1,5 +1,5 @@
 // eval_into a tensor of another shape than the expression's value.
-// expect: stag: eval_into(out, f, ...): out must be what eval returns (a stag::tensor of f's shape, its number type for a number), or a std::array or std::span of as many numbers of that type
+// expect: stag: eval_into(out, f, ...): out must be what eval returns (a stag::tensor of f's shape, its number type for a number), or a std::array, std::span or fixed-size Eigen object of as many numbers of that type
 #include <stag/stag.hpp>
 
 #include <array>

@@ -120,6 +120,32 @@ BOOST_AUTO_TEST_CASE(contiguous_eigen_blocks_bind_in_place) {
     BOOST_TEST(grads(4, 1) == 7.0);
 }
 
+// eval_into writes a tensor value into a fixed-size row-major matrix, a vector, or a contiguous
+// block of the caller's, as it writes a gradient there.
+BOOST_AUTO_TEST_CASE(values_go_into_eigen_matrices) {
+    const values d;
+    const auto layer = stag::tanh(stag::matmul(W, x) + b);  // 3 numbers
+    const auto outer = stag::matmul(stag::reshape<3, 1>(b), stag::reshape<1, 2>(x));  // 3 x 2
+    const auto want = stag::eval(layer, W = d.wt, b = d.vt, x = d.it);
+    const auto want_outer = stag::eval(outer, b = d.vt, x = d.it);
+    Eigen::Vector3d v;
+    stag::eval_into(v, layer, W = d.w, b = d.v, x = d.in);
+    for (int r = 0; r < 3; ++r) BOOST_TEST(v(r) == want(r));
+    RowMatrix m;
+    stag::eval_into(m, outer, b = d.v, x = d.in);
+    Eigen::Matrix<double, 5, 2, Eigen::RowMajor> big;
+    big.setConstant(7);
+    auto rows = big.middleRows<3>(1);
+    stag::eval_into(rows, outer, b = d.v, x = d.in);
+    for (int r = 0; r < 3; ++r)
+        for (int c = 0; c < 2; ++c) {
+            BOOST_TEST(m(r, c) == want_outer(r, c));
+            BOOST_TEST(big(r + 1, c) == want_outer(r, c));
+        }
+    BOOST_TEST(big(0, 1) == 7.0);
+    BOOST_TEST(big(4, 0) == 7.0);
+}
+
 BOOST_AUTO_TEST_CASE(float_eigen_matrices) {
     constexpr auto Wf = stag::var<"W", stag::tensor<float, 3, 2>>;
     constexpr auto xf = stag::var<"x", stag::tensor<float, 2>>;

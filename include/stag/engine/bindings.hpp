@@ -106,6 +106,28 @@ struct is_span<std::span<E, N>> : std::true_type {};
 template <class T>
 inline constexpr bool transposed_storage = requires { requires flat_storage<T>::transposed; };
 
+/// What a result written into the caller's storage (grad's into, eval_into, vmap's into) asks of
+/// its destination, an argument of type D as forwarded: that the caller keeps it (an lvalue, or a
+/// std::span, a view of the caller's storage even as a temporary), ...
+template <class D>
+inline constexpr bool kept_by_caller = std::is_lvalue_reference_v<D> || is_span<std::remove_cvref_t<D>>::value;
+/// ... the type kept for it (a span as a value, anything else as the object referred to), ...
+template <class D>
+using destination_t = std::conditional_t<is_span<std::remove_cvref_t<D>>::value, std::remove_cvref_t<D>, std::remove_reference_t<D>>;
+/// ... that it can be written (not const, and not a view of const elements), ...
+template <class D>
+inline constexpr bool writable_destination = !std::is_const_v<D>;
+template <class E, std::size_t N>
+inline constexpr bool writable_destination<std::span<E, N>> = !std::is_const_v<E>;
+/// ... and, for a tensor's Count numbers of type S, that it is flat storage of exactly that many
+/// (a std::array, a fixed-extent std::span, a fixed-size Eigen object; a stag::tensor is asked
+/// for its own shape by the caller).
+template <class D, class S, std::size_t Count>
+inline constexpr bool holds_numbers = [] {
+    if constexpr (flat_storage<D>::value) return std::is_same_v<typename D::value_type, S> && flat_storage<D>::count == Count;
+    else return false;
+}();
+
 /// The binding of a tensor variable (declared type T) to `value`: a tensor of its shape, or a
 /// std::array or fixed-extent std::span of as many elements. An lvalue is referred to, not copied;
 /// a temporary is kept by value (a span is a view anyway).

@@ -45,14 +45,6 @@ constexpr auto eval_in(workspace* ws, const F& f, const Bs&... bs) {
     } else
         return detail::failed{};
 }
-/// The value of the tensor expression N (a stateless node, its bindings checked by the caller)
-/// written into `out`, of its value's type: for values too large to pass through the stack.
-template <class N, class T, class... Bs>
-void eval_node_into(T& out, const Bs&... bs) {
-    using Env = environment<Bs...>;
-    using S = typename scalar_type<graph::nodes_t<N>, Env>::type;
-    tensor_eval_to<S>(N{}, Env{record<Bs...>{bs...}}, nullptr, elements_of(out));
-}
 }  // namespace detail
 
 /// Value of `f` for the bound variables: `stag::eval(f, x = 1.0, y = 2.0)`. Bindings come in any
@@ -70,23 +62,20 @@ auto eval(workspace& ws, const F& f, const Bs&... bs) {
 }
 
 namespace detail {
-/// Whether Out holds the Count numbers of type S of a value of shape Shape as its own type: a
-/// stag::tensor of that shape (a number: S itself), a std::array, or a std::span of fixed extent.
-template <class Out, class S, class Shape, std::size_t Count>
-inline constexpr bool holds_value_statically = std::is_same_v<Out, typename root_value<S, Shape>::type> ||
-                                               std::is_same_v<Out, std::array<S, Count>> || std::is_same_v<Out, std::span<S, Count>>;
-
 [[noreturn, gnu::cold, gnu::noinline]] inline void destination_size_differs(std::size_t holds, std::size_t count) {
     throw std::invalid_argument("stag: eval_into(out, f, ...): out holds " + std::to_string(holds) + " numbers, f's value " +
                                 std::to_string(count));
 }
 
-/// Whether eval_into's `out` (of type Out&&) is storage the caller keeps: an lvalue, or a std::span.
+/// What eval_into asks of `out`, of type Out&& (the rules of into's destinations): storage the
+/// caller keeps (an lvalue, or a std::span), and not const.
 template <class Out>
-constexpr bool caller_storage() {
-    constexpr bool ok = std::is_lvalue_reference_v<Out> || is_span<std::remove_cvref_t<Out>>::value;
-    static_assert(ok, "stag: eval_into(out, f, ...): out must be the caller's storage (a variable, not a temporary), or a std::span of it");
-    return ok;
+constexpr bool eval_destination_ok() {
+    constexpr bool kept = kept_by_caller<Out>;
+    static_assert(kept, "stag: eval_into(out, f, ...): out must be the caller's storage (a variable, not a temporary), or a std::span of it");
+    constexpr bool writable = writable_destination<destination_t<Out>>;
+    static_assert(!kept || writable, "stag: eval_into(out, f, ...): out is const; f's value is written into it");
+    return kept && writable;
 }
 
 template <class Out, class F, class... Bs>
@@ -104,13 +93,17 @@ void eval_into_in(workspace* ws, Out& out, const F& f, const Bs&... bs) {
         } else if constexpr (report_shapes<F>()) {
             using Shape = node_shape_t<graph::node_t<graph::type_at<List::size - 1, List>>>;
             constexpr std::size_t count = layout<List>::count[List::size - 1];
-            constexpr bool fixed = holds_value_statically<Out, S, Shape, count>;
+            constexpr bool fixed = std::is_same_v<Out, typename root_value<S, Shape>::type> || holds_numbers<Out, S, count>;
             constexpr bool spanned = std::is_same_v<Out, std::span<S>>;
             static_assert(fixed || spanned, "stag: eval_into(out, f, ...): out must be what eval returns (a stag::tensor of f's shape, its "
-                                            "number type for a number), or a std::array or std::span of as many numbers of that type");
+                                            "number type for a number), or a std::array, std::span or fixed-size Eigen object of as many "
+                                            "numbers of that type");
+            constexpr bool straight = !transposed_storage<Out>;
+            static_assert(straight, "stag: eval_into(out, f, ...): a column-major matrix would be written transposed (stag writes storage "
+                                    "row-major): declare it row-major (Eigen::RowMajor)");
             if constexpr (spanned)
                 if (out.size() != count) destination_size_differs(out.size(), count);
-            if constexpr (fixed || spanned) tensor_eval_to<S>(f, Env{record<Bs...>{bs...}}, ws, elements_of(out));
+            if constexpr ((fixed && straight) || spanned) tensor_eval_to<S>(f, Env{record<Bs...>{bs...}}, ws, elements_of(out));
         }
     }
 }
@@ -119,19 +112,19 @@ void eval_into_in(workspace* ws, Out& out, const F& f, const Bs&... bs) {
 /// `stag::eval_into(out, f, bindings...)`: f's value written into the caller's `out` rather than
 /// returned, so that a value of any size never passes through the stack and is not copied again.
 /// `out` is what eval would return (a stag::tensor of f's shape; a number for a number), or a
-/// std::array or std::span of as many numbers of its type; a std::span's size is checked at the
-/// call (std::invalid_argument). `out` may be one of the bound values: it is written after the
+/// std::array, std::span or fixed-size row-major Eigen object (<stag/eigen.hpp>) of as many
+/// numbers of its type; a std::span's size is checked at the call (std::invalid_argument). `out` may be one of the bound values: it is written after the
 /// sweep has read them.
 template <class Out, class F, class... Bs>
     requires expression<F>
 void eval_into(Out&& out, const F& f, const Bs&... bs) {
-    if constexpr (detail::caller_storage<Out>()) detail::eval_into_in(nullptr, out, f, bs...);
+    if constexpr (detail::eval_destination_ok<Out>()) detail::eval_into_in(nullptr, out, f, bs...);
 }
 /// eval_into with the sweep's large intermediates in the caller's workspace.
 template <class Out, class F, class... Bs>
     requires expression<F>
 void eval_into(workspace& ws, Out&& out, const F& f, const Bs&... bs) {
-    if constexpr (detail::caller_storage<Out>()) detail::eval_into_in(&ws, out, f, bs...);
+    if constexpr (detail::eval_destination_ok<Out>()) detail::eval_into_in(&ws, out, f, bs...);
 }
 
 namespace detail {

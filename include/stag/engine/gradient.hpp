@@ -167,17 +167,6 @@ constexpr into_slot<D> destination_slot(D& d) noexcept { return {&d}; }
 template <class E, std::size_t N>
 constexpr into_slot<std::span<E, N>> destination_slot(std::span<E, N> d) noexcept { return {d}; }
 
-/// The destination type into keeps for an argument of type D (a forwarding reference's): a span
-/// as a value, anything else as the object referred to.
-template <class D>
-using destination_t = std::conditional_t<is_span<std::remove_cvref_t<D>>::value, std::remove_cvref_t<D>, std::remove_reference_t<D>>;
-
-/// Whether a destination can be written: not const, and not a view of const elements.
-template <class D>
-inline constexpr bool writable_destination = !std::is_const_v<D>;
-template <class E, std::size_t N>
-inline constexpr bool writable_destination<std::span<E, N>> = !std::is_const_v<E>;
-
 /// The caller's storage for the gradient with respect to Vs (what into and accumulate_into write):
 /// one slot per variable, in the order of the variables. The tensor sweep writes each variable's
 /// adjoint there directly, or (Accumulate) adds it to what is there.
@@ -200,8 +189,7 @@ template <class S, class V, class D>
 struct destination_fits : std::is_same<D, gradient_value_t<S, V>> {};
 template <class S, class Name, class T, std::size_t... Dims, class D>
     requires flat_storage<D>::value
-struct destination_fits<S, var_t<Name, tensor<T, Dims...>>, D>
-    : std::bool_constant<std::is_same_v<typename D::value_type, S> && flat_storage<D>::count == (std::size_t{1} * ... * Dims)> {};
+struct destination_fits<S, var_t<Name, tensor<T, Dims...>>, D> : std::bool_constant<holds_numbers<D, S, (std::size_t{1} * ... * Dims)>> {};
 
 template <class S, class... Vs, class... Ds>
 constexpr bool check_destinations(graph::node_list<Vs...>, graph::node_list<Ds...>) {
@@ -383,7 +371,7 @@ constexpr bool check_into_arguments(graph::node_list<Vs...>, graph::node_list<Ds
 /// an error).
 template <class Vars, class... Ds>
 constexpr bool into_arguments_ok() {
-    constexpr bool views = ((std::is_lvalue_reference_v<Ds> || is_span<std::remove_cvref_t<Ds>>::value) && ...);
+    constexpr bool views = (kept_by_caller<Ds> && ...);
     static_assert(views, "stag: into(...): a destination is a temporary, so the gradient would be lost: give your own "
                          "object, or a std::span over your storage");
     if constexpr (!views) return false;

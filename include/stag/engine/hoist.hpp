@@ -153,7 +153,7 @@ struct hoist_plan {
         else {
             // Computed where it is kept: a large value never passes through the stack.
             held<T> h{std::make_unique_for_overwrite<T>()};
-            std::apply([&](const auto&... bs) { eval_node_into<N>(h.get(), bs...); }, fixed);
+            std::apply([&](const auto&... bs) { eval_into(h.get(), N{}, bs...); }, fixed);
             return h;
         }
     }

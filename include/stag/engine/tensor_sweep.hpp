@@ -995,6 +995,6 @@ template <class S = double, class F>
 constexpr std::size_t workspace_bytes(const F&) noexcept {
     using List = graph::nodes_t<F>;
     if constexpr (!detail::tensor_graph<List>::value) return 0;
-    else return 2 * detail::aligned_up(detail::layout<List>::total + 1) * sizeof(S);
+    else return 2 * detail::sweep_storage<S, detail::layout<List>::total + 1, 2>::stride * sizeof(S);
 }
 }  // namespace stag

@@ -94,7 +94,7 @@ constexpr bool vmap_destination() {
     if constexpr (std::is_arithmetic_v<T> || is_dual_v<T>) return std::is_lvalue_reference_v<D> && !std::is_const_v<std::remove_reference_t<D>>;
     else if constexpr (requires(D&& d) { std::data(d); std::size(d); }) {
         using E = std::remove_reference_t<decltype(*std::data(std::declval<D&>()))>;
-        return !std::is_const_v<E> && (std::is_lvalue_reference_v<D> || is_span<T>::value);
+        return !std::is_const_v<E> && kept_by_caller<D>;
     } else
         return false;
 }
