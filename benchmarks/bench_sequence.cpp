@@ -3,7 +3,9 @@
 // - softmax regression over n rows, X declared with a run-time axis (stag::dynamic);
 // - an LSTM over a sequence of 1000 steps, its loss and gradient with stag::scan carrying h and c,
 //   against backpropagation through time in plain loops (the standard library's tanh and exp, or the
-//   branch-free forms stag uses, with which the gate loops vectorise).
+//   branch-free forms stag uses, with which the gate loops vectorise);
+// - an Elman network of 150 units over 200 steps, its weight 176 KiB (above the tensor sweep's
+//   stack threshold): the step-invariant transpose in its body is computed once per call.
 //
 // The mixture has K components in D dimensions with diagonal precisions q = exp(logq):
 //     sum over points x of  log sum_k softmax(alpha)_k prod_j q_kj exp(-(q_kj (x_j - mu_kj))^2 / 2)
@@ -17,9 +19,11 @@
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
 #include <vector>
 
 namespace {
@@ -423,6 +427,128 @@ void bptt_stag(benchmark::State& state) {
     }
 }
 
+// ---- an Elman network with a large weight -----------------------------------------------------------
+// s' = tanh(0.01 s W^T + e) over N units, each step's loss sum(s'^2); W is N x N, 176 KiB for N =
+// 150, above the tensor sweep's stack threshold (128 KiB). The model is written as one writes it
+// for a row of states, matmul(s, transpose(W)): the transpose does not change from step to step, so
+// stag computes it once per call, on the heap (engine/hoist.hpp). By hand: W transposed once per call
+// so that the forward sums run along contiguous rows, each step's state kept, the backward loops
+// contiguous, the gradient written into the caller's array.
+
+template <std::size_t N>
+struct elman_problem {
+    std::unique_ptr<stag::tensor<double, N, N>> w = std::make_unique<stag::tensor<double, N, N>>();
+    stag::tensor<double, N> s0;
+    std::vector<stag::tensor<double, N>> es;
+    explicit elman_problem(std::size_t n) : es(n) {
+        for (std::size_t i = 0; i < w->size(); ++i) w->data()[i] = std::sin(0.37 * double(i));
+        for (std::size_t i = 0; i < N; ++i) s0(i) = 0.01 * double(i % 7);
+        for (std::size_t t = 0; t < n; ++t)
+            for (std::size_t i = 0; i < N; ++i) es[t](i) = std::cos(0.1 * double(i) + 0.3 * double(t));
+    }
+};
+
+/// BranchFree: tanh by the branch-free form stag's loops use (so that the loop vectorises), instead
+/// of the standard library's.
+template <std::size_t N, bool BranchFree>
+struct elman_hand {
+    static double th(double a) {
+        if constexpr (BranchFree) return stag::detail::tanh_lanes(a);
+        else return std::tanh(a);
+    }
+    std::vector<std::array<double, N>> states;  // s_1 .. s_n, kept between calls
+    std::vector<double> wt = std::vector<double>(N * N);
+    /// The loss, and its gradient with respect to W written into gw (row-major, N x N).
+    double operator()(const elman_problem<N>& p, double* gw) {
+        const std::size_t n = p.es.size();
+        states.resize(n);
+        const double* w = p.w->data();
+        for (std::size_t r = 0; r < N; ++r)
+            for (std::size_t j = 0; j < N; ++j) wt[j * N + r] = w[r * N + j];
+        double value = 0;
+        for (std::size_t t = 0; t < n; ++t) {
+            const double* prev = t ? states[t - 1].data() : p.s0.data();
+            double z[N] = {};
+            for (std::size_t j = 0; j < N; ++j)
+                for (std::size_t r = 0; r < N; ++r) z[r] += wt[j * N + r] * prev[j];
+            for (std::size_t r = 0; r < N; ++r) {
+                const double v = th(0.01 * z[r] + p.es[t](r));
+                states[t][r] = v;
+                value += v * v;
+            }
+        }
+        std::fill(gw, gw + N * N, 0.0);
+        double ds[N] = {};  // the adjoint of s_t from the steps after t
+        for (std::size_t t = n; t-- > 0;) {
+            const double* prev = t ? states[t - 1].data() : p.s0.data();
+            double dz[N];
+            for (std::size_t r = 0; r < N; ++r) {
+                const double v = states[t][r];
+                dz[r] = 0.01 * (ds[r] + 2 * v) * (1 - v * v);
+            }
+            std::fill(ds, ds + N, 0.0);
+            for (std::size_t r = 0; r < N; ++r)
+                for (std::size_t j = 0; j < N; ++j) {
+                    gw[r * N + j] += dz[r] * prev[j];
+                    ds[j] += dz[r] * w[r * N + j];
+                }
+        }
+        return value;
+    }
+};
+
+template <std::size_t N>
+struct elman_stag {
+    static constexpr auto W = stag::var<"W", stag::tensor<double, N, N>>;
+    static constexpr auto s = stag::var<"s", stag::tensor<double, N>>;
+    static constexpr auto e = stag::var<"e", stag::tensor<double, N>>;
+    static constexpr auto loop() {
+        const auto next = stag::tanh(stag::matmul(s, stag::transpose(W)) * 0.01 + e);
+        return stag::scan(next, stag::sum(stag::square(next)), s, e);
+    }
+    /// The loss, and its gradient with respect to W written into gw.
+    static double run(const elman_problem<N>& p, stag::tensor<double, N, N>& gw) {
+        return stag::value_and_grad(loop(), W).into(gw)(s = p.s0, stag::steps(e, p.es), W = *p.w);
+    }
+};
+
+template <std::size_t N, bool BranchFree>
+void check_elman(std::size_t n) {
+    const elman_problem<N> p(n);
+    std::vector<double> g(N * N);
+    auto gs = std::make_unique<stag::tensor<double, N, N>>();
+    elman_hand<N, BranchFree> hand;
+    const double v = hand(p, g.data());
+    const double vs = elman_stag<N>::run(p, *gs);
+    const auto close = [](double a, double b) { return std::abs(a - b) <= 1e-9 * std::max(1.0, std::abs(a) + std::abs(b)); };
+    bool same = close(v, vs);
+    for (std::size_t i = 0; i < N * N; ++i) same = same && close(g[i], gs->data()[i]);
+    if (!same) {
+        std::fprintf(stderr, "bench_sequence: the hand-written and stag Elman gradients differ\n");
+        std::exit(1);
+    }
+}
+
+template <std::size_t N, bool BranchFree>
+void elman_hand_grad(benchmark::State& state) {
+    const elman_problem<N> p(static_cast<std::size_t>(state.range(0)));
+    std::vector<double> g(N * N);
+    elman_hand<N, BranchFree> hand;
+    for (auto _ : state) {
+        benchmark::DoNotOptimize(hand(p, g.data()));
+        benchmark::ClobberMemory();
+    }
+}
+template <std::size_t N>
+void elman_stag_grad(benchmark::State& state) {
+    const elman_problem<N> p(static_cast<std::size_t>(state.range(0)));
+    auto g = std::make_unique<stag::tensor<double, N, N>>();
+    for (auto _ : state) {
+        benchmark::DoNotOptimize(elman_stag<N>::run(p, *g));
+        benchmark::ClobberMemory();
+    }
+}
+
 }  // namespace
 
 BENCHMARK(bptt_hand<32, 8, false>)->Name("lstm_h32_i8/grad/hand")->Arg(1000);
@@ -434,6 +560,9 @@ BENCHMARK(gmm_hand<5, 2>)->Name("gmm_k5_d2/grad/hand")->Arg(1000);
 BENCHMARK(gmm_stag<5, 2>)->Name("gmm_k5_d2/grad/stag")->Arg(1000);
 BENCHMARK(gmm_hand<10, 8>)->Name("gmm_k10_d8/grad/hand")->Arg(1000);
 BENCHMARK(gmm_stag<10, 8>)->Name("gmm_k10_d8/grad/stag")->Arg(1000);
+BENCHMARK(elman_hand_grad<150, false>)->Name("elman_h150/grad/hand")->Arg(200);
+BENCHMARK(elman_hand_grad<150, true>)->Name("elman_h150/grad/hand_branch_free")->Arg(200);
+BENCHMARK(elman_stag_grad<150>)->Name("elman_h150/grad/stag")->Arg(200);
 
 int main(int argc, char** argv) {
     check_classifier(100);
@@ -441,6 +570,8 @@ int main(int argc, char** argv) {
     check<10, 8>(100);
     check_lstm<32, 8, false>(50);
     check_lstm<32, 8, true>(50);
+    check_elman<150, false>(20);
+    check_elman<150, true>(20);
     benchmark::Initialize(&argc, argv);
     benchmark::RunSpecifiedBenchmarks();
 }

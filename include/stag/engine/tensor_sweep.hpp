@@ -529,7 +529,7 @@ struct tensor_pass {
 
     using runs = fusion<List>;
     /// The one-element arguments that the loop of the run starting at node First reads (numbers,
-    /// and one-element tensors, not computed in the loop): a lean loop reads them from locals filled
+    /// and one-element tensors, not computed in the loop): the loop reads them from locals filled
     /// before it. Read from the slab, g++ reloads them every iteration (a store to the slab might
     /// change them, for all it knows), in the loop's latch, and then gives up on vectorising the
     /// loop ("latch block not empty"): ode's Runge-Kutta step ran element by element.
@@ -564,22 +564,19 @@ struct tensor_pass {
             return r;
         }();
     };
-    /// Node c's slot among the fixed arguments of the lean loop of the run that starts at node
+    /// Node c's slot among the fixed arguments of the loop of the run that starts at node
     /// First, or no_slot (also where no run is named).
     template <std::size_t First>
     static constexpr std::size_t fixed_slot(std::size_t c) noexcept {
         if constexpr (First == no_run) return no_slot;
         else return fixed_args<First>::slots[c];
     }
-    /// The values of the fixed arguments of the run that starts at node First, by slot, for a lean
-    /// loop (none for a sweep that stores all).
-    template <std::size_t First, class Store>
+    /// The values of the fixed arguments of the run that starts at node First, by slot.
+    template <std::size_t First>
     [[gnu::always_inline]] constexpr auto fixed_values() const {
-        if constexpr (std::is_same_v<Store, store_all>) return std::array<S, 0>{};
-        else
-            return [&]<std::size_t... F>(std::index_sequence<F...>) {
-                return std::array<S, sizeof...(F)>{static_cast<S>(read<fixed_args<First>::nodes[F]>(0))...};
-            }(std::make_index_sequence<fixed_args<First>::n>{});
+        return [&]<std::size_t... F>(std::index_sequence<F...>) {
+            return std::array<S, sizeof...(F)>{static_cast<S>(read<fixed_args<First>::nodes[F]>(0))...};
+        }(std::make_index_sequence<fixed_args<First>::n>{});
     }
     /// Whether a forward sweep that stores Store keeps node I's values in the slab.
     template <std::size_t I, class Store>
@@ -589,26 +586,21 @@ struct tensor_pass {
         else return []<class Act>(store_for<Act>*) { return values_read<List, Act>::of[I]; }(static_cast<Store*>(nullptr));
     }
     /// The run that starts at node First, nodes First + K: the nodes outside its loop in order, then
-    /// its loop (a lean one unless Store is store_all: its elements in `here`, those kept stored).
+    /// its loop: its elements in `here`, those kept stored (all, where Store is store_all).
     template <class Store, std::size_t First, std::size_t... K>
     [[gnu::always_inline]] constexpr void forward_run(std::index_sequence<K...>) const {
         (forward_outside_loop<First + K>(), ...);
-        const auto fixed = fixed_values<First, Store>();
+        const auto fixed = fixed_values<First>();
         for_each_stretch<First, First + sizeof...(K)>([&]<std::size_t B, std::size_t E>(std::integral_constant<std::size_t, B>, std::integral_constant<std::size_t, E>) {
-            if constexpr (!std::is_same_v<Store, store_all>) {
-                STAG_INDEPENDENT_ITERATIONS
-                for (std::size_t e = B; e < E; ++e) {
-                    S here[sizeof...(K)];  // the loop's elements e (the compiler keeps them in registers)
-                    (lean_in_loop<First, First + K, B, Store>(e, here, fixed.data()), ...);
-                }
-            } else {
-                STAG_INDEPENDENT_ITERATIONS
-                for (std::size_t e = B; e < E; ++e) (forward_in_loop<First + K, B>(e), ...);
+            STAG_INDEPENDENT_ITERATIONS
+            for (std::size_t e = B; e < E; ++e) {
+                S here[sizeof...(K)];  // the loop's elements e (the compiler keeps them in registers)
+                (loop_element<First, First + K, B, Store>(e, here, fixed.data()), ...);
             }
         });
     }
     template <std::size_t First, std::size_t I, std::size_t B, class Store>
-    [[gnu::always_inline]] constexpr void lean_in_loop(std::size_t e, S* here, const S* fixed) const {
+    [[gnu::always_inline]] constexpr void loop_element(std::size_t e, S* here, const S* fixed) const {
         if constexpr (runs::of.wide[I]) {
             here[I - First] = element<I, B, First>(e, std::make_index_sequence<facts::nodes[I].arity>{}, here, fixed);
             if constexpr (kept<I, Store>()) v[L::offset[I] + e] = here[I - First];
@@ -617,10 +609,6 @@ struct tensor_pass {
     template <std::size_t I>
     [[gnu::always_inline]] constexpr void forward_outside_loop() const {
         if constexpr (!runs::of.wide[I]) forward<I>();
-    }
-    template <std::size_t I, std::size_t B>
-    [[gnu::always_inline]] constexpr void forward_in_loop(std::size_t e) const {
-        if constexpr (runs::of.wide[I]) v[L::offset[I] + e] = element<I, B>(e, std::make_index_sequence<facts::nodes[I].arity>{});
     }
     template <std::size_t I, class Store>
     [[gnu::always_inline]] constexpr void forward_step() const {
