@@ -4,6 +4,7 @@
 // - an LSTM over a sequence of 1000 steps, its loss and gradient with stag::scan carrying h and c,
 //   against backpropagation through time in plain loops (the standard library's tanh and exp, or the
 //   branch-free forms stag uses, with which the gate loops vectorise);
+//   and one of 128 units over 100 steps, whose weights are above the tensor sweep's stack threshold;
 // - an Elman network of 150 units over 200 steps, its weight 176 KiB (above the tensor sweep's
 //   stack threshold): the step-invariant transpose in its body is computed once per call.
 //
@@ -386,6 +387,31 @@ struct lstm_stag {
     }
 };
 
+/// The same LSTM with the products written x W^T + h U^T whatever the weights' size (the cell
+/// itself writes W x + U h for weights above 128 KiB): the transposes hoisted out of the steps, the
+/// steps' storage in a workspace kept between calls. For the 128-unit LSTM below, to show what
+/// the cell's choice saves.
+template <std::size_t H, std::size_t I>
+struct lstm_stag_transposed {
+    using base = lstm_stag<H, I>;
+    static constexpr auto loop() {
+        const auto z = stag::matmul(base::x, stag::transpose(base::W)) + stag::matmul(base::h, stag::transpose(base::U)) + base::B;
+        const auto i = stag::sigmoid(stag::slice<0, 0, H>(z));
+        const auto f = stag::sigmoid(stag::slice<0, H, 2 * H>(z));
+        const auto g = stag::tanh(stag::slice<0, 2 * H, 3 * H>(z));
+        const auto o = stag::sigmoid(stag::slice<0, 3 * H, 4 * H>(z));
+        const auto next_c = f * base::c + i * g;
+        const auto next_h = o * stag::tanh(next_c);
+        return stag::scan(stag::carry(base::h, next_h, base::c, next_c), stag::square(stag::dot(base::V, next_h) - base::y), base::x, base::y);
+    }
+    static auto run(const lstm_problem<H, I>& p, stag::workspace& ws) {
+        const stag::tensor<double, H> zero{};
+        return stag::value_and_grad(loop().in(ws), base::W, base::U, base::B, base::V)(base::h = zero, base::c = zero, stag::steps(base::x, p.xs),
+                                                                                      stag::steps(base::y, p.ys), base::W = p.w, base::U = p.u,
+                                                                                      base::B = p.b, base::V = p.v);
+    }
+};
+
 template <std::size_t H, std::size_t I, bool BranchFree>
 void check_lstm(std::size_t n) {
     const lstm_problem<H, I> p(n);
@@ -408,6 +434,24 @@ void check_lstm(std::size_t n) {
     }
 }
 
+/// The LSTM with its products transposed against the cell's own form.
+template <std::size_t H, std::size_t I>
+void check_transposed_lstm(std::size_t n) {
+    const lstm_problem<H, I> p(n);
+    stag::workspace ws;
+    const auto a = lstm_stag<H, I>::run(p);
+    const auto b = lstm_stag_transposed<H, I>::run(p, ws);
+    using S = lstm_stag<H, I>;
+    const auto close = [](double u, double v) { return std::abs(u - v) <= 1e-9 * std::max(1.0, std::abs(u) + std::abs(v)); };
+    bool same = close(a.value, b.value);
+    for (std::size_t e = 0; e < 4 * H * H; ++e) same = same && close(a.grad[S::U].data()[e], b.grad[S::U].data()[e]);
+    for (std::size_t e = 0; e < 4 * H * I; ++e) same = same && close(a.grad[S::W].data()[e], b.grad[S::W].data()[e]);
+    if (!same) {
+        std::fprintf(stderr, "bench_sequence: the LSTM gradients with W x and with x W^T differ\n");
+        std::exit(1);
+    }
+}
+
 template <std::size_t H, std::size_t I, bool BranchFree>
 void bptt_hand(benchmark::State& state) {
     const lstm_problem<H, I> p(static_cast<std::size_t>(state.range(0)));
@@ -423,6 +467,15 @@ void bptt_stag(benchmark::State& state) {
     const lstm_problem<H, I> p(static_cast<std::size_t>(state.range(0)));
     for (auto _ : state) {
         auto r = lstm_stag<H, I>::run(p);
+        benchmark::DoNotOptimize(r);
+    }
+}
+template <std::size_t H, std::size_t I>
+void bptt_stag_transposed(benchmark::State& state) {
+    const lstm_problem<H, I> p(static_cast<std::size_t>(state.range(0)));
+    stag::workspace ws;
+    for (auto _ : state) {
+        auto r = lstm_stag_transposed<H, I>::run(p, ws);
         benchmark::DoNotOptimize(r);
     }
 }
@@ -554,6 +607,9 @@ void elman_stag_grad(benchmark::State& state) {
 BENCHMARK(bptt_hand<32, 8, false>)->Name("lstm_h32_i8/grad/hand")->Arg(1000);
 BENCHMARK(bptt_hand<32, 8, true>)->Name("lstm_h32_i8/grad/hand_branch_free")->Arg(1000);
 BENCHMARK(bptt_stag<32, 8>)->Name("lstm_h32_i8/grad/stag")->Arg(1000);
+BENCHMARK(bptt_hand<128, 32, true>)->Name("lstm_h128_i32/grad/hand_branch_free")->Arg(100);
+BENCHMARK(bptt_stag<128, 32>)->Name("lstm_h128_i32/grad/stag")->Arg(100);
+BENCHMARK(bptt_stag_transposed<128, 32>)->Name("lstm_h128_i32/grad/stag_x_wT_in_workspace")->Arg(100);
 BENCHMARK(softmax_hand)->Name("softmax_64_10/grad/hand")->Arg(1000);
 BENCHMARK(softmax_stag)->Name("softmax_64_10/grad/stag")->Arg(1000);
 BENCHMARK(gmm_hand<5, 2>)->Name("gmm_k5_d2/grad/hand")->Arg(1000);
@@ -570,6 +626,8 @@ int main(int argc, char** argv) {
     check<10, 8>(100);
     check_lstm<32, 8, false>(50);
     check_lstm<32, 8, true>(50);
+    check_lstm<128, 32, true>(10);
+    check_transposed_lstm<128, 32>(10);
     check_elman<150, false>(20);
     check_elman<150, true>(20);
     benchmark::Initialize(&argc, argv);

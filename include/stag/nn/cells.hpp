@@ -8,7 +8,8 @@
 // vector-times-matrix kernel), where w x is one short dot product per gate. In a scan the
 // transposes do not change from step to step, so they are computed once per call
 // (engine/hoist.hpp); in a graph unrolled by hand they are one node each, shared by every step.
-// Larger weights keep w x: their rows are long enough for dot products to vectorise.
+// Larger weights keep w x: their rows are long enough for dot products to vectorise (an LSTM of 128
+// units, bench_sequence's lstm_h128_i32: 2.0 to 2.3 ms with w x, 2.9 to 3.0 ms with x w^T).
 #pragma once
 
 #include <stag/engine/tensor_sweep.hpp>
