@@ -242,3 +242,39 @@ BOOST_AUTO_TEST_CASE(a_scan_allocates_once_per_call_whatever_its_length_and_not_
     for (std::size_t i = 0; i < 16; ++i) BOOST_TEST(again.grad[W].data()[i] == r500.grad[W].data()[i]);
     for (std::size_t i = 0; i < 4; ++i) BOOST_TEST(shorter.grad[h](i) == r5.grad[h](i));
 }
+
+BOOST_AUTO_TEST_CASE(a_scan_with_large_hoisted_values_allocates_nothing_in_a_workspace) {
+    // s' = tanh(0.01 (s W^T) + e) over 150 units: the transpose of W (176 KiB, above the stack
+    // threshold) is hoisted out of the steps and kept, with its adjoint, for the call. Without a
+    // workspace they are allocations of their own, as are the sweeps that compute the transpose
+    // and take its adjoint back; in a workspace that has grown, nothing is allocated, and the value
+    // and the gradient are the same to the last bit.
+    constexpr std::size_t n = 150;
+    using Big = stag::tensor<double, n, n>;
+    constexpr auto W = stag::var<"W", Big>;
+    constexpr auto s = stag::var<"s", stag::tensor<double, n>>;
+    constexpr auto e = stag::var<"e", stag::tensor<double, n>>;
+    const auto next = stag::tanh(stag::matmul(s, stag::transpose(W)) * 0.01 + e);
+    const auto loop = stag::scan(next, stag::sum(stag::square(next)), s, e);
+    static_assert(!stag::detail::held<Big>::in_place);
+    auto w = std::make_unique<Big>();
+    for (std::size_t i = 0; i < w->size(); ++i) w->data()[i] = std::sin(0.37 * double(i));
+    stag::tensor<double, n> s0{};
+    std::vector<stag::tensor<double, n>> es(20);
+    for (std::size_t t = 0; t < es.size(); ++t)
+        for (std::size_t i = 0; i < n; ++i) es[t](i) = std::cos(0.1 * double(i) + 0.3 * double(t));
+    for (std::size_t i = 0; i < n; ++i) s0(i) = 0.01 * double(i % 7);
+    auto plain = std::make_unique<Big>(), lent = std::make_unique<Big>();
+    std::size_t before = allocations;
+    const double v = stag::value_and_grad(loop, W).into(*plain)(s = s0, stag::steps(e, es), W = *w);
+    BOOST_TEST(allocations - before > 1u);
+    stag::workspace ws;
+    (void)stag::value_and_grad(loop.in(ws), W).into(*lent)(s = s0, stag::steps(e, es), W = *w);
+    before = allocations;
+    const double again = stag::value_and_grad(loop.in(ws), W).into(*lent)(s = s0, stag::steps(e, es), W = *w);
+    const double value = stag::eval(loop.in(ws), s = s0, stag::steps(e, es), W = *w);
+    BOOST_TEST(allocations == before);
+    BOOST_TEST(again == v);
+    BOOST_TEST(value == v);
+    for (std::size_t i = 0; i < w->size(); ++i) BOOST_TEST_REQUIRE(lent->data()[i] == plain->data()[i]);
+}

@@ -17,6 +17,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <new>
 #include <tuple>
 #include <type_traits>
 #include <utility>
@@ -65,10 +66,12 @@ struct declared_as<T> {
 
 /// A hoisted node's value, or its adjoint (zero at first), of type T, kept for the call: in place
 /// (on the stack) while it fits the tensor sweep's stack threshold (stack_sweep_bytes, 128 KiB),
-/// otherwise in a heap allocation of its own, so that a value of any size is computed once per
-/// call rather than once per row or step.
+/// otherwise in block `slot` of the caller's workspace where the call has one, or else in a heap
+/// allocation of its own, so that a value of any size is computed once per call rather than once
+/// per row or step (and, with a workspace, repeated calls allocate nothing).
 template <class T, bool InPlace = sizeof(T) <= stack_sweep_bytes>
 struct held {
+    using type = T;
     static constexpr bool in_place = true;
     T value{};
     T& get() noexcept { return value; }
@@ -76,11 +79,33 @@ struct held {
 };
 template <class T>
 struct held<T, false> {
+    static_assert(std::is_trivially_destructible_v<T>, "stag: a hoisted value is a tensor of numbers");
+    using type = T;
     static constexpr bool in_place = false;
-    std::unique_ptr<T> value = std::make_unique<T>();
-    T& get() noexcept { return *value; }
-    const T& get() const noexcept { return *value; }
+    std::unique_ptr<T> owned;  // where no workspace lends the room
+    T* at;
+    /// Zero (as an adjoint starts), or uninitialised where a value is computed into it next.
+    held(bool zero, workspace* ws, std::size_t slot) : at(start(zero, ws, slot)) {}
+    held() : held(true, nullptr, 0) {}
+    T& get() noexcept { return *at; }
+    const T& get() const noexcept { return *at; }
+
+private:
+    T* start(bool zero, workspace* ws, std::size_t slot) {
+        if (ws) {
+            std::byte* room = ws->block(slot, sizeof(T));
+            return zero ? ::new (room) T{} : ::new (room) T;
+        }
+        owned = zero ? std::make_unique<T>() : std::make_unique_for_overwrite<T>();
+        return owned.get();
+    }
 };
+/// A held value of type T, zero or not, in block `slot` of ws where it is large and ws is given.
+template <class T>
+held<T> make_held(bool zero, workspace* ws, std::size_t slot) {
+    if constexpr (held<T>::in_place) return held<T>{};
+    else return held<T>(zero, ws, slot);
+}
 
 /// The expression F with its hoistable nodes replaced by variables (Value::of<N>: the type of N's
 /// value, from the bindings that stay).
@@ -146,22 +171,30 @@ struct hoist_plan {
 
     /// The hoisted values, computed once from the bindings that stay. (Helpers over explicit packs
     /// rather than generic lambdas: nvcc does not expand a lambda's pack inside another lambda.)
+    /// Hoisted node N's value, kept in block `slot` of ws where it is large and a workspace is given.
     template <class N>
-    static auto value_of(const Fixed& fixed) {
+    static auto value_of(const Fixed& fixed, workspace* ws, std::size_t slot) {
         using T = typename value::template of<N>;
-        if constexpr (held<T>::in_place) return held<T>{std::apply([](const auto&... bs) { return eval(N{}, bs...); }, fixed)};
+        if constexpr (held<T>::in_place)
+            return held<T>{std::apply([&](const auto&... bs) { return ws ? eval(*ws, N{}, bs...) : eval(N{}, bs...); }, fixed)};
         else {
             // Computed where it is kept: a large value never passes through the stack.
-            held<T> h{std::make_unique_for_overwrite<T>()};
-            std::apply([&](const auto&... bs) { eval_into(h.get(), N{}, bs...); }, fixed);
+            held<T> h(false, ws, slot);
+            std::apply([&](const auto&... bs) {
+                if (ws) eval_into(*ws, h.get(), N{}, bs...);
+                else eval_into(h.get(), N{}, bs...);
+            }, fixed);
             return h;
         }
     }
-    template <class... Hs>
-    static auto values_of(std::tuple<Hs...>, const Fixed& fixed) {
-        return std::tuple<decltype(value_of<node_of<Hs>>(fixed))...>{value_of<node_of<Hs>>(fixed)...};
+    template <class... Hs, std::size_t... I>
+    static auto values_of(std::tuple<Hs...>, const Fixed& fixed, workspace* ws, std::index_sequence<I...>) {
+        return std::tuple<decltype(value_of<node_of<Hs>>(fixed, ws, I))...>{value_of<node_of<Hs>>(fixed, ws, I)...};
     }
-    static auto values(const Fixed& fixed) { return values_of(hoisted{}, fixed); }
+    /// The hoisted values, in blocks 0, 1, ... of ws where they are large and ws is given.
+    static auto values(const Fixed& fixed, workspace* ws = nullptr) {
+        return values_of(hoisted{}, fixed, ws, std::make_index_sequence<std::tuple_size_v<hoisted>>{});
+    }
     /// Their bindings (by reference for tensors: the values must outlive the calls).
     template <class Values, class... Hs, std::size_t... I>
     static auto bindings_of(std::tuple<Hs...>, const Values& vs, std::index_sequence<I...>) {
@@ -184,14 +217,23 @@ struct hoist_plan {
     static auto adjoints_of(std::tuple<Hs...>) -> std::tuple<held<typename value::template of<node_of<Hs>>>...>;
     /// The hoisted nodes' adjoints, one value of each one's type (value-initialised: zero).
     using adjoints = decltype(adjoints_of(hoisted{}));
+    /// Zero adjoints, the large ones in the blocks of ws after the values' where ws is given.
+    static adjoints zero_adjoints(workspace* ws) {
+        constexpr std::size_t h = std::tuple_size_v<hoisted>;
+        return [&]<std::size_t... I>(std::index_sequence<I...>) {
+            return adjoints{make_held<typename std::tuple_element_t<I, adjoints>::type>(true, ws, h + I)...};
+        }(std::make_index_sequence<h>{});
+    }
 
     /// Adds to ds... the gradient, with respect to the variables Ws..., of the hoisted nodes given
     /// their adjoints a (the bindings that stay in `fixed`): the last sweep of a loop.
+    /// (ws, if given, lends the sweep its buffer: the loop's sweeps must be done with it.)
     template <class... Ws, class... Ds>
-    static void take_back(const Fixed& fixed, const adjoints& a, Ds&... ds) {
+    static void take_back(const Fixed& fixed, const adjoints& a, workspace* ws, Ds&... ds) {
         if constexpr (std::tuple_size_v<hoisted> > 0 && sizeof...(Ws) > 0)
             [&]<class... Hs, std::size_t... I>(std::tuple<Hs...>*, std::index_sequence<I...>) {
-                const auto to = grad(back(), Ws{}...).accumulate_into(ds...);
+                auto to = grad(back(), Ws{}...).accumulate_into(ds...);
+                if (ws) to = to.in(*ws);
                 std::apply([&](const auto&... bs) { (void)to(bs..., (adjoint_of<Hs>{} = std::get<I>(a).get())...); }, fixed);
             }(static_cast<hoisted*>(nullptr), std::make_index_sequence<std::tuple_size_v<hoisted>>{});
     }

@@ -135,7 +135,7 @@ auto map_sum_sweep(std::tuple<Hs...>, const Row& row_expression, const Shared& s
             accumulate.checked = false;
             for (std::size_t i = 0; i < n; ++i) total += call_row(i, fixed, along, [&](const auto&... bs) { return accumulate(bs...); });
         }(std::index_sequence_for<Hs...>{});
-        Plan::template take_back<Vs...>(shared, adjoints, ds...);
+        Plan::template take_back<Vs...>(shared, adjoints, nullptr, ds...);
         return total;
     });
 }

@@ -299,7 +299,7 @@ auto scan_call(const scan_t<carry_t<Cs...>, Out, Inputs...>& loop, const K& k, c
     }(std::index_sequence_for<Cs...>{});
     const auto kept = without_states<typename Cs::state...>(split.first);
     using Plan = hoist_plan<decltype(step_outputs(loop.carry, loop.out)), std::remove_cvref_t<decltype(kept)>, typename Cs::state..., Inputs...>;
-    const auto values = Plan::values(kept);
+    const auto values = Plan::values(kept, loop.ws);
     const auto fixed = std::tuple_cat(kept, Plan::bindings(values));  // (refers to values)
     const auto root = Plan::body_hoisted::apply(step_outputs(loop.carry, loop.out));
     using Root = decltype(root);
@@ -386,7 +386,7 @@ struct scan_sweeper {
         // 4% longer in two alternating runs), the states' at t into fresh, the hoisted values'
         // into their adjoints (taken back at the end).
         gradient<S, Vs...> total{};
-        typename Plan::adjoints hoisted{};
+        typename Plan::adjoints hoisted = Plan::zero_adjoints(loop.ws);
         const auto destination = [&](auto v) -> decltype(auto) {
             constexpr std::size_t k = state_index<decltype(v), typename Cs::state...>;
             if constexpr (k == sizeof...(Cs)) return (total[v]);
@@ -418,10 +418,6 @@ struct scan_sweeper {
                 }
         }(static_cast<typename listed_among<false, std::tuple<Vs...>, typename Cs::state...>::type*>(nullptr),
           static_cast<typename Plan::hoisted*>(nullptr), std::make_index_sequence<std::tuple_size_v<typename Plan::hoisted>>{});
-        // The hoisted values' adjoints back to the weights they were computed from.
-        [&]<class... Ws>(std::tuple<Ws...>*) {
-            Plan::template take_back<Ws...>(call.kept, hoisted, total[Ws{}]...);
-        }(static_cast<typename listed_among<false, States, Vs...>::type*>(nullptr));
         // A variable that is a state gets d/dh0, the adjoint carried out of the first step, once.
         (
             [&] {
@@ -429,6 +425,11 @@ struct scan_sweeper {
                 if constexpr (k < sizeof...(Cs)) std::copy_n(carried + Sl::offset[k], Sl::count[k], elements_of(total[Vs{}]));
             }(),
             ...);
+        // The hoisted values' adjoints back to the weights they were computed from (in the
+        // caller's workspace, if any: the steps are done with its buffer).
+        [&]<class... Ws>(std::tuple<Ws...>*) {
+            Plan::template take_back<Ws...>(call.kept, hoisted, loop.ws, total[Ws{}]...);
+        }(static_cast<typename listed_among<false, States, Vs...>::type*>(nullptr));
         [&]<std::size_t... I>(std::index_sequence<I...>) {
             (write_into<true>(std::get<I>(ds), total.template get<I>()), ...);
         }(std::index_sequence_for<Vs...>{});

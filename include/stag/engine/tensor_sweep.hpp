@@ -29,6 +29,7 @@
 #include <tuple>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 namespace stag {
 
@@ -60,13 +61,33 @@ public:
         const auto at = reinterpret_cast<std::uintptr_t>(buffer_.get());
         return reinterpret_cast<S*>(buffer_.get() + (line - at % line) % line);
     }
-    /// The bytes it holds now.
+    /// The bytes it holds now (in the buffer that `numbers` lends).
     std::size_t size() const noexcept { return size_; }
+
+    /// Room for `bytes` (uninitialised, from a 64-byte boundary) in block `index`, apart from the
+    /// buffer that `numbers` lends and from every other block, valid until the next request for
+    /// that block: what a call keeps beside its sweeps (a loop's hoisted values and their
+    /// adjoints, engine/hoist.hpp). Each block grows to the largest request it has served.
+    std::byte* block(std::size_t index, std::size_t bytes) {
+        if (blocks_.size() <= index) blocks_.resize(index + 1);
+        held_block& b = blocks_[index];
+        if (bytes > b.size) {
+            b.data = std::make_unique_for_overwrite<std::byte[]>(bytes + line);
+            b.size = bytes;
+        }
+        const auto at = reinterpret_cast<std::uintptr_t>(b.data.get());
+        return b.data.get() + (line - at % line) % line;
+    }
 
 private:
     static constexpr std::size_t line = 64;
+    struct held_block {
+        std::unique_ptr<std::byte[]> data;
+        std::size_t size = 0;
+    };
     std::unique_ptr<std::byte[]> buffer_;
     std::size_t size_ = 0;
+    std::vector<held_block> blocks_;
 };
 
 namespace detail {
