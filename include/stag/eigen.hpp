@@ -5,9 +5,9 @@
 // rows x cols numbers. Bound to a tensor variable of as many elements (`W = m`, W declared as
 // stag::tensor<double, 3, 2> for a 3 x 2 matrix), it is read in place, row-major; given to `into`
 // or `accumulate_into`, the gradient is written there (given to `eval_into`, the value). A
-// row-major matrix, and a vector of either kind, is read as it is. A column-major matrix (Eigen's default for matrices) would be read
-// transposed, so binding one is a stag: error rather than a silent transpose: declare it
-// Eigen::RowMajor. A fixed-size block whose elements are contiguous (whole rows of a row-major
+// row-major matrix, and a vector of either kind, is read as it is. A column-major matrix (Eigen's
+// default for matrices) would be read transposed, so binding one is a stag: error rather than a
+// silent transpose: declare it Eigen::RowMajor. A fixed-size block whose elements are contiguous (whole rows of a row-major
 // matrix, `m.row(i)` or `m.middleRows<2>(i)`; a column; a vector's `segment<N>(i)`) is read in
 // place too; a strided block is not storage stag reads. A matrix with a run-time number of rows
 // and a fixed number of columns (row-major, or one column), or a Map of one, binds to a variable

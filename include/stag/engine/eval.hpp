@@ -113,8 +113,8 @@ void eval_into_in(workspace* ws, Out& out, const F& f, const Bs&... bs) {
 /// returned, so that a value of any size never passes through the stack and is not copied again.
 /// `out` is what eval would return (a stag::tensor of f's shape; a number for a number), or a
 /// std::array, std::span or fixed-size row-major Eigen object (<stag/eigen.hpp>) of as many
-/// numbers of its type; a std::span's size is checked at the call (std::invalid_argument). `out` may be one of the bound values: it is written after the
-/// sweep has read them.
+/// numbers of its type; a std::span's size is checked at the call (std::invalid_argument). `out`
+/// may be one of the bound values: it is written after the sweep has read them.
 template <class Out, class F, class... Bs>
     requires expression<F>
 void eval_into(Out&& out, const F& f, const Bs&... bs) {

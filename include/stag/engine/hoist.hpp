@@ -169,9 +169,9 @@ struct hoist_plan {
     template <class H>
     using adjoint_of = var_t<hoisted_adjoint_name<hoisted_index<typename H::name>::value>, typename H::value_type>;
 
-    /// The hoisted values, computed once from the bindings that stay. (Helpers over explicit packs
+    /// The hoisted values, computed once from the bindings that stay: node N's, kept in block
+    /// `slot` of ws where it is large and a workspace is given. (Helpers over explicit packs
     /// rather than generic lambdas: nvcc does not expand a lambda's pack inside another lambda.)
-    /// Hoisted node N's value, kept in block `slot` of ws where it is large and a workspace is given.
     template <class N>
     static auto value_of(const Fixed& fixed, workspace* ws, std::size_t slot) {
         using T = typename value::template of<N>;
