@@ -243,6 +243,47 @@ BOOST_AUTO_TEST_CASE(a_scan_allocates_once_per_call_whatever_its_length_and_not_
     for (std::size_t i = 0; i < 4; ++i) BOOST_TEST(shorter.grad[h](i) == r5.grad[h](i));
 }
 
+BOOST_AUTO_TEST_CASE(a_scan_over_a_weight_larger_than_the_stack) {
+    // s' = tanh(0.001 (W s) + e) with W of 1100 x 1100 (9.7 MB, more than the default stack of
+    // 8 MiB): the gradient's total over the steps is kept on the heap, or in the workspace, not on
+    // the stack. Against the three steps written out; in a workspace that has grown, nothing is
+    // allocated.
+    constexpr std::size_t n = 1100;
+    using Big = stag::tensor<double, n, n>;
+    using vec = stag::tensor<double, n>;
+    constexpr auto W = stag::var<"W", Big>;
+    constexpr auto s = stag::var<"s", vec>;
+    constexpr auto e = stag::var<"e", vec>;
+    const auto step = [&](auto state, auto in) { return stag::tanh(stag::matmul(W, state) * 0.001 + in); };
+    const auto loop = stag::scan(step(s, e), stag::sum(stag::square(step(s, e))), s, e);
+    auto w = std::make_unique<Big>();
+    for (std::size_t i = 0; i < w->size(); ++i) w->data()[i] = std::sin(0.37 * double(i));
+    auto s0 = std::make_unique<vec>();
+    std::vector<vec> es(3);
+    for (std::size_t i = 0; i < n; ++i) {
+        (*s0)(i) = 0.01 * double(i % 7);
+        for (std::size_t t = 0; t < es.size(); ++t) es[t](i) = std::cos(0.1 * double(i) + 0.3 * double(t));
+    }
+    auto got = std::make_unique<Big>(), want = std::make_unique<Big>();
+    const double v = stag::value_and_grad(loop, W).into(*got)(s = *s0, stag::steps(e, es), W = *w);
+    constexpr auto e1 = stag::var<"e1", vec>;
+    constexpr auto e2 = stag::var<"e2", vec>;
+    constexpr auto e3 = stag::var<"e3", vec>;
+    const auto s1 = step(s, e1);
+    const auto s2 = step(s1, e2);
+    const auto s3 = step(s2, e3);
+    const auto unrolled = stag::sum(stag::square(s1)) + stag::sum(stag::square(s2)) + stag::sum(stag::square(s3));
+    const double u = stag::value_and_grad(unrolled, W).into(*want)(s = *s0, e1 = es[0], e2 = es[1], e3 = es[2], W = *w);
+    BOOST_TEST(v == u, boost::test_tools::tolerance(1e-13));
+    for (std::size_t i = 0; i < w->size(); i += 997) BOOST_TEST(got->data()[i] == want->data()[i], boost::test_tools::tolerance(1e-12));
+    stag::workspace ws;
+    (void)stag::value_and_grad(loop.in(ws), W).into(*got)(s = *s0, stag::steps(e, es), W = *w);
+    const std::size_t before = allocations;
+    const double again = stag::value_and_grad(loop.in(ws), W).into(*got)(s = *s0, stag::steps(e, es), W = *w);
+    BOOST_TEST(allocations == before);
+    BOOST_TEST(again == v);
+}
+
 BOOST_AUTO_TEST_CASE(a_scan_with_large_hoisted_values_allocates_nothing_in_a_workspace) {
     // s' = tanh(0.01 (s W^T) + e) over 150 units: the transpose of W (176 KiB, above the stack
     // threshold) is hoisted out of the steps and kept, with its adjoint, for the call. Without a

@@ -384,8 +384,11 @@ struct scan_sweeper {
         // to the destinations at the end (the compiler then knows that the total shares no storage
         // with the slabs; written into the destinations directly, bench_sequence's LSTM took some
         // 4% longer in two alternating runs), the states' at t into fresh, the hoisted values'
-        // into their adjoints (taken back at the end).
-        gradient<S, Vs...> total{};
+        // into their adjoints (taken back at the end). The total is held as a hoisted adjoint is:
+        // on the stack up to 128 KiB, beyond that on the heap or in the workspace's block after
+        // the hoisted values' and adjoints' (weights of megabytes would overflow the stack).
+        auto total_held = make_held<gradient<S, Vs...>>(true, loop.ws, 2 * std::tuple_size_v<typename Plan::hoisted>);
+        gradient<S, Vs...>& total = total_held.get();
         typename Plan::adjoints hoisted = Plan::zero_adjoints(loop.ws);
         const auto destination = [&](auto v) -> decltype(auto) {
             constexpr std::size_t k = state_index<decltype(v), typename Cs::state...>;
